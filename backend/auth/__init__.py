@@ -1,0 +1,1 @@
+"""Authentication: passwords, signed access tokens, rotating refresh tokens."""

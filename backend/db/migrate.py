@@ -1,0 +1,71 @@
+"""Bringing a database to the current schema, and provisioning the role the app uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.engine import URL, Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+async def current_revision(connection: AsyncConnection) -> str | None:
+    return await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+
+
+async def migrate(owner_url: URL, app_role: str, app_password: str | None) -> None:
+    """Upgrade to head and make sure the app role exists with exactly the rights it needs.
+
+    `app_password` None means the role is managed elsewhere (its URL was given), so only
+    its grants are refreshed.
+    """
+    engine = create_async_engine(owner_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade)
+            await _provision_app_role(connection, app_role, app_password)
+    finally:
+        await engine.dispose()
+
+
+def _upgrade(connection: Connection) -> None:
+    config = _config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+async def _provision_app_role(connection: AsyncConnection, role: str, password: str | None) -> None:
+    """A login role that owns nothing and cannot bypass row-level security.
+
+    Role names cannot be bound parameters; `role` is validated by the settings pattern.
+    """
+    exists = await connection.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role})
+    if not exists:
+        await connection.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE'))
+    if password is not None:
+        quoted = await connection.scalar(text("SELECT quote_literal(:pw)"), {"pw": password})
+        await connection.execute(text(f'ALTER ROLE "{role}" WITH LOGIN NOBYPASSRLS PASSWORD {quoted}'))
+    for statement in (
+        f'GRANT CONNECT ON DATABASE "{await connection.scalar(text("SELECT current_database()"))}" TO "{role}"',
+        f'GRANT USAGE ON SCHEMA public TO "{role}"',
+        f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"',
+        f'REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM "{role}"',
+        f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"',
+    ):
+        await connection.execute(text(statement))

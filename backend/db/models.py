@@ -1,0 +1,16 @@
+"""Every mapped table, imported in one place so metadata is complete for migrations."""
+
+from backend.auth.models import LoginFailure, RefreshToken
+from backend.db.base import Base
+from tenants.models import AuditorGrant, ConsultancyEngagement, Membership, Organization, User
+
+__all__ = [
+    "AuditorGrant",
+    "Base",
+    "ConsultancyEngagement",
+    "LoginFailure",
+    "Membership",
+    "Organization",
+    "RefreshToken",
+    "User",
+]

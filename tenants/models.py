@@ -1,0 +1,125 @@
+"""Organizations, people and the relations that entitle people to act in organizations."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Computed,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    func,
+    literal_column,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.db.base import Base, Identified, TenantOwned, Timestamped
+from tenants.roles import MEMBERSHIP_ROLES, Role
+
+
+class OrganizationKind(enum.StrEnum):
+    CLIENT = "client"
+    CONSULTANCY = "consultancy"
+    CERTIFICATION_BODY = "certification_body"
+
+
+def _enum(enum_class: type[enum.Enum], name: str, values: tuple[str, ...] | None = None) -> Enum:
+    """A PostgreSQL enum stored by value (the lower-case names the API speaks)."""
+    return Enum(
+        *(values or tuple(str(member.value) for member in enum_class)),
+        name=name,
+        create_constraint=False,
+    )
+
+
+class Organization(Identified, Timestamped, TenantOwned, Base):
+    __tablename__ = "organizations"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Computed("id", persisted=True), index=False)
+    kind: Mapped[str] = mapped_column(_enum(OrganizationKind, "organization_kind"))
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="organization", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class User(Identified, Timestamped, Base):
+    """A person; global across tenants, reached from a tenant only through a membership."""
+
+    __tablename__ = "users"
+    __table_args__ = (Index("uq_users_email_lower", func.lower(literal_column("email")), unique=True),)
+
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+
+class Membership(Identified, Timestamped, TenantOwned, Base):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("tenant_id", "user_id", name="uq_memberships_tenant_user"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(
+        _enum(Role, "membership_role", tuple(str(role.value) for role in MEMBERSHIP_ROLES))
+    )
+
+    organization: Mapped[Organization] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship()
+
+
+class ConsultancyEngagement(Identified, Timestamped, TenantOwned, Base):
+    """A consultancy manages a client; the client (the tenant) owns the record."""
+
+    __tablename__ = "consultancy_engagements"
+    __table_args__ = (
+        CheckConstraint("consultancy_id <> tenant_id", name="not_self"),
+        Index(
+            "uq_consultancy_engagements_open",
+            "tenant_id",
+            "consultancy_id",
+            unique=True,
+            postgresql_where="ended_at IS NULL",
+        ),
+    )
+
+    consultancy_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    started_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    ended_at: Mapped[datetime | None]
+
+    client: Mapped[Organization] = relationship(foreign_keys="ConsultancyEngagement.tenant_id")
+    consultancy: Mapped[Organization] = relationship(foreign_keys=[consultancy_id])
+
+
+class AuditorGrant(Identified, Timestamped, TenantOwned, Base):
+    """Time-boxed, read-only access of a certification body to a client (the tenant)."""
+
+    __tablename__ = "auditor_grants"
+    __table_args__ = (
+        CheckConstraint("valid_until > valid_from", name="valid_window"),
+        CheckConstraint("certification_body_id <> tenant_id", name="not_self"),
+    )
+
+    certification_body_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    valid_from: Mapped[datetime]
+    valid_until: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    granted_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    client: Mapped[Organization] = relationship(foreign_keys="AuditorGrant.tenant_id")
+    certification_body: Mapped[Organization] = relationship(foreign_keys=[certification_body_id])

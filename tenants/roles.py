@@ -1,0 +1,45 @@
+"""Roles a principal can hold in an organization, and what each may do there."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Role(enum.StrEnum):
+    """Roles from strongest to weakest.
+
+    `consultant` comes from an active consultancy engagement and `auditor` from a valid
+    auditor grant; neither is stored on a membership. A consultant runs the client's
+    programme, so it ranks just below the client's own administrators.
+    """
+
+    OWNER = "owner"
+    ADMIN = "admin"
+    CONSULTANT = "consultant"
+    MANAGER = "manager"
+    CONTRIBUTOR = "contributor"
+    VIEWER = "viewer"
+    AUDITOR = "auditor"
+
+    @property
+    def can_write(self) -> bool:
+        """Whether acting in the tenant with this role gets a write tenant at all."""
+        return self not in {Role.VIEWER, Role.AUDITOR}
+
+    @property
+    def manages_organization(self) -> bool:
+        """Settings, members and auditor access of the organization."""
+        return self in {Role.OWNER, Role.ADMIN, Role.CONSULTANT}
+
+    @property
+    def creates_clients(self) -> bool:
+        """Whether, acting in a consultancy, this role may open a new client organization."""
+        return self in {Role.OWNER, Role.ADMIN, Role.MANAGER}
+
+    @property
+    def rank(self) -> int:
+        """Lower is stronger; used to keep the strongest role when several routes grant access."""
+        return list(Role).index(self)
+
+
+MEMBERSHIP_ROLES = (Role.OWNER, Role.ADMIN, Role.MANAGER, Role.CONTRIBUTOR, Role.VIEWER)
