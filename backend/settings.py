@@ -32,7 +32,7 @@ class LogFormat(enum.StrEnum):
 class Settings(BaseSettings):
     """All runtime settings; the README's configuration table documents each one."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
 
     certready_env: Environment = Environment.DEVELOPMENT
     data_dir: Path = Path(".data")

@@ -1,0 +1,67 @@
+"""Short-lived access tokens (JWT) signed with the current key and checked against all keys."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwt import JWTClaimsRegistry
+
+from backend.auth.keys import SigningKeys
+
+
+class InvalidAccessToken(Exception):
+    """The token is not one we issued for this audience, or it is no longer valid."""
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class TokenIssuer:
+    keys: SigningKeys
+    issuer: str
+    audience: str
+    ttl_seconds: int
+
+    def issue(self, user_id: uuid.UUID) -> AccessToken:
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": str(user_id),
+            "iat": now,
+            "nbf": now,
+            "exp": now + self.ttl_seconds,
+            "jti": uuid.uuid4().hex,
+        }
+        header = {"alg": self.keys.algorithm, "kid": self.keys.current.kid, "typ": "JWT"}
+        token = jwt.encode(header, claims, self.keys.current)
+        return AccessToken(token, datetime.fromtimestamp(claims["exp"], UTC))
+
+    def verify(self, token: str) -> uuid.UUID:
+        """The user id the token was issued to; raises InvalidAccessToken for anything else."""
+        try:
+            decoded = jwt.decode(token, self.keys.keyset, algorithms=self.keys.algorithms)
+            if not decoded.header.get("kid"):
+                raise InvalidAccessToken("token has no key id")
+            self._registry().validate(decoded.claims)
+            return uuid.UUID(str(decoded.claims["sub"]))
+        except (JoseError, ValueError, TypeError) as error:
+            raise InvalidAccessToken(str(error) or type(error).__name__) from None
+
+    def _registry(self) -> JWTClaimsRegistry:
+        return JWTClaimsRegistry(
+            leeway=5,
+            iss={"essential": True, "value": self.issuer},
+            aud={"essential": True, "value": self.audience},
+            sub={"essential": True},
+            exp={"essential": True},
+        )

@@ -1,0 +1,43 @@
+"""Expected failures that services raise and the API reports as `UserError`s.
+
+Services raise `ServiceError`; the transaction rolls back and the GraphQL payload carries
+the code, message and the input field it concerns. Anything else is unexpected and masked.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+
+class ErrorCode(enum.StrEnum):
+    INVALID = "invalid"
+    NOT_FOUND = "not_found"
+    FORBIDDEN = "forbidden"
+    CONFLICT = "conflict"
+    UNAUTHENTICATED = "unauthenticated"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    RATE_LIMITED = "rate_limited"
+    INVALID_REFRESH_TOKEN = "invalid_refresh_token"
+    LAST_OWNER = "last_owner"
+
+
+class ServiceError(Exception):
+    def __init__(self, code: ErrorCode, message: str, field: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = list(field)
+
+
+def not_found(what: str, field: Sequence[str] = ()) -> ServiceError:
+    """The one answer for both missing and not-yours, so existence never leaks across tenants."""
+    return ServiceError(ErrorCode.NOT_FOUND, f"{what} not found.", field)
+
+
+def forbidden(message: str = "You are not allowed to do this here.") -> ServiceError:
+    return ServiceError(ErrorCode.FORBIDDEN, message)
+
+
+def invalid(message: str, field: Sequence[str]) -> ServiceError:
+    return ServiceError(ErrorCode.INVALID, message, field)

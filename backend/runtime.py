@@ -1,0 +1,63 @@
+"""The long-lived parts one process builds from its settings and shares across requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from backend.auth.keys import KeyConfigurationError, SigningKeys, development_keys, parse_keys
+from backend.auth.service import AuthPolicy
+from backend.auth.tokens import TokenIssuer
+from backend.db.engine import make_engine, make_sessionmaker
+from backend.db.session import TenantSession
+from backend.settings import Settings
+
+
+class ConfigurationError(Exception):
+    """The process must not start with these settings; the message lists every reason."""
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[TenantSession]
+    keys: SigningKeys
+    auth: AuthPolicy
+
+    @classmethod
+    def build(cls, settings: Settings) -> Runtime:
+        keys = load_signing_keys(settings)
+        engine = make_engine(settings.app_url, pool_size=settings.database_pool_size)
+        issuer = TokenIssuer(
+            keys, settings.auth_issuer, settings.auth_audience, settings.access_token_ttl_seconds
+        )
+        auth = AuthPolicy(
+            issuer=issuer,
+            refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
+            max_failures=settings.login_max_failures,
+            failure_window=timedelta(seconds=settings.login_failure_window_seconds),
+        )
+        return cls(settings, engine, make_sessionmaker(engine), keys, auth)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def load_signing_keys(settings: Settings) -> SigningKeys:
+    problems = settings.production_problems()
+    keys: SigningKeys | None = None
+    try:
+        if settings.auth_signing_keys is not None:
+            keys = parse_keys(settings.auth_signing_keys.get_secret_value())
+        elif not settings.is_production:
+            keys = development_keys(settings.data_dir)
+    except KeyConfigurationError as error:
+        problems.append(str(error))
+    if keys is not None and settings.is_production and keys.has_development_key():
+        problems.append("AUTH_SIGNING_KEYS holds a development key (kid starting with 'dev-').")
+    if problems or keys is None:
+        raise ConfigurationError("Refusing to start:\n  - " + "\n  - ".join(problems))
+    return keys
