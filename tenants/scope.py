@@ -32,5 +32,8 @@ class TenantScope:
         """This scope acting in `tenant_id`, which it may then read too (a tenant being created)."""
         return TenantScope(self.user_id, self.read_tenants | {tenant_id}, tenant_id)
 
+    def reading_also(self, tenant_id: uuid.UUID) -> TenantScope:
+        return TenantScope(self.user_id, self.read_tenants | {tenant_id}, self.write_tenant)
+
 
 NO_TENANT = TenantScope()

@@ -9,7 +9,8 @@ _hasher = PasswordHasher()
 # Verified against when the email is unknown, so both failures cost the same time.
 _DECOY_HASH = _hasher.hash("certready-decoy-password")
 
-MIN_PASSWORD_LENGTH = 10
+# Stored for accounts created by an invitation: no password verifies against it.
+UNUSABLE_PASSWORD = "!"  # noqa: S105
 
 
 def hash_password(password: str) -> str:

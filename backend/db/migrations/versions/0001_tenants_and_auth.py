@@ -13,7 +13,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from tenants.rls import drop_tenant_policies, own_membership_tenants, tenant_policies
+from tenants.rls import (
+    CURRENT_USER_ID,
+    drop_tenant_policies,
+    own_membership_tenants,
+    tenant_policies,
+)
 
 
 revision: str = "0001"
@@ -23,8 +28,9 @@ depends_on: str | Sequence[str] | None = None
 
 # Table -> the extra rows its SELECT policy admits before a principal's tenants are known.
 RLS_TABLES: dict[str, str | None] = {
-    "organizations": None,
-    "memberships": "user_id = NULLIF(current_setting('app.user_id', true), '')::uuid",
+    # Certification bodies are a directory any signed-in user may look up to grant access.
+    "organizations": f"kind = 'certification_body' AND {CURRENT_USER_ID} IS NOT NULL",
+    "memberships": f"user_id = {CURRENT_USER_ID}",
     "consultancy_engagements": f"consultancy_id IN ({own_membership_tenants()})",
     "auditor_grants": f"certification_body_id IN ({own_membership_tenants()})",
 }

@@ -1,0 +1,1 @@
+"""The GraphQL API: schema assembly, request context, loaders, errors and pagination."""

@@ -1,0 +1,139 @@
+"""What every resolver gets: the database session, who is calling, and where it acts.
+
+Built once per HTTP request. The caller's access token is checked here, its entitlements
+loaded in one statement, and the session's tenant scope set before any resolver runs.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import structlog
+from litestar import Request
+from litestar.datastructures import State
+from litestar.exceptions import ClientException, NotAuthorizedException, NotFoundException
+from strawberry.litestar import BaseContext
+from strawberry.types import Info as StrawberryInfo
+
+from backend.api.loaders import Loaders
+from backend.auth.tokens import InvalidAccessToken
+from backend.db.session import TenantSession
+from backend.errors import ErrorCode, ServiceError
+from backend.runtime import Runtime
+from tenants.entitlements import Entitlements, load_entitlements
+from tenants.models import User
+from tenants.roles import Role
+
+TENANT_HEADER = "x-tenant-id"
+
+
+class Context(BaseContext, kw_only=True):
+    runtime: Runtime
+    db: TenantSession
+    entitlements: Entitlements | None
+    acting_tenant: uuid.UUID | None
+    loaders: Loaders
+    client_address: str
+
+    @property
+    def user_id(self) -> uuid.UUID:
+        return self.require_entitlements().user_id
+
+    def require_entitlements(self) -> Entitlements:
+        if self.entitlements is None:
+            raise ServiceError(ErrorCode.UNAUTHENTICATED, "Log in first.")
+        return self.entitlements
+
+    def acting_role(self) -> tuple[uuid.UUID, Role]:
+        """The tenant this request acts in and the caller's role there."""
+        entitlements = self.require_entitlements()
+        if self.acting_tenant is None:
+            raise ServiceError(
+                ErrorCode.FORBIDDEN, "Name the organization you act in with the X-Tenant-ID header."
+            )
+        role = entitlements.role_in(self.acting_tenant)
+        if role is None:  # excluded when the context was built; kept as a second lock
+            raise ServiceError(ErrorCode.NOT_FOUND, "Organization not found.")
+        return self.acting_tenant, role
+
+
+Info = StrawberryInfo[Context, None]
+
+
+async def provide_context(request: Request[Any, Any, Any], state: State) -> AsyncGenerator[Context, None]:
+    runtime: Runtime = state.runtime
+    async with runtime.sessions() as db:
+        entitlements = await _authenticate(request, runtime, db)
+        acting = _acting_tenant(request, entitlements)
+        if entitlements is not None:
+            await db.set_scope(entitlements.scope(acting))
+        structlog.contextvars.bind_contextvars(
+            user_id=str(entitlements.user_id) if entitlements else None,
+            tenant_id=str(acting) if acting else None,
+        )
+        yield Context(
+            runtime=runtime,
+            db=db,
+            entitlements=entitlements,
+            acting_tenant=acting,
+            loaders=Loaders(db),
+            client_address=request.client.host if request.client else "unknown",
+        )
+
+
+async def _authenticate(
+    request: Request[Any, Any, Any], runtime: Runtime, db: TenantSession
+) -> Entitlements | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise NotAuthorizedException("Authorization must be 'Bearer <access token>'.")
+    try:
+        user_id = runtime.auth.issuer.verify(token.strip())
+    except InvalidAccessToken:
+        raise NotAuthorizedException(
+            "The access token is invalid or expired; refresh it or log in again.",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        ) from None
+    entitlements = await load_entitlements(db, user_id)
+    if not await _user_is_active(db, user_id):
+        raise NotAuthorizedException("The account is disabled.")
+    return entitlements
+
+
+async def _user_is_active(db: TenantSession, user_id: uuid.UUID) -> bool:
+    user = await db.get(User, user_id)
+    return user is not None and user.is_active
+
+
+def _acting_tenant(request: Request[Any, Any, Any], entitlements: Entitlements | None) -> uuid.UUID | None:
+    raw = request.headers.get(TENANT_HEADER)
+    if raw is None or not raw.strip():
+        return None
+    tenant_id = parse_tenant_id(raw.strip())
+    if entitlements is None:
+        raise NotAuthorizedException("Log in before naming an organization to act in.")
+    if entitlements.role_in(tenant_id) is None:
+        raise NotFoundException("Organization not found.")
+    return tenant_id
+
+
+def parse_tenant_id(raw: str) -> uuid.UUID:
+    """A UUID, or an Organization global ID."""
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        pass
+    try:
+        type_name, _, value = base64.b64decode(raw, validate=True).decode().partition(":")
+        if type_name == "Organization":
+            return uuid.UUID(value)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise ClientException("X-Tenant-ID must be an organization id (UUID or global ID).")

@@ -1,0 +1,42 @@
+"""How failures reach GraphQL clients.
+
+Expected failures of a mutation are data (`UserError` in its payload). Malformed requests
+(bad ids, bad cursors, limits exceeded) are GraphQL errors with a clear message. Everything
+else is masked, so internals never leak.
+"""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.relay.types import GlobalIDValueError
+
+from backend.errors import ErrorCode, ServiceError
+
+UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode")
+
+
+@strawberry.type(description="An expected failure of a mutation; nothing was changed.")
+class UserError:
+    field: list[str] = strawberry.field(description="Path of the input field at fault, if any.")
+    code: UserErrorCode  # type: ignore[valid-type]
+    message: str
+
+    @classmethod
+    def from_service(cls, error: ServiceError) -> UserError:
+        return cls(field=error.field, code=error.code, message=error.message)
+
+
+class ClientError(Exception):
+    """A request a client can fix (bad id, cursor or argument); its message is shown as is."""
+
+
+VISIBLE_ERRORS = (ClientError, GlobalIDValueError)
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Mask everything but validation errors and errors raised for the client on purpose."""
+    original = error.original_error
+    if original is None:
+        return False
+    return not isinstance(original, VISIBLE_ERRORS)

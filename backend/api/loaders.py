@@ -1,0 +1,62 @@
+"""Per-request DataLoaders, so list fields cost one query per field, not one per row.
+
+Loaders read through the request's session, so they see exactly what the tenant scope
+admits; an id of another tenant loads as None, the same as a missing one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from strawberry.dataloader import DataLoader
+
+from backend.db.base import Identified
+from backend.db.session import TenantSession, execution_options_skipping_criteria
+from tenants.models import AuditorGrant, Membership, Organization, OrganizationKind, User
+
+Model = TypeVar("Model", bound=Identified)
+
+
+class Loaders:
+    def __init__(self, db: TenantSession) -> None:
+        self.db = db
+        self.organization = DataLoader(self._by_id(Organization))
+        self.user = DataLoader(self._by_id(User))
+        self.membership = DataLoader(self._by_id(Membership))
+        self.auditor_grant = DataLoader(self._by_id(AuditorGrant))
+        self.memberships_of_user = DataLoader(self._memberships_of_users)
+        self.certification_body = DataLoader(self._certification_bodies)
+
+    def _by_id(self, model: type[Model]) -> Any:
+        async def load(ids: Sequence[uuid.UUID]) -> list[Model | None]:
+            rows = await self.db.scalars(select(model).where(model.id.in_(ids)))
+            found = {row.id: row for row in rows}
+            return [found.get(i) for i in ids]
+
+        return load
+
+    async def _memberships_of_users(self, user_ids: Sequence[uuid.UUID]) -> list[list[Membership]]:
+        rows = await self.db.scalars(
+            select(Membership)
+            .where(Membership.user_id.in_(user_ids))
+            .order_by(Membership.created_at, Membership.id)
+        )
+        grouped: dict[uuid.UUID, list[Membership]] = defaultdict(list)
+        for row in rows:
+            grouped[row.user_id].append(row)
+        return [grouped[i] for i in user_ids]
+
+    async def _certification_bodies(self, ids: Sequence[uuid.UUID]) -> list[Organization | None]:
+        """Certification bodies form a public directory for signed-in users, outside any tenant."""
+        rows = await self.db.scalars(
+            select(Organization).where(
+                Organization.id.in_(ids), Organization.kind == OrganizationKind.CERTIFICATION_BODY.value
+            ),
+            execution_options=execution_options_skipping_criteria(),
+        )
+        found = {row.id: row for row in rows}
+        return [found.get(i) for i in ids]

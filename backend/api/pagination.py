@@ -1,0 +1,110 @@
+"""Cursor connections over SQL: keyset pagination, so page N costs what page 1 costs."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy.orm import InstrumentedAttribute
+from strawberry import relay
+from strawberry.relay.types import NodeType
+
+from backend.api.errors import ClientError
+from backend.db.session import TenantSession
+
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+
+Row = TypeVar("Row")
+
+
+@dataclass(frozen=True)
+class Page(Generic[Row]):
+    rows: list[Row]
+    cursors: list[str]
+    has_next_page: bool
+    has_previous_page: bool
+    total_count: int
+
+
+def _encode(values: Sequence[Any]) -> str:
+    raw = json.dumps([v.isoformat() if isinstance(v, datetime) else str(v) for v in values])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, keys: Sequence[InstrumentedAttribute[Any]]) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        raw = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(raw, list) or len(raw) != len(keys):
+            raise ValueError
+        return [_parse(key, value) for key, value in zip(keys, raw, strict=True)]
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise ClientError("The `after` cursor is not valid for this list.") from None
+
+
+def _parse(key: InstrumentedAttribute[Any], value: str) -> Any:
+    kind = key.type.python_type
+    if kind is uuid.UUID:
+        return uuid.UUID(value)
+    if kind is datetime:
+        return datetime.fromisoformat(value)
+    return kind(value)
+
+
+async def paginate(
+    db: TenantSession,
+    statement: Select[tuple[Row]],
+    keys: Sequence[InstrumentedAttribute[Any]],
+    first: int | None,
+    after: str | None,
+) -> Page[Row]:
+    """One page of `statement`, ordered by `keys` (which must end in a unique column)."""
+    size = DEFAULT_PAGE if first is None else first
+    if not 0 <= size <= MAX_PAGE:
+        raise ClientError(f"`first` must be between 0 and {MAX_PAGE}.")
+    total = await db.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    page = statement.order_by(*keys)
+    if after is not None:
+        page = page.where(tuple_(*keys) > tuple_(*_decode(after, keys)))
+    rows = list((await db.scalars(page.limit(size + 1))).all())
+    return Page(
+        rows=rows[:size],
+        cursors=[_encode([_value(row, key) for key in keys]) for row in rows[:size]],
+        has_next_page=len(rows) > size,
+        has_previous_page=after is not None,
+        total_count=total or 0,
+    )
+
+
+def _value(row: Any, key: InstrumentedAttribute[Any]) -> Any:
+    return getattr(row, key.key)
+
+
+@strawberry.type(description="A page of a list, with cursors to fetch the next one.")
+class Connection(relay.Connection[NodeType]):
+    total_count: int = strawberry.field(description="How many items the whole list holds.")
+
+    @classmethod
+    def from_page(cls, page: Page[Any], to_node: Callable[[Any], NodeType]) -> Connection[NodeType]:
+        edges = [
+            relay.Edge(node=to_node(row), cursor=cursor)
+            for row, cursor in zip(page.rows, page.cursors, strict=True)
+        ]
+        return cls(
+            edges=edges,
+            page_info=relay.PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=page.has_previous_page,
+                start_cursor=page.cursors[0] if page.cursors else None,
+                end_cursor=page.cursors[-1] if page.cursors else None,
+            ),
+            total_count=page.total_count,
+        )

@@ -1,0 +1,65 @@
+"""The GraphQL schema: every domain area's queries and mutations in one place.
+
+`schema` is the contract (exported to graphql/schema.graphql); `build_schema` adds what a
+running server needs on top: limits, error masking, caches and the production switches.
+"""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from backend.api.context import Info
+from backend.api.errors import should_mask
+from backend.auth.api import AuthMutation
+from backend.settings import Settings
+from tenants.api import TenantMutation, TenantQuery
+
+CACHE_SIZE = 512
+
+
+@strawberry.type
+class Query(TenantQuery):
+    @strawberry.field(description="Any object you may read, by global id; null when it is not yours.")
+    async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:
+        # A plain resolver rather than relay.node(): that helper binds itself to the first
+        # schema built from these types, and tests build one per configuration.
+        return await id.resolve_node(info, required=False)  # type: ignore[no-any-return]
+
+
+@strawberry.type
+class Mutation(TenantMutation, AuthMutation):
+    pass
+
+
+schema = strawberry.Schema(query=Query, mutation=Mutation)
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    extensions: list[SchemaExtension | type[SchemaExtension]] = [
+        QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+        MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        ParserCache(maxsize=CACHE_SIZE),
+        ValidationCache(maxsize=CACHE_SIZE),
+        MaskErrors(should_mask_error=should_mask),
+    ]
+    if not settings.introspection_enabled:
+        extensions.append(DisableIntrospection())
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=settings.is_production),
+    )

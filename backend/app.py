@@ -1,0 +1,68 @@
+"""The Litestar application: GraphQL, health probes and the public signing keys."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, get
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
+from strawberry.litestar import make_graphql_controller
+
+from backend.api.context import TENANT_HEADER, provide_context
+from backend.api.schema import build_schema
+from backend.health import live, ready
+from backend.observability import configure_logging, request_logging
+from backend.runtime import Runtime
+
+
+@get("/.well-known/jwks.json", cache=300)
+async def jwks(state: State) -> dict[str, Any]:
+    """Public keys that verify our access tokens, including the previous key during rotation."""
+    runtime: Runtime = state.runtime
+    return runtime.keys.public_jwks()
+
+
+def create_app(runtime: Runtime) -> Litestar:
+    settings = runtime.settings
+    configure_logging(settings)
+    graphql = make_graphql_controller(
+        build_schema(settings),
+        path="/graphql",
+        graphql_ide=None if settings.is_production else "graphiql",
+        allow_queries_via_get=not settings.is_production,
+        context_getter=provide_context,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    return Litestar(
+        route_handlers=[graphql, live, ready, jwks],
+        state=State({"runtime": runtime}),
+        cors_config=_cors(settings.cors_allow_origins),
+        middleware=[DefineMiddleware(request_logging)],
+        lifespan=[lifespan],
+        debug=False,
+        openapi_config=None,
+    )
+
+
+def _cors(origins: list[str]) -> CORSConfig | None:
+    if not origins:
+        return None
+    return CORSConfig(
+        allow_origins=origins,
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["authorization", "content-type", TENANT_HEADER, "x-request-id"],
+        expose_headers=["x-request-id"],
+        max_age=600,
+    )

@@ -1,0 +1,452 @@
+"""GraphQL types, queries and mutations for organizations, members and auditor access."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import strawberry
+from sqlalchemy import exists, select
+from strawberry import relay
+
+from backend.api.context import Info
+from backend.api.errors import UserError
+from backend.api.mutations import attempt, node_uuid
+from backend.api.pagination import Connection, paginate
+from tenants import models, service
+from tenants.models import OrganizationKind as OrganizationKindValue
+from tenants.roles import Role as RoleValue
+
+OrganizationKind = strawberry.enum(OrganizationKindValue, name="OrganizationKind")
+Role = strawberry.enum(RoleValue, name="Role", description="What a person may do in an organization.")
+
+
+def _uuids(node_ids: Iterable[str]) -> list[uuid.UUID | None]:
+    parsed: list[uuid.UUID | None] = []
+    for node_id in node_ids:
+        try:
+            parsed.append(uuid.UUID(node_id))
+        except ValueError:
+            parsed.append(None)
+    return parsed
+
+
+async def _load(loader: Any, node_ids: Iterable[str]) -> list[Any]:
+    """Load by id through `loader`; ids that are not UUIDs resolve to None."""
+    ids = _uuids(node_ids)
+    found = await loader.load_many([i for i in ids if i is not None])
+    by_id = {row.id: row for row in found if row is not None}
+    return [by_id.get(i) if i else None for i in ids]
+
+
+@strawberry.type(description="A person. Visible to people who share an organization with them.")
+class User(relay.Node):
+    id: relay.NodeID[str]
+    name: str
+    email: str
+
+    @classmethod
+    def from_model(cls, user: models.User) -> User:
+        return cls(id=str(user.id), name=user.name, email=user.email)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[User | None]:
+        ids = [i for i in _uuids(node_ids) if i is not None]
+        visible = await info.context.db.scalars(
+            select(models.User).where(
+                models.User.id.in_(ids),
+                (models.User.id == info.context.user_id)
+                | exists().where(models.Membership.user_id == models.User.id),
+            )
+        )
+        by_id = {str(user.id): cls.from_model(user) for user in visible}
+        return [by_id.get(node_id) for node_id in node_ids]
+
+
+@strawberry.type(description="A client, consultancy or certification body; the unit of isolation.")
+class Organization(relay.Node):
+    id: relay.NodeID[str]
+    kind: OrganizationKind  # type: ignore[valid-type]
+    name: str
+    slug: str
+    timezone: str
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, organization: models.Organization) -> Organization:
+        return cls(
+            id=str(organization.id),
+            kind=OrganizationKindValue(organization.kind),
+            name=organization.name,
+            slug=organization.slug,
+            timezone=organization.timezone,
+            created_at=organization.created_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Organization | None]:
+        rows = await _load(info.context.loaders.organization, node_ids)
+        return [cls.from_model(row) if row else None for row in rows]
+
+    @strawberry.field(description="Your role here, or null when you only see it in a directory.")
+    def viewer_role(self, info: Info) -> Role | None:  # type: ignore[valid-type]
+        entitlements = info.context.entitlements
+        return entitlements.role_in(uuid.UUID(self.id)) if entitlements else None
+
+    @strawberry.field(description="People with a membership here.")
+    async def members(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Membership]:
+        statement = select(models.Membership).where(models.Membership.tenant_id == uuid.UUID(self.id))
+        keys = (models.Membership.created_at, models.Membership.id)
+        page = await paginate(info.context.db, statement, keys, first, after)
+        return Connection[Membership].from_page(page, Membership.from_model)
+
+    @strawberry.field(description="Certification bodies given read-only access here.")
+    async def auditor_grants(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[AuditorGrant]:
+        statement = select(models.AuditorGrant).where(
+            models.AuditorGrant.tenant_id == uuid.UUID(self.id)
+        )
+        keys = (models.AuditorGrant.created_at, models.AuditorGrant.id)
+        page = await paginate(info.context.db, statement, keys, first, after)
+        return Connection[AuditorGrant].from_page(page, AuditorGrant.from_model)
+
+
+@strawberry.type(description="A person's role in an organization.")
+class Membership(relay.Node):
+    id: relay.NodeID[str]
+    role: Role  # type: ignore[valid-type]
+    created_at: datetime
+    tenant_id: strawberry.Private[uuid.UUID]
+    user_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_model(cls, membership: models.Membership) -> Membership:
+        return cls(
+            id=str(membership.id),
+            role=RoleValue(membership.role),
+            created_at=membership.created_at,
+            tenant_id=membership.tenant_id,
+            user_id=membership.user_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Membership | None]:
+        rows = await _load(info.context.loaders.membership, node_ids)
+        return [cls.from_model(row) if row else None for row in rows]
+
+    @strawberry.field
+    async def user(self, info: Info) -> User:
+        user = await info.context.loaders.user.load(self.user_id)
+        return User.from_model(user)
+
+    @strawberry.field
+    async def organization(self, info: Info) -> Organization:
+        organization = await info.context.loaders.organization.load(self.tenant_id)
+        return Organization.from_model(organization)
+
+
+@strawberry.type(description="Time-boxed, read-only access of a certification body to a client.")
+class AuditorGrant(relay.Node):
+    id: relay.NodeID[str]
+    valid_from: datetime
+    valid_until: datetime
+    revoked_at: datetime | None
+    tenant_id: strawberry.Private[uuid.UUID]
+    certification_body_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_model(cls, grant: models.AuditorGrant) -> AuditorGrant:
+        return cls(
+            id=str(grant.id),
+            valid_from=grant.valid_from,
+            valid_until=grant.valid_until,
+            revoked_at=grant.revoked_at,
+            tenant_id=grant.tenant_id,
+            certification_body_id=grant.certification_body_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[AuditorGrant | None]:
+        rows = await _load(info.context.loaders.auditor_grant, node_ids)
+        return [cls.from_model(row) if row else None for row in rows]
+
+    @strawberry.field(description="Whether the grant gives access right now.")
+    def is_active(self) -> bool:
+        now = datetime.now(UTC)
+        return self.revoked_at is None and self.valid_from <= now < self.valid_until
+
+    @strawberry.field(description="The organization that shares its data.")
+    async def client(self, info: Info) -> Organization:
+        organization = await info.context.loaders.organization.load(self.tenant_id)
+        return Organization.from_model(organization)
+
+    @strawberry.field(description="The certification body whose auditors may read.")
+    async def certification_body(self, info: Info) -> Organization:
+        body = await info.context.loaders.certification_body.load(self.certification_body_id)
+        return Organization.from_model(body)
+
+
+@strawberry.type(description="An organization you may act in, and how.")
+class ActingOrganization:
+    organization: Organization
+    role: Role  # type: ignore[valid-type]
+    can_write: bool
+
+
+@strawberry.type(description="The signed-in person and where they may act.")
+class Me:
+    user: User
+    user_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def memberships(self, info: Info) -> list[Membership]:
+        rows = await info.context.loaders.memberships_of_user.load(self.user_id)
+        return [Membership.from_model(row) for row in rows]
+
+    @strawberry.field(description="Every organization you may act in: memberships, clients, grants.")
+    async def organizations(self, info: Info) -> list[ActingOrganization]:
+        roles = info.context.require_entitlements().roles
+        rows = await info.context.loaders.organization.load_many(list(roles))
+        acting = [
+            ActingOrganization(
+                organization=Organization.from_model(row),
+                role=roles[row.id],
+                can_write=roles[row.id].can_write,
+            )
+            for row in rows
+            if row is not None
+        ]
+        return sorted(acting, key=lambda item: item.organization.name.lower())
+
+
+# --- queries -----------------------------------------------------------------------------
+
+
+@strawberry.type
+class TenantQuery:
+    @strawberry.field(description="The signed-in person, or null when not signed in.")
+    async def me(self, info: Info) -> Me | None:
+        if info.context.entitlements is None:
+            return None
+        user = await info.context.loaders.user.load(info.context.user_id)
+        return Me(user=User.from_model(user), user_id=user.id)
+
+    @strawberry.field(description="One organization you may read, by slug.")
+    async def organization(self, info: Info, slug: str) -> Organization | None:
+        info.context.require_entitlements()
+        row = await info.context.db.scalar(
+            select(models.Organization).where(models.Organization.slug == slug.strip().lower())
+        )
+        return Organization.from_model(row) if row else None
+
+    @strawberry.field(description="Organizations you may read, by name.")
+    async def organizations(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        kind: OrganizationKind | None = None,  # type: ignore[valid-type]
+    ) -> Connection[Organization]:
+        info.context.require_entitlements()
+        statement = select(models.Organization)
+        if kind is not None:
+            statement = statement.where(models.Organization.kind == kind.value)
+        keys = (models.Organization.name, models.Organization.id)
+        page = await paginate(info.context.db, statement, keys, first, after)
+        return Connection[Organization].from_page(page, Organization.from_model)
+
+
+# --- mutations ---------------------------------------------------------------------------
+
+
+@strawberry.input
+class CreateOrganizationInput:
+    name: str
+    slug: str
+    timezone: str = "UTC"
+
+
+@strawberry.input
+class UpdateOrganizationInput:
+    id: relay.GlobalID
+    name: str | None = None
+    slug: str | None = None
+    timezone: str | None = None
+
+
+@strawberry.input
+class AddMemberInput:
+    organization_id: relay.GlobalID
+    email: str
+    role: Role  # type: ignore[valid-type]
+    name: str | None = strawberry.field(
+        default=None, description="Required when the email has no account yet."
+    )
+
+
+@strawberry.input
+class ChangeMemberRoleInput:
+    membership_id: relay.GlobalID
+    role: Role  # type: ignore[valid-type]
+
+
+@strawberry.input
+class RemoveMemberInput:
+    membership_id: relay.GlobalID
+
+
+@strawberry.input
+class GrantAuditorAccessInput:
+    organization_id: relay.GlobalID
+    certification_body_slug: str
+    valid_until: datetime
+    valid_from: datetime | None = strawberry.field(default=None, description="Defaults to now.")
+
+
+@strawberry.input
+class RevokeAuditorAccessInput:
+    grant_id: relay.GlobalID
+
+
+@strawberry.type
+class OrganizationPayload:
+    organization: Organization | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class MembershipPayload:
+    membership: Membership | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class RemoveMemberPayload:
+    removed_membership_id: relay.GlobalID | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class AuditorGrantPayload:
+    grant: AuditorGrant | None
+    errors: list[UserError]
+
+
+def _actor(info: Info) -> service.Actor:
+    tenant_id, role = info.context.acting_role()
+    return service.Actor(info.context.user_id, tenant_id, role)
+
+
+@strawberry.type
+class TenantMutation:
+    @strawberry.mutation(description="A consultancy (the acting tenant) creates a client it manages.")
+    async def create_organization(self, info: Info, input: CreateOrganizationInput) -> OrganizationPayload:
+        async def action() -> Organization:
+            row = await service.create_client(
+                info.context.db, _actor(info), input.name, input.slug, input.timezone
+            )
+            return Organization.from_model(row)
+
+        organization, errors = await attempt(info, action)
+        return OrganizationPayload(organization=organization, errors=errors)
+
+    @strawberry.mutation
+    async def update_organization(self, info: Info, input: UpdateOrganizationInput) -> OrganizationPayload:
+        async def action() -> Organization:
+            row = await service.update_organization(
+                info.context.db,
+                _actor(info),
+                node_uuid(input.id, "Organization", "id"),
+                name=input.name,
+                slug=input.slug,
+                timezone=input.timezone,
+            )
+            return Organization.from_model(row)
+
+        organization, errors = await attempt(info, action)
+        return OrganizationPayload(organization=organization, errors=errors)
+
+    @strawberry.mutation
+    async def add_member(self, info: Info, input: AddMemberInput) -> MembershipPayload:
+        async def action() -> Membership:
+            row = await service.add_member(
+                info.context.db,
+                _actor(info),
+                node_uuid(input.organization_id, "Organization", "organizationId"),
+                input.email,
+                input.role,
+                input.name,
+            )
+            return Membership.from_model(row)
+
+        membership, errors = await attempt(info, action)
+        return MembershipPayload(membership=membership, errors=errors)
+
+    @strawberry.mutation
+    async def change_member_role(self, info: Info, input: ChangeMemberRoleInput) -> MembershipPayload:
+        async def action() -> Membership:
+            row = await service.change_member_role(
+                info.context.db,
+                _actor(info),
+                node_uuid(input.membership_id, "Membership", "membershipId"),
+                input.role,
+            )
+            return Membership.from_model(row)
+
+        membership, errors = await attempt(info, action)
+        return MembershipPayload(membership=membership, errors=errors)
+
+    @strawberry.mutation(description="Remove a membership; the last owner cannot be removed.")
+    async def remove_member(self, info: Info, input: RemoveMemberInput) -> RemoveMemberPayload:
+        async def action() -> relay.GlobalID:
+            removed = await service.remove_member(
+                info.context.db,
+                _actor(info),
+                node_uuid(input.membership_id, "Membership", "membershipId"),
+            )
+            return relay.GlobalID("Membership", str(removed))
+
+        removed_id, errors = await attempt(info, action)
+        return RemoveMemberPayload(removed_membership_id=removed_id, errors=errors)
+
+    @strawberry.mutation(description="Give a certification body read-only access for a while.")
+    async def grant_auditor_access(self, info: Info, input: GrantAuditorAccessInput) -> AuditorGrantPayload:
+        async def action() -> AuditorGrant:
+            row = await service.grant_auditor_access(
+                info.context.db,
+                _actor(info),
+                node_uuid(input.organization_id, "Organization", "organizationId"),
+                input.certification_body_slug,
+                input.valid_until,
+                input.valid_from,
+            )
+            return AuditorGrant.from_model(row)
+
+        grant, errors = await attempt(info, action)
+        return AuditorGrantPayload(grant=grant, errors=errors)
+
+    @strawberry.mutation(description="End a certification body's access at once.")
+    async def revoke_auditor_access(
+        self, info: Info, input: RevokeAuditorAccessInput
+    ) -> AuditorGrantPayload:
+        async def action() -> AuditorGrant:
+            row = await service.revoke_auditor_access(
+                info.context.db, _actor(info), node_uuid(input.grant_id, "AuditorGrant", "grantId")
+            )
+            return AuditorGrant.from_model(row)
+
+        grant, errors = await attempt(info, action)
+        return AuditorGrantPayload(grant=grant, errors=errors)

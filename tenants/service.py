@@ -1,0 +1,298 @@
+"""Rules for organizations, members and auditor access; each function is one transaction.
+
+Every change happens in the tenant the caller acts in (its write tenant). Objects of tenants
+the caller cannot read are reported as not found, never as forbidden, so answers do not
+reveal what exists elsewhere.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+import zoneinfo
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from backend.auth.passwords import UNUSABLE_PASSWORD
+from backend.auth.service import normalize_email
+from backend.db.session import TenantSession, execution_options_skipping_criteria
+from backend.errors import ErrorCode, ServiceError, forbidden, invalid, not_found
+from tenants.models import (
+    AuditorGrant,
+    ConsultancyEngagement,
+    Membership,
+    Organization,
+    OrganizationKind,
+    User,
+)
+from tenants.roles import MEMBERSHIP_ROLES, Role
+
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TIMEZONES = frozenset(zoneinfo.available_timezones())
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, in which organization, with which role."""
+
+    user_id: uuid.UUID
+    tenant_id: uuid.UUID
+    role: Role
+
+
+# --- validation -------------------------------------------------------------------------
+
+
+def clean_name(name: str, field: str = "name") -> str:
+    name = name.strip()
+    if not 1 <= len(name) <= 200:
+        raise invalid("Name must be 1 to 200 characters.", [field])
+    return name
+
+
+def clean_slug(slug: str) -> str:
+    slug = slug.strip().lower()
+    if not SLUG.match(slug):
+        raise invalid(
+            "Slug must be 1 to 63 lower-case letters, digits or inner hyphens.", ["slug"]
+        )
+    return slug
+
+
+def clean_timezone(timezone: str) -> str:
+    if timezone not in TIMEZONES:
+        raise invalid(f"Unknown time zone {timezone!r}; use an IANA name such as Europe/Berlin.", ["timezone"])
+    return timezone
+
+
+def clean_email(email: str) -> str:
+    email = normalize_email(email)
+    if len(email) > 254 or not EMAIL.match(email):
+        raise invalid("Email address is not valid.", ["email"])
+    return email
+
+
+def _membership_role(role: Role) -> Role:
+    if role not in MEMBERSHIP_ROLES:
+        raise invalid(f"Role {role.value!r} is derived, not assigned; pick a membership role.", ["role"])
+    return role
+
+
+# --- access ------------------------------------------------------------------------------
+
+
+def _require_manager(actor: Actor) -> None:
+    if not actor.role.manages_organization:
+        raise forbidden("Only owners, admins and the organization's consultants may do this.")
+
+
+def _require_acting_in(db: TenantSession, actor: Actor, tenant_id: uuid.UUID, what: str) -> None:
+    """Changes happen only in the acting tenant; unreadable tenants look missing."""
+    if tenant_id not in db.scope.read_tenants:
+        raise not_found(what)
+    if tenant_id != actor.tenant_id or db.scope.write_tenant != tenant_id:
+        raise forbidden("Act in that organization (X-Tenant-ID) with a role that may change it.")
+
+
+async def _commit(db: TenantSession, conflict: ServiceError) -> None:
+    """Commit, turning a unique-constraint clash into the caller's `conflict` error."""
+    try:
+        await db.commit()
+    except IntegrityError:
+        await db.rollback()
+        raise conflict from None
+
+
+# --- organizations -----------------------------------------------------------------------
+
+
+async def create_client(
+    db: TenantSession, actor: Actor, name: str, slug: str, timezone: str
+) -> Organization:
+    """A consultancy opens a client organization and manages it from then on."""
+    consultancy = await db.get(Organization, actor.tenant_id)
+    if consultancy is None or consultancy.kind != OrganizationKind.CONSULTANCY:
+        raise forbidden("Only a consultancy can create client organizations; act in one.")
+    if not actor.role.creates_clients:
+        raise forbidden("Only owners, admins and managers of the consultancy may create clients.")
+    client = Organization(
+        id=uuid.uuid4(),
+        kind=OrganizationKind.CLIENT.value,
+        name=clean_name(name),
+        slug=clean_slug(slug),
+        timezone=clean_timezone(timezone),
+    )
+    conflict = ServiceError(ErrorCode.CONFLICT, "That slug is taken.", ["slug"])
+    previous = db.scope
+    await db.set_scope(previous.writing_in(client.id))
+    try:
+        db.add(client)
+        db.add(ConsultancyEngagement(tenant_id=client.id, consultancy_id=consultancy.id))
+        await _commit(db, conflict)
+    finally:
+        # The rest of the request may read the new client but still writes only where it acts.
+        await db.set_scope(previous.reading_also(client.id))
+    return client
+
+
+async def update_organization(
+    db: TenantSession,
+    actor: Actor,
+    organization_id: uuid.UUID,
+    *,
+    name: str | None = None,
+    slug: str | None = None,
+    timezone: str | None = None,
+) -> Organization:
+    _require_acting_in(db, actor, organization_id, "Organization")
+    _require_manager(actor)
+    organization = await db.get(Organization, organization_id)
+    if organization is None:
+        raise not_found("Organization")
+    if name is not None:
+        organization.name = clean_name(name)
+    if slug is not None:
+        organization.slug = clean_slug(slug)
+    if timezone is not None:
+        organization.timezone = clean_timezone(timezone)
+    await _commit(db, ServiceError(ErrorCode.CONFLICT, "That slug is taken.", ["slug"]))
+    await db.refresh(organization)
+    return organization
+
+
+# --- members -----------------------------------------------------------------------------
+
+
+async def add_member(
+    db: TenantSession,
+    actor: Actor,
+    organization_id: uuid.UUID,
+    email: str,
+    role: Role,
+    name: str | None = None,
+) -> Membership:
+    """Add a person by email; someone new gets an account that can sign in once a password is set."""
+    _require_acting_in(db, actor, organization_id, "Organization")
+    _require_manager(actor)
+    _require_may_assign(actor, _membership_role(role))
+    email = clean_email(email)
+    user = await db.scalar(select(User).where(func.lower(User.email) == email))
+    if user is None:
+        if name is None:
+            raise invalid("Name is required for someone without an account yet.", ["name"])
+        user = User(email=email, name=clean_name(name), password_hash=UNUSABLE_PASSWORD)
+        db.add(user)
+        await db.flush()
+    membership = Membership(tenant_id=organization_id, user_id=user.id, role=role.value)
+    db.add(membership)
+    await _commit(db, ServiceError(ErrorCode.CONFLICT, "That person is already a member.", ["email"]))
+    return membership
+
+
+def _require_may_assign(actor: Actor, role: Role) -> None:
+    if role is Role.OWNER and actor.role is not Role.OWNER:
+        raise forbidden("Only an owner may make someone an owner.")
+
+
+async def _membership_for_change(db: TenantSession, actor: Actor, membership_id: uuid.UUID) -> Membership:
+    membership = await db.get(Membership, membership_id, with_for_update=True)
+    if membership is None:
+        raise not_found("Membership", ["membershipId"])
+    _require_acting_in(db, actor, membership.tenant_id, "Membership")
+    _require_manager(actor)
+    if membership.role == Role.OWNER and actor.role is not Role.OWNER:
+        raise forbidden("Only an owner may change or remove an owner.")
+    return membership
+
+
+async def _refuse_last_owner(db: TenantSession, membership: Membership) -> None:
+    """Lock the tenant's owners so two concurrent demotions cannot both pass."""
+    owners = (
+        await db.scalars(
+            select(Membership.id)
+            .where(Membership.tenant_id == membership.tenant_id, Membership.role == Role.OWNER.value)
+            .with_for_update()
+        )
+    ).all()
+    if list(owners) == [membership.id]:
+        raise ServiceError(
+            ErrorCode.LAST_OWNER, "An organization needs an owner; make someone else owner first."
+        )
+
+
+async def change_member_role(
+    db: TenantSession, actor: Actor, membership_id: uuid.UUID, role: Role
+) -> Membership:
+    membership = await _membership_for_change(db, actor, membership_id)
+    _require_may_assign(actor, _membership_role(role))
+    if membership.role == Role.OWNER and role is not Role.OWNER:
+        await _refuse_last_owner(db, membership)
+    membership.role = role.value
+    await db.commit()
+    await db.refresh(membership)
+    return membership
+
+
+async def remove_member(db: TenantSession, actor: Actor, membership_id: uuid.UUID) -> uuid.UUID:
+    membership = await _membership_for_change(db, actor, membership_id)
+    if membership.role == Role.OWNER:
+        await _refuse_last_owner(db, membership)
+    await db.delete(membership)
+    await db.commit()
+    return membership_id
+
+
+# --- auditor access ----------------------------------------------------------------------
+
+
+async def grant_auditor_access(
+    db: TenantSession,
+    actor: Actor,
+    organization_id: uuid.UUID,
+    certification_body_slug: str,
+    valid_until: datetime,
+    valid_from: datetime | None = None,
+) -> AuditorGrant:
+    """Give a certification body read-only access to this organization for a bounded time."""
+    _require_acting_in(db, actor, organization_id, "Organization")
+    _require_manager(actor)
+    start = valid_from or datetime.now(UTC)
+    if start.tzinfo is None or valid_until.tzinfo is None:
+        raise invalid("Times must carry a UTC offset.", ["validUntil"])
+    if valid_until <= start:
+        raise invalid("Access must end after it starts.", ["validUntil"])
+    body = await db.scalar(
+        select(Organization).where(
+            Organization.slug == certification_body_slug.strip().lower(),
+            Organization.kind == OrganizationKind.CERTIFICATION_BODY.value,
+        ),
+        execution_options=execution_options_skipping_criteria(),
+    )
+    if body is None:
+        raise not_found("Certification body", ["certificationBodySlug"])
+    grant = AuditorGrant(
+        tenant_id=organization_id,
+        certification_body_id=body.id,
+        valid_from=start,
+        valid_until=valid_until,
+        granted_by_id=actor.user_id,
+    )
+    db.add(grant)
+    await db.commit()
+    return grant
+
+
+async def revoke_auditor_access(db: TenantSession, actor: Actor, grant_id: uuid.UUID) -> AuditorGrant:
+    grant = await db.get(AuditorGrant, grant_id, with_for_update=True)
+    if grant is None:
+        raise not_found("Auditor grant", ["grantId"])
+    _require_acting_in(db, actor, grant.tenant_id, "Auditor grant")
+    _require_manager(actor)
+    if grant.revoked_at is None:
+        grant.revoked_at = datetime.now(UTC)
+        await db.commit()
+    return grant
