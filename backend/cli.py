@@ -88,7 +88,7 @@ def _show_progress() -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="certready",
-        description="certready backend. Settings come from environment variables (see .env.example).",
+        description="certready backend; settings come from environment variables (.env.example).",
     )
     commands = parser.add_subparsers(metavar="COMMAND", required=True)
 

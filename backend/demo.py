@@ -201,7 +201,8 @@ async def _ensure_auditor_grant(
 ) -> None:
     """A grant that lapsed since the last seed is replaced, so the auditor login keeps working."""
     await session.set_scope(SEED_SCOPE)
-    now: datetime = await session.scalar(select(func.now()))  # the clock grants are judged by
+    # The database clock, which judges grants at every request.
+    now: datetime = (await session.execute(select(func.now()))).scalar_one()
     existing = await session.scalar(
         select(AuditorGrant.id).where(
             AuditorGrant.tenant_id == client.id,

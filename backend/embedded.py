@@ -35,11 +35,19 @@ async def start_embedded(data_dir: Path) -> str:
     """
     pgdata = data_dir / "postgres"
     logger.info("starting embedded PostgreSQL under %s ...", pgdata)
-    server_uri = await asyncio.to_thread(_start_server, pgdata)
-    server_url = make_url(server_uri).set(password=None)
+    server_url = make_url(await asyncio.to_thread(_start_server, pgdata))
     await _ensure_database(server_url)
     logger.info("embedded PostgreSQL is ready (socket in %s)", server_url.query.get("host"))
-    return server_url.set(database=DATABASE).render_as_string(hide_password=False)
+    # Rebuilt rather than edited: the server reports an empty password, and trust needs none.
+    url = URL.create(
+        server_url.drivername,
+        username=server_url.username,
+        host=server_url.host,
+        port=server_url.port,
+        database=DATABASE,
+        query=server_url.query,
+    )
+    return url.render_as_string(hide_password=False)
 
 
 def _start_server(pgdata: Path) -> str:

@@ -31,7 +31,7 @@ class ClientError(Exception):
     """A request a client can fix (bad id, cursor or argument); its message is shown as is."""
 
 
-VISIBLE_ERRORS = (ClientError, GlobalIDValueError)
+VISIBLE_ERRORS = (ClientError, GlobalIDValueError, ServiceError)
 
 
 def should_mask(error: GraphQLError) -> bool:
