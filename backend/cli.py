@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from backend.auth.keys import generate_key
@@ -302,13 +302,28 @@ def _safe_url(url: str) -> str:
 
 def _settings() -> Settings:
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(part) for part in problem['loc']).upper()}: {problem['msg']}"
             for problem in error.errors()
         )
         raise CommandError(f"invalid configuration: {problems}", EXIT_CONFIGURATION) from None
+    _check_urls(settings)
+    return settings
+
+
+def _check_urls(settings: Settings) -> None:
+    """A malformed URL is a configuration mistake, not a reason for a traceback later."""
+    for name, url in (
+        ("DATABASE_URL", settings.database_url),
+        ("APP_DATABASE_URL", settings.app_database_url),
+    ):
+        try:
+            if url is not None:
+                make_url(url)
+        except ArgumentError:
+            raise CommandError(f"{name} is not a valid URL", EXIT_CONFIGURATION) from None
 
 
 def _print_logins(logins: list[DemoLogin], settings: Settings) -> None:

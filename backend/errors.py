@@ -18,7 +18,7 @@ class ErrorCode(enum.StrEnum):
     UNAUTHENTICATED = "unauthenticated"
     INVALID_CREDENTIALS = "invalid_credentials"
     RATE_LIMITED = "rate_limited"
-    INVALID_REFRESH_TOKEN = "invalid_refresh_token"
+    INVALID_REFRESH_TOKEN = "invalid_refresh_token"  # noqa: S105 - an error code, not a secret
     LAST_OWNER = "last_owner"
 
 

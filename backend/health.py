@@ -27,7 +27,9 @@ async def ready(state: State) -> Response[dict[str, str | None]]:
         async with runtime.engine.connect() as connection:
             found = await current_revision(connection)
     except (SQLAlchemyError, OSError):
-        return Response({"status": "database unavailable"}, status_code=HTTP_503_SERVICE_UNAVAILABLE)
+        return Response(
+            {"status": "database unavailable"}, status_code=HTTP_503_SERVICE_UNAVAILABLE
+        )
     if found != expected:
         body = {"status": "migrations pending", "revision": found, "expected": expected}
         return Response(body, status_code=HTTP_503_SERVICE_UNAVAILABLE)

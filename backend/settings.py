@@ -129,7 +129,9 @@ class Settings(BaseSettings):
         ):
             problems.append("DATABASE_APP_PASSWORD still has its development default.")
         if self.auth_signing_keys is None:
-            problems.append("AUTH_SIGNING_KEYS is required in production (run `certready keys generate`).")
+            problems.append(
+                "AUTH_SIGNING_KEYS is required in production (run `certready keys generate`)."
+            )
         if "*" in self.cors_allow_origins:
             problems.append("CORS_ALLOW_ORIGINS may not be '*' in production.")
         if not self.refresh_cookie_secure:

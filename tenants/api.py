@@ -20,7 +20,9 @@ from tenants.models import OrganizationKind as OrganizationKindValue
 from tenants.roles import Role as RoleValue
 
 OrganizationKind = strawberry.enum(OrganizationKindValue, name="OrganizationKind")
-Role = strawberry.enum(RoleValue, name="Role", description="What a person may do in an organization.")
+Role = strawberry.enum(
+    RoleValue, name="Role", description="What a person may do in an organization."
+)
 
 
 def _uuids(node_ids: Iterable[str]) -> list[uuid.UUID | None]:
@@ -103,7 +105,9 @@ class Organization(relay.Node):
     async def members(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Membership]:
-        statement = select(models.Membership).where(models.Membership.tenant_id == uuid.UUID(self.id))
+        statement = select(models.Membership).where(
+            models.Membership.tenant_id == uuid.UUID(self.id)
+        )
         keys = (models.Membership.created_at, models.Membership.id)
         page = await paginate(info.context.db, statement, keys, first, after)
         return Connection[Membership].from_page(page, Membership.from_model)
@@ -194,9 +198,9 @@ class AuditorGrant(relay.Node):
         return Organization.from_model(organization)
 
     @strawberry.field(description="The certification body whose auditors may read.")
-    async def certification_body(self, info: Info) -> Organization:
+    async def certification_body(self, info: Info) -> Organization | None:
         body = await info.context.loaders.certification_body.load(self.certification_body_id)
-        return Organization.from_model(body)
+        return Organization.from_model(body) if body else None
 
 
 @strawberry.type(description="An organization you may act in, and how.")
@@ -216,7 +220,9 @@ class Me:
         rows = await info.context.loaders.memberships_of_user.load(self.user_id)
         return [Membership.from_model(row) for row in rows]
 
-    @strawberry.field(description="Every organization you may act in: memberships, clients, grants.")
+    @strawberry.field(
+        description="Every organization you may act in: memberships, clients, grants."
+    )
     async def organizations(self, info: Info) -> list[ActingOrganization]:
         roles = info.context.require_entitlements().roles
         rows = await info.context.loaders.organization.load_many(list(roles))
@@ -352,8 +358,12 @@ def _actor(info: Info) -> service.Actor:
 
 @strawberry.type
 class TenantMutation:
-    @strawberry.mutation(description="A consultancy (the acting tenant) creates a client it manages.")
-    async def create_organization(self, info: Info, input: CreateOrganizationInput) -> OrganizationPayload:
+    @strawberry.mutation(
+        description="A consultancy (the acting tenant) creates a client it manages."
+    )
+    async def create_organization(
+        self, info: Info, input: CreateOrganizationInput
+    ) -> OrganizationPayload:
         async def action() -> Organization:
             row = await service.create_client(
                 info.context.db, _actor(info), input.name, input.slug, input.timezone
@@ -364,7 +374,9 @@ class TenantMutation:
         return OrganizationPayload(organization=organization, errors=errors)
 
     @strawberry.mutation
-    async def update_organization(self, info: Info, input: UpdateOrganizationInput) -> OrganizationPayload:
+    async def update_organization(
+        self, info: Info, input: UpdateOrganizationInput
+    ) -> OrganizationPayload:
         async def action() -> Organization:
             row = await service.update_organization(
                 info.context.db,
@@ -386,9 +398,9 @@ class TenantMutation:
                 info.context.db,
                 _actor(info),
                 node_uuid(input.organization_id, "Organization", "organizationId"),
-                input.email,
-                input.role,
-                input.name,
+                email=input.email,
+                role=input.role,
+                name=input.name,
             )
             return Membership.from_model(row)
 
@@ -396,7 +408,9 @@ class TenantMutation:
         return MembershipPayload(membership=membership, errors=errors)
 
     @strawberry.mutation
-    async def change_member_role(self, info: Info, input: ChangeMemberRoleInput) -> MembershipPayload:
+    async def change_member_role(
+        self, info: Info, input: ChangeMemberRoleInput
+    ) -> MembershipPayload:
         async def action() -> Membership:
             row = await service.change_member_role(
                 info.context.db,
@@ -423,15 +437,17 @@ class TenantMutation:
         return RemoveMemberPayload(removed_membership_id=removed_id, errors=errors)
 
     @strawberry.mutation(description="Give a certification body read-only access for a while.")
-    async def grant_auditor_access(self, info: Info, input: GrantAuditorAccessInput) -> AuditorGrantPayload:
+    async def grant_auditor_access(
+        self, info: Info, input: GrantAuditorAccessInput
+    ) -> AuditorGrantPayload:
         async def action() -> AuditorGrant:
             row = await service.grant_auditor_access(
                 info.context.db,
                 _actor(info),
                 node_uuid(input.organization_id, "Organization", "organizationId"),
-                input.certification_body_slug,
-                input.valid_until,
-                input.valid_from,
+                certification_body_slug=input.certification_body_slug,
+                valid_until=input.valid_until,
+                valid_from=input.valid_from,
             )
             return AuditorGrant.from_model(row)
 

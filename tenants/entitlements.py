@@ -36,19 +36,23 @@ class Entitlements:
 
 
 async def load_entitlements(session: TenantSession, user_id: uuid.UUID) -> Entitlements:
-    """One statement over the three routes; row-level security admits exactly the user's own rows."""
+    """One statement over the three routes; row-level security admits just the user's own rows."""
     await session.set_scope(TenantScope(user_id=user_id))
     memberships = select(Membership.tenant_id, cast(Membership.role, String).label("role")).where(
         Membership.user_id == user_id
     )
     my_orgs = select(Membership.tenant_id).where(Membership.user_id == user_id)
     now = func.now()
-    consulting = select(ConsultancyEngagement.tenant_id, literal(Role.CONSULTANT.value, String).label("role")).where(
+    consulting = select(
+        ConsultancyEngagement.tenant_id, literal(Role.CONSULTANT.value, String).label("role")
+    ).where(
         ConsultancyEngagement.consultancy_id.in_(my_orgs),
         ConsultancyEngagement.started_at <= now,
         or_(ConsultancyEngagement.ended_at.is_(None), ConsultancyEngagement.ended_at > now),
     )
-    auditing = select(AuditorGrant.tenant_id, literal(Role.AUDITOR.value, String).label("role")).where(
+    auditing = select(
+        AuditorGrant.tenant_id, literal(Role.AUDITOR.value, String).label("role")
+    ).where(
         AuditorGrant.certification_body_id.in_(my_orgs),
         AuditorGrant.valid_from <= now,
         AuditorGrant.valid_until > now,

@@ -56,7 +56,9 @@ class User(Identified, Timestamped, Base):
     """A person; global across tenants, reached from a tenant only through a membership."""
 
     __tablename__ = "users"
-    __table_args__ = (Index("uq_users_email_lower", func.lower(literal_column("email")), unique=True),)
+    __table_args__ = (
+        Index("uq_users_email_lower", func.lower(literal_column("email")), unique=True),
+    )
 
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(200))
@@ -68,7 +70,9 @@ class Membership(Identified, Timestamped, TenantOwned, Base):
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("tenant_id", "user_id", name="uq_memberships_tenant_user"),)
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     role: Mapped[str] = mapped_column(
         _enum(Role, "membership_role", tuple(str(role.value) for role in MEMBERSHIP_ROLES))
     )

@@ -26,14 +26,18 @@ def tenant_policies(table: str, extra_read: str | None = None) -> list[str]:
         f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
         f"CREATE POLICY {table}_select ON {table} FOR SELECT USING ({read})",
         f"CREATE POLICY {table}_insert ON {table} FOR INSERT WITH CHECK ({WRITE_TEST})",
-        f"CREATE POLICY {table}_update ON {table} FOR UPDATE USING ({WRITE_TEST}) WITH CHECK ({WRITE_TEST})",
+        f"CREATE POLICY {table}_update ON {table} FOR UPDATE"
+        f" USING ({WRITE_TEST}) WITH CHECK ({WRITE_TEST})",
         f"CREATE POLICY {table}_delete ON {table} FOR DELETE USING ({WRITE_TEST})",
     ]
 
 
 def drop_tenant_policies(table: str) -> list[str]:
     return [
-        *(f"DROP POLICY IF EXISTS {table}_{command} ON {table}" for command in ("select", "insert", "update", "delete")),
+        *(
+            f"DROP POLICY IF EXISTS {table}_{command} ON {table}"
+            for command in ("select", "insert", "update", "delete")
+        ),
         f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
         f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
     ]

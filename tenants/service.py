@@ -57,15 +57,15 @@ def clean_name(name: str, field: str = "name") -> str:
 def clean_slug(slug: str) -> str:
     slug = slug.strip().lower()
     if not SLUG.match(slug):
-        raise invalid(
-            "Slug must be 1 to 63 lower-case letters, digits or inner hyphens.", ["slug"]
-        )
+        raise invalid("Slug must be 1 to 63 lower-case letters, digits or inner hyphens.", ["slug"])
     return slug
 
 
 def clean_timezone(timezone: str) -> str:
     if timezone not in TIMEZONES:
-        raise invalid(f"Unknown time zone {timezone!r}; use an IANA name such as Europe/Berlin.", ["timezone"])
+        raise invalid(
+            f"Unknown time zone {timezone!r}; use an IANA name such as Europe/Berlin.", ["timezone"]
+        )
     return timezone
 
 
@@ -78,7 +78,9 @@ def clean_email(email: str) -> str:
 
 def _membership_role(role: Role) -> Role:
     if role not in MEMBERSHIP_ROLES:
-        raise invalid(f"Role {role.value!r} is derived, not assigned; pick a membership role.", ["role"])
+        raise invalid(
+            f"Role {role.value!r} is derived, not assigned; pick a membership role.", ["role"]
+        )
     return role
 
 
@@ -171,11 +173,12 @@ async def add_member(
     db: TenantSession,
     actor: Actor,
     organization_id: uuid.UUID,
+    *,
     email: str,
     role: Role,
     name: str | None = None,
 ) -> Membership:
-    """Add a person by email; someone new gets an account that can sign in once a password is set."""
+    """Add a person by email; someone new gets an account that signs in once it has a password."""
     _require_acting_in(db, actor, organization_id, "Organization")
     _require_manager(actor)
     _require_may_assign(actor, _membership_role(role))
@@ -189,7 +192,9 @@ async def add_member(
         await db.flush()
     membership = Membership(tenant_id=organization_id, user_id=user.id, role=role.value)
     db.add(membership)
-    await _commit(db, ServiceError(ErrorCode.CONFLICT, "That person is already a member.", ["email"]))
+    await _commit(
+        db, ServiceError(ErrorCode.CONFLICT, "That person is already a member.", ["email"])
+    )
     return membership
 
 
@@ -198,7 +203,9 @@ def _require_may_assign(actor: Actor, role: Role) -> None:
         raise forbidden("Only an owner may make someone an owner.")
 
 
-async def _membership_for_change(db: TenantSession, actor: Actor, membership_id: uuid.UUID) -> Membership:
+async def _membership_for_change(
+    db: TenantSession, actor: Actor, membership_id: uuid.UUID
+) -> Membership:
     membership = await db.get(Membership, membership_id, with_for_update=True)
     if membership is None:
         raise not_found("Membership", ["membershipId"])
@@ -214,7 +221,9 @@ async def _refuse_last_owner(db: TenantSession, membership: Membership) -> None:
     owners = (
         await db.scalars(
             select(Membership.id)
-            .where(Membership.tenant_id == membership.tenant_id, Membership.role == Role.OWNER.value)
+            .where(
+                Membership.tenant_id == membership.tenant_id, Membership.role == Role.OWNER.value
+            )
             .with_for_update()
         )
     ).all()
@@ -253,6 +262,7 @@ async def grant_auditor_access(
     db: TenantSession,
     actor: Actor,
     organization_id: uuid.UUID,
+    *,
     certification_body_slug: str,
     valid_until: datetime,
     valid_from: datetime | None = None,
@@ -286,7 +296,9 @@ async def grant_auditor_access(
     return grant
 
 
-async def revoke_auditor_access(db: TenantSession, actor: Actor, grant_id: uuid.UUID) -> AuditorGrant:
+async def revoke_auditor_access(
+    db: TenantSession, actor: Actor, grant_id: uuid.UUID
+) -> AuditorGrant:
     grant = await db.get(AuditorGrant, grant_id, with_for_update=True)
     if grant is None:
         raise not_found("Auditor grant", ["grantId"])

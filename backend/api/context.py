@@ -20,7 +20,7 @@ from strawberry.litestar import BaseContext
 from strawberry.types import Info as StrawberryInfo
 
 from backend.api.loaders import Loaders
-from backend.auth.tokens import InvalidAccessToken
+from backend.auth.tokens import InvalidAccessTokenError
 from backend.db.session import TenantSession
 from backend.errors import ErrorCode, ServiceError
 from backend.runtime import Runtime
@@ -64,7 +64,9 @@ class Context(BaseContext, kw_only=True):
 Info = StrawberryInfo[Context, None]
 
 
-async def provide_context(request: Request[Any, Any, Any], state: State) -> AsyncGenerator[Context, None]:
+async def provide_context(
+    request: Request[Any, Any, Any], state: State
+) -> AsyncGenerator[Context, None]:
     runtime: Runtime = state.runtime
     async with runtime.sessions() as db:
         entitlements = await _authenticate(request, runtime, db)
@@ -96,7 +98,7 @@ async def _authenticate(
         raise NotAuthorizedException("Authorization must be 'Bearer <access token>'.")
     try:
         user_id = runtime.auth.issuer.verify(token.strip())
-    except InvalidAccessToken:
+    except InvalidAccessTokenError:
         raise NotAuthorizedException(
             "The access token is invalid or expired; refresh it or log in again.",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
@@ -112,7 +114,9 @@ async def _user_is_active(db: TenantSession, user_id: uuid.UUID) -> bool:
     return user is not None and user.is_active
 
 
-def _acting_tenant(request: Request[Any, Any, Any], entitlements: Entitlements | None) -> uuid.UUID | None:
+def _acting_tenant(
+    request: Request[Any, Any, Any], entitlements: Entitlements | None
+) -> uuid.UUID | None:
     raw = request.headers.get(TENANT_HEADER)
     if raw is None or not raw.strip():
         return None

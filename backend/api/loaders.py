@@ -54,7 +54,8 @@ class Loaders:
         """Certification bodies form a public directory for signed-in users, outside any tenant."""
         rows = await self.db.scalars(
             select(Organization).where(
-                Organization.id.in_(ids), Organization.kind == OrganizationKind.CERTIFICATION_BODY.value
+                Organization.id.in_(ids),
+                Organization.kind == OrganizationKind.CERTIFICATION_BODY.value,
             ),
             execution_options=execution_options_skipping_criteria(),
         )

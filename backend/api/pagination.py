@@ -61,7 +61,7 @@ def _parse(key: InstrumentedAttribute[Any], value: str) -> Any:
 
 async def paginate(
     db: TenantSession,
-    statement: Select[tuple[Row]],
+    statement: Select[Row],
     keys: Sequence[InstrumentedAttribute[Any]],
     first: int | None,
     after: str | None,

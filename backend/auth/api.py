@@ -27,22 +27,29 @@ class LoginInput:
     email: str
     password: str
     refresh_token_in_cookie: bool = strawberry.field(
-        default=False, description="Set the refresh token as an HttpOnly cookie, not in the payload."
+        default=False,
+        description="Set the refresh token as an HttpOnly cookie, not in the payload.",
     )
 
 
 @strawberry.input
 class RefreshInput:
-    refresh_token: str | None = strawberry.field(default=None, description="Omit to use the cookie.")
+    refresh_token: str | None = strawberry.field(
+        default=None, description="Omit to use the cookie."
+    )
     refresh_token_in_cookie: bool = False
 
 
 @strawberry.input
 class LogoutInput:
-    refresh_token: str | None = strawberry.field(default=None, description="Omit to use the cookie.")
+    refresh_token: str | None = strawberry.field(
+        default=None, description="Omit to use the cookie."
+    )
 
 
-@strawberry.type(description="A signed-in session: a short-lived access token and its refresh token.")
+@strawberry.type(
+    description="A signed-in session: a short-lived access token and its refresh token."
+)
 class AuthPayload:
     access_token: str | None = None
     access_token_expires_at: datetime | None = None
@@ -75,7 +82,11 @@ def _set_cookie(info: Info, value: str, expires_at: datetime | None) -> None:
     settings = info.context.runtime.settings
     response = info.context.response
     assert response is not None  # noqa: S101 - always set for HTTP requests
-    max_age = 0 if expires_at is None else int((expires_at - datetime.now(expires_at.tzinfo)).total_seconds())
+    max_age = (
+        0
+        if expires_at is None
+        else int((expires_at - datetime.now(expires_at.tzinfo)).total_seconds())
+    )
     response.cookies.append(
         Cookie(
             key=settings.refresh_cookie_name,
@@ -91,9 +102,13 @@ def _set_cookie(info: Info, value: str, expires_at: datetime | None) -> None:
 
 def _presented_token(info: Info, given: str | None) -> str:
     request = info.context.request
-    token = given or (request.cookies.get(info.context.runtime.settings.refresh_cookie_name) if request else None)
+    token = given or (
+        request.cookies.get(info.context.runtime.settings.refresh_cookie_name) if request else None
+    )
     if not token:
-        raise ServiceError(ErrorCode.INVALID_REFRESH_TOKEN, "No refresh token given.", ["refreshToken"])
+        raise ServiceError(
+            ErrorCode.INVALID_REFRESH_TOKEN, "No refresh token given.", ["refreshToken"]
+        )
     return token
 
 
@@ -112,7 +127,9 @@ class AuthMutation:
         payload, errors = await attempt(info, action)
         return payload or AuthPayload(errors=errors)
 
-    @strawberry.mutation(description="Trade a refresh token for new tokens; the old one stops working.")
+    @strawberry.mutation(
+        description="Trade a refresh token for new tokens; the old one stops working."
+    )
     async def refresh(self, info: Info, input: RefreshInput) -> AuthPayload:
         async def action() -> AuthPayload:
             token = _presented_token(info, input.refresh_token)

@@ -80,7 +80,9 @@ def parse_keys(raw: str) -> SigningKeys:
     try:
         keys = [KeySet.import_key_set({"keys": [entry]}).keys[0] for entry in entries]
     except (ValueError, TypeError, KeyError) as error:
-        raise KeyConfigurationError(f"AUTH_SIGNING_KEYS holds an unreadable key: {error}.") from None
+        raise KeyConfigurationError(
+            f"AUTH_SIGNING_KEYS holds an unreadable key: {error}."
+        ) from None
     return SigningKeys(keys)
 
 

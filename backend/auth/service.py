@@ -96,7 +96,9 @@ async def _refuse_when_throttled(
 
 async def refresh(db: AsyncSession, policy: AuthPolicy, refresh_token: str) -> Session:
     stored = await db.scalar(
-        select(RefreshToken).where(RefreshToken.token_hash == _digest(refresh_token)).with_for_update()
+        select(RefreshToken)
+        .where(RefreshToken.token_hash == _digest(refresh_token))
+        .with_for_update()
     )
     now = datetime.now(UTC)
     if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
@@ -115,7 +117,7 @@ async def refresh(db: AsyncSession, policy: AuthPolicy, refresh_token: str) -> S
 
 
 async def logout(db: AsyncSession, refresh_token: str) -> None:
-    """End the login the token belongs to; unknown tokens are ignored (logging out is idempotent)."""
+    """End the login the token belongs to; unknown tokens are ignored, so logout is idempotent."""
     family = await db.scalar(
         select(RefreshToken.family_id).where(RefreshToken.token_hash == _digest(refresh_token))
     )

@@ -14,7 +14,7 @@ from joserfc.jwt import JWTClaimsRegistry
 from backend.auth.keys import SigningKeys
 
 
-class InvalidAccessToken(Exception):
+class InvalidAccessTokenError(Exception):
     """The token is not one we issued for this audience, or it is no longer valid."""
 
 
@@ -33,29 +33,30 @@ class TokenIssuer:
 
     def issue(self, user_id: uuid.UUID) -> AccessToken:
         now = int(time.time())
+        expires = now + self.ttl_seconds
         claims = {
             "iss": self.issuer,
             "aud": self.audience,
             "sub": str(user_id),
             "iat": now,
             "nbf": now,
-            "exp": now + self.ttl_seconds,
+            "exp": expires,
             "jti": uuid.uuid4().hex,
         }
         header = {"alg": self.keys.algorithm, "kid": self.keys.current.kid, "typ": "JWT"}
         token = jwt.encode(header, claims, self.keys.current)
-        return AccessToken(token, datetime.fromtimestamp(claims["exp"], UTC))
+        return AccessToken(token, datetime.fromtimestamp(expires, UTC))
 
     def verify(self, token: str) -> uuid.UUID:
-        """The user id the token was issued to; raises InvalidAccessToken for anything else."""
+        """The user id the token was issued to; raises InvalidAccessTokenError for anything else."""
         try:
             decoded = jwt.decode(token, self.keys.keyset, algorithms=self.keys.algorithms)
             if not decoded.header.get("kid"):
-                raise InvalidAccessToken("token has no key id")
+                raise InvalidAccessTokenError("token has no key id")
             self._registry().validate(decoded.claims)
             return uuid.UUID(str(decoded.claims["sub"]))
         except (JoseError, ValueError, TypeError) as error:
-            raise InvalidAccessToken(str(error) or type(error).__name__) from None
+            raise InvalidAccessTokenError(str(error) or type(error).__name__) from None
 
     def _registry(self) -> JWTClaimsRegistry:
         return JWTClaimsRegistry(

@@ -26,7 +26,9 @@ def head_revision() -> str | None:
 
 
 async def current_revision(connection: AsyncConnection) -> str | None:
-    return await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+    return await connection.run_sync(
+        lambda sync: MigrationContext.configure(sync).get_current_revision()
+    )
 
 
 async def migrate(owner_url: URL, app_role: str, app_password: str | None) -> None:
@@ -55,14 +57,21 @@ async def _provision_app_role(connection: AsyncConnection, role: str, password: 
 
     Role names cannot be bound parameters; `role` is validated by the settings pattern.
     """
-    exists = await connection.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role})
+    exists = await connection.scalar(
+        text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role}
+    )
     if not exists:
-        await connection.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE'))
+        await connection.execute(
+            text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE')
+        )
     if password is not None:
         quoted = await connection.scalar(text("SELECT quote_literal(:pw)"), {"pw": password})
-        await connection.execute(text(f'ALTER ROLE "{role}" WITH LOGIN NOBYPASSRLS PASSWORD {quoted}'))
+        await connection.execute(
+            text(f'ALTER ROLE "{role}" WITH LOGIN NOBYPASSRLS PASSWORD {quoted}')
+        )
+    database = await connection.scalar(text("SELECT current_database()"))
     for statement in (
-        f'GRANT CONNECT ON DATABASE "{await connection.scalar(text("SELECT current_database()"))}" TO "{role}"',
+        f'GRANT CONNECT ON DATABASE "{database}" TO "{role}"',
         f'GRANT USAGE ON SCHEMA public TO "{role}"',
         f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"',
         f'REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM "{role}"',

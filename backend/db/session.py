@@ -72,6 +72,5 @@ def _filter_by_read_tenants(state: ORMExecuteState) -> None:
 
 
 def execution_options_skipping_criteria() -> dict[str, Any]:
-    """For the one lookup that runs before the read set is known; row-level security still applies."""
+    """For lookups outside the read set (entitlements, the directory); RLS still applies."""
     return {SKIP_TENANT_CRITERIA: True}
-

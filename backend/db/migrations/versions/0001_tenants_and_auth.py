@@ -20,7 +20,6 @@ from tenants.rls import (
     tenant_policies,
 )
 
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
