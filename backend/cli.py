@@ -12,9 +12,11 @@ import argparse
 import asyncio
 import json
 import logging
+import signal
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -43,9 +45,10 @@ Serve the GraphQL API.
 
 Without DATABASE_URL (zero-setup): start the embedded PostgreSQL under DATA_DIR, migrate it,
 seed the demo organizations and print their logins.
-With DATABASE_URL: no demo data, and no automatic migration (run `certready migrate` first),
-except with CERTREADY_ENV=development, where serve migrates too so that
-`DATABASE_URL=... make run` just works.
+With DATABASE_URL: no demo data. In development (CERTREADY_ENV=development, the default)
+serve migrates that database too, so `DATABASE_URL=... make run` just works; in any other
+environment it does not migrate (run `certready migrate` first, as a deploy step) and refuses
+to start on a database without the certready schema.
 """
 
 
@@ -60,6 +63,7 @@ class CommandError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _show_progress()
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)
@@ -174,7 +178,9 @@ def _export_schema(args: argparse.Namespace) -> int:
     sdl = schema.as_str() + "\n"
     path: Path = args.output
     if args.check:
-        if not path.exists() or path.read_text() != sdl:
+        if not path.exists():
+            raise CommandError(f"{path} does not exist: run `make schema` and commit the result")
+        if path.read_text() != sdl:
             raise CommandError(f"{path} is out of date: run `make schema` and commit the result")
         logger.info("%s is up to date", path)
         return 0
@@ -340,8 +346,22 @@ def _run_server(runtime: Runtime, host: str, port: int) -> int:
     from backend.app import create_app  # noqa: PLC0415 - loads the whole API
 
     config = uvicorn.Config(
-        create_app(runtime), host=host, port=port, log_config=None, proxy_headers=True
+        create_app(runtime),
+        host=host,
+        port=port,
+        log_config=None,
+        proxy_headers=True,
+        access_log=False,  # the app logs every request itself, with its request id
     )
     server = uvicorn.Server(config)
     server.run()
     return 0 if server.started else EXIT_FAILURE
+
+
+def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
+    """Exit through Python, so exit handlers run (they stop the embedded PostgreSQL).
+
+    Python's default would end the process on the spot. uvicorn shuts down gracefully on
+    SIGTERM and then raises the signal again under the handler it found: this one.
+    """
+    raise SystemExit(128 + signum)

