@@ -6,20 +6,26 @@ from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from cross_web import HTTPException as GraphQLHTTPException
 from litestar import Litestar, get
 from litestar.config.cors import CORSConfig
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.middleware import DefineMiddleware
 from strawberry.litestar import make_graphql_controller
 
 from backend.api.context import TENANT_HEADER, provide_context
 from backend.api.schema import build_schema
 from backend.health import live, ready
-from backend.observability import configure_logging, request_logging
+from backend.observability import configure_logging, ensure_request_id, request_logging
 from backend.runtime import Runtime
 
 
-@get("/.well-known/jwks.json", cache=300)
+# `cache` only caches on the server; clients and proxies need the Cache-Control header.
+@get(
+    "/.well-known/jwks.json",
+    cache=300,
+    cache_control=CacheControlHeader(max_age=300, public=True),
+)
 async def jwks(state: State) -> dict[str, Any]:
     """Public keys that verify our access tokens, including the previous key during rotation."""
     runtime: Runtime = state.runtime
@@ -29,13 +35,21 @@ async def jwks(state: State) -> dict[str, Any]:
 def create_app(runtime: Runtime) -> Litestar:
     settings = runtime.settings
     configure_logging(settings)
-    graphql = make_graphql_controller(
+    controller = make_graphql_controller(
         build_schema(settings),
         path="/graphql",
         graphql_ide=None if settings.is_production else "graphiql",
         allow_queries_via_get=not settings.is_production,
         context_getter=provide_context,
     )
+
+    class GraphQLController(controller):  # type: ignore[valid-type,misc]
+        def parse_json(self, data: str | bytes) -> Any:
+            # strawberry answers 500 to a JSON body that is neither an object nor a list.
+            parsed = super().parse_json(data)
+            if not isinstance(parsed, dict | list):
+                raise GraphQLHTTPException(400, "A GraphQL request must be a JSON object.")
+            return parsed
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
@@ -45,10 +59,11 @@ def create_app(runtime: Runtime) -> Litestar:
             await runtime.close()
 
     return Litestar(
-        route_handlers=[graphql, live, ready, jwks],
+        route_handlers=[GraphQLController, live, ready, jwks],
         state=State({"runtime": runtime}),
         cors_config=_cors(settings.cors_allow_origins),
         middleware=[DefineMiddleware(request_logging)],
+        before_send=[ensure_request_id],
         lifespan=[lifespan],
         debug=False,
         openapi_config=None,

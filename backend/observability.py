@@ -78,6 +78,16 @@ def request_logging(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+def ensure_request_id(message: Message, scope: Scope) -> None:
+    """Before-send hook: responses that no route handled (404, 405, CORS preflight) never pass
+    through the middleware, yet must carry a request id too."""
+    if message["type"] != "http.response.start":
+        return
+    headers = list(message.get("headers", []))
+    if not any(name.lower() == REQUEST_ID_HEADER for name, _ in headers):
+        message["headers"] = [*headers, (REQUEST_ID_HEADER, _request_id(scope).encode())]
+
+
 def _request_id(scope: Scope) -> str:
     for name, value in scope["headers"]:
         if name == REQUEST_ID_HEADER and _SAFE_REQUEST_ID.match(value):

@@ -14,7 +14,7 @@ from strawberry import relay
 from backend.api.context import Info
 from backend.api.errors import UserError
 from backend.api.mutations import attempt, node_uuid
-from backend.api.pagination import Connection, paginate
+from backend.api.pagination import Connection, PageRequest, paginate
 from tenants import models, service
 from tenants.models import OrganizationKind as OrganizationKindValue
 from tenants.roles import Role as RoleValue
@@ -105,22 +105,16 @@ class Organization(relay.Node):
     async def members(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Membership]:
-        statement = select(models.Membership).where(
-            models.Membership.tenant_id == uuid.UUID(self.id)
-        )
-        keys = (models.Membership.created_at, models.Membership.id)
-        page = await paginate(info.context.db, statement, keys, first, after)
+        request = PageRequest(uuid.UUID(self.id), first, after)
+        page = await info.context.loaders.members_page.load(request)
         return Connection[Membership].from_page(page, Membership.from_model)
 
     @strawberry.field(description="Certification bodies given read-only access here.")
     async def auditor_grants(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[AuditorGrant]:
-        statement = select(models.AuditorGrant).where(
-            models.AuditorGrant.tenant_id == uuid.UUID(self.id)
-        )
-        keys = (models.AuditorGrant.created_at, models.AuditorGrant.id)
-        page = await paginate(info.context.db, statement, keys, first, after)
+        request = PageRequest(uuid.UUID(self.id), first, after)
+        page = await info.context.loaders.auditor_grants_page.load(request)
         return Connection[AuditorGrant].from_page(page, AuditorGrant.from_model)
 
 

@@ -1,7 +1,8 @@
 """Which organizations a user may read, and with which role it may act in each.
 
 Three routes entitle a user: a membership (its stored role), an active consultancy
-engagement of an organization it belongs to (`consultant` in the client), and a valid
+engagement of an organization it belongs to (`consultant` in the client, or `viewer` for
+the consultancy's own viewers), and a valid
 auditor grant to a certification body it belongs to (`auditor` in the client, read-only).
 Validity is judged by the database clock at every request, so an expired or revoked grant
 stops working at once.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import String, cast, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, String, case, cast, func, literal, or_, select, union_all
 
 from backend.db.session import TenantSession, execution_options_skipping_criteria
 from tenants.models import AuditorGrant, ConsultancyEngagement, Membership
@@ -43,10 +44,11 @@ async def load_entitlements(session: TenantSession, user_id: uuid.UUID) -> Entit
     )
     my_orgs = select(Membership.tenant_id).where(Membership.user_id == user_id)
     now = func.now()
-    consulting = select(
-        ConsultancyEngagement.tenant_id, literal(Role.CONSULTANT.value, String).label("role")
+    consulting = (
+        select(ConsultancyEngagement.tenant_id, _consultant_role().label("role"))
+        .join(Membership, Membership.tenant_id == ConsultancyEngagement.consultancy_id)
+        .where(Membership.user_id == user_id)
     ).where(
-        ConsultancyEngagement.consultancy_id.in_(my_orgs),
         ConsultancyEngagement.started_at <= now,
         or_(ConsultancyEngagement.ended_at.is_(None), ConsultancyEngagement.ended_at > now),
     )
@@ -68,3 +70,11 @@ async def load_entitlements(session: TenantSession, user_id: uuid.UUID) -> Entit
         if tenant_id not in roles or role.rank < roles[tenant_id].rank:
             roles[tenant_id] = role
     return Entitlements(user_id, roles)
+
+
+def _consultant_role() -> ColumnElement[str]:
+    """A consultancy's viewers follow its clients read-only; its other members consult there."""
+    return case(
+        (Membership.role == Role.VIEWER.value, literal(Role.VIEWER.value, String)),
+        else_=literal(Role.CONSULTANT.value, String),
+    )

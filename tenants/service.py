@@ -271,8 +271,9 @@ async def grant_auditor_access(
     _require_acting_in(db, actor, organization_id, "Organization")
     _require_manager(actor)
     start = valid_from or datetime.now(UTC)
-    if start.tzinfo is None or valid_until.tzinfo is None:
-        raise invalid("Times must carry a UTC offset.", ["validUntil"])
+    for value, field in ((start, "validFrom"), (valid_until, "validUntil")):
+        if value.tzinfo is None:
+            raise invalid("Times must carry a UTC offset.", [field])
     if valid_until <= start:
         raise invalid("Access must end after it starts.", ["validUntil"])
     body = await db.scalar(
@@ -284,6 +285,8 @@ async def grant_auditor_access(
     )
     if body is None:
         raise not_found("Certification body", ["certificationBodySlug"])
+    if body.id == organization_id:
+        raise invalid("An organization cannot grant access to itself.", ["certificationBodySlug"])
     grant = AuditorGrant(
         tenant_id=organization_id,
         certification_body_id=body.id,

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from backend.app import create_app
 from backend.db.migrate import migrate
 from backend.db.models import Base
+from backend.embedded import start_embedded_postgres
 from backend.runtime import Runtime
 from backend.settings import Environment, Settings
 from tests.support import World, seed_world
@@ -33,8 +34,6 @@ def _server_url() -> URL:
     configured = os.environ.get("TEST_DATABASE_URL")
     if configured:
         return make_url(configured).set(drivername="postgresql+asyncpg")
-    from backend.embedded import start_embedded_postgres
-
     return make_url(start_embedded_postgres(ROOT / ".data" / "test-postgres")).set(
         drivername="postgresql+asyncpg"
     )
@@ -94,18 +93,24 @@ async def owner_engine(migrated: Settings) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture(scope="session")
 async def runtime(migrated: Settings) -> AsyncIterator[Runtime]:
+    """For tests that work below HTTP, on the test's own event loop."""
     runtime = Runtime.build(migrated)
     yield runtime
     await runtime.close()
 
 
 @pytest.fixture(scope="session")
-def app(runtime: Runtime) -> Litestar:
-    return create_app(runtime)
+def app(migrated: Settings) -> Litestar:
+    """The app owns a separate runtime: the test client serves it on a loop of its own, and
+    asyncpg connections cannot cross loops. Its lifespan closes that pool after each client.
+    Both runtimes share settings, hence the same signing keys."""
+    return create_app(Runtime.build(migrated))
 
 
 @pytest.fixture
-async def client(app: Litestar, owner_engine: AsyncEngine) -> AsyncIterator[AsyncTestClient[Litestar]]:
+async def client(
+    app: Litestar, owner_engine: AsyncEngine
+) -> AsyncIterator[AsyncTestClient[Litestar]]:
     async with AsyncTestClient(app, base_url="http://testserver.local") as test_client:
         yield test_client
 

@@ -78,7 +78,9 @@ async def seed_world(owner: AsyncEngine) -> World:
             )
         for key in MEMBERS:
             world.users[key] = User(
-                id=uuid.uuid4(), email=f"{key}@example.test", name=key.replace("_", " ").title(),
+                id=uuid.uuid4(),
+                email=f"{key}@example.test",
+                name=key.replace("_", " ").title(),
                 password_hash=_PASSWORD_HASH,
             )
         db.add_all([*world.orgs.values(), *world.users.values()])
@@ -116,7 +118,9 @@ async def gql(
         headers["Authorization"] = f"Bearer {token}"
     if tenant:
         headers["X-Tenant-ID"] = tenant
-    response = await client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+    )
     assert response.status_code == expect_status, response.text
     body: dict[str, Any] = response.json()
     return body

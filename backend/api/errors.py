@@ -31,7 +31,9 @@ class ClientError(Exception):
     """A request a client can fix (bad id, cursor or argument); its message is shown as is."""
 
 
-VISIBLE_ERRORS = (ClientError, GlobalIDValueError, ServiceError)
+# A GraphQLError as the original error comes from coercing the client's input (a variable of
+# the wrong type, say): graphql-core wrote its message for the client.
+VISIBLE_ERRORS = (ClientError, GlobalIDValueError, ServiceError, GraphQLError)
 
 
 def should_mask(error: GraphQLError) -> bool:

@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from strawberry.dataloader import DataLoader
 
+from backend.api.errors import ClientError
+from backend.api.pagination import Page, PageRequest, paginate_children
 from backend.db.base import Identified
 from backend.db.session import TenantSession, execution_options_skipping_criteria
 from tenants.models import AuditorGrant, Membership, Organization, OrganizationKind, User
@@ -30,12 +32,27 @@ class Loaders:
         self.auditor_grant = DataLoader(self._by_id(AuditorGrant))
         self.memberships_of_user = DataLoader(self._memberships_of_users)
         self.certification_body = DataLoader(self._certification_bodies)
+        # Pages of an organization's lists, keyed by PageRequest(organization id, first, after).
+        self.members_page = DataLoader(
+            self._pages_by_tenant(Membership, (Membership.created_at, Membership.id))
+        )
+        self.auditor_grants_page = DataLoader(
+            self._pages_by_tenant(AuditorGrant, (AuditorGrant.created_at, AuditorGrant.id))
+        )
 
     def _by_id(self, model: type[Model]) -> Any:
         async def load(ids: Sequence[uuid.UUID]) -> list[Model | None]:
             rows = await self.db.scalars(select(model).where(model.id.in_(ids)))
             found = {row.id: row for row in rows}
             return [found.get(i) for i in ids]
+
+        return load
+
+    def _pages_by_tenant(
+        self, model: type[Membership | AuditorGrant], keys: tuple[Any, ...]
+    ) -> Any:
+        async def load(requests: Sequence[PageRequest]) -> list[Page[Any] | ClientError]:
+            return await paginate_children(self.db, model, model.tenant_id, keys, requests)
 
         return load
 

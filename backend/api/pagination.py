@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,7 +13,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 from sqlalchemy import Select, func, select, tuple_
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 from strawberry import relay
 from strawberry.relay.types import NodeType
 
@@ -67,9 +68,7 @@ async def paginate(
     after: str | None,
 ) -> Page[Row]:
     """One page of `statement`, ordered by `keys` (which must end in a unique column)."""
-    size = DEFAULT_PAGE if first is None else first
-    if not 0 <= size <= MAX_PAGE:
-        raise ClientError(f"`first` must be between 0 and {MAX_PAGE}.")
+    size = _page_size(first)
     total = await db.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     page = statement.order_by(*keys)
     if after is not None:
@@ -84,8 +83,91 @@ async def paginate(
     )
 
 
+def _page_size(first: int | None) -> int:
+    size = DEFAULT_PAGE if first is None else first
+    if not 0 <= size <= MAX_PAGE:
+        raise ClientError(f"`first` must be between 0 and {MAX_PAGE}.")
+    return size
+
+
 def _value(row: Any, key: InstrumentedAttribute[Any]) -> Any:
     return getattr(row, key.key)
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """One parent's page of a child list: the key of a DataLoader that batches many parents."""
+
+    parent_id: uuid.UUID
+    first: int | None = None
+    after: str | None = None
+
+
+async def paginate_children(
+    db: TenantSession,
+    model: type[Any],
+    parent: InstrumentedAttribute[Any],
+    keys: Sequence[InstrumentedAttribute[Any]],
+    requests: Sequence[PageRequest],
+) -> list[Page[Any] | ClientError]:
+    """A page of `model` rows for each request's parent (`parent` holds the parent's id), in
+    two statements per distinct (first, after), however many parents there are."""
+    groups: dict[tuple[int | None, str | None], list[uuid.UUID]] = defaultdict(list)
+    for request in requests:
+        groups[(request.first, request.after)].append(request.parent_id)
+    pages: dict[PageRequest, Page[Any] | ClientError] = {}
+    for (first, after), parent_ids in groups.items():
+        try:
+            found = await _child_pages(
+                db, model, parent, keys, parent_ids, first=first, after=after
+            )
+        except ClientError as error:
+            found = dict.fromkeys(parent_ids, error)
+        for parent_id, page in found.items():
+            pages[PageRequest(parent_id, first, after)] = page
+    return [pages[request] for request in requests]
+
+
+async def _child_pages(
+    db: TenantSession,
+    model: type[Any],
+    parent: InstrumentedAttribute[Any],
+    keys: Sequence[InstrumentedAttribute[Any]],
+    parent_ids: list[uuid.UUID],
+    *,
+    first: int | None,
+    after: str | None,
+) -> dict[uuid.UUID, Page[Any] | ClientError]:
+    size = _page_size(first)
+    after_values = _decode(after, keys) if after is not None else None
+    counts = await db.execute(
+        select(parent, func.count()).where(parent.in_(parent_ids)).group_by(parent)
+    )
+    totals: dict[uuid.UUID, int] = {row[0]: row[1] for row in counts}
+    position = func.row_number().over(partition_by=parent, order_by=list(keys)).label("position")
+    ranked = select(model, position).where(parent.in_(parent_ids))
+    if after_values is not None:
+        ranked = ranked.where(tuple_(*keys) > tuple_(*after_values))
+    ranked_rows = ranked.subquery()
+    row = aliased(model, ranked_rows)
+    rows = await db.scalars(
+        select(row).where(ranked_rows.c.position <= size + 1).order_by(ranked_rows.c.position)
+    )
+    by_parent: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for found in rows:
+        by_parent[getattr(found, parent.key)].append(found)
+    return {
+        parent_id: Page(
+            rows=by_parent[parent_id][:size],
+            cursors=[
+                _encode([_value(item, key) for key in keys]) for item in by_parent[parent_id][:size]
+            ],
+            has_next_page=len(by_parent[parent_id]) > size,
+            has_previous_page=after is not None,
+            total_count=totals.get(parent_id, 0),
+        )
+        for parent_id in parent_ids
+    }
 
 
 @strawberry.type(description="A page of a list, with cursors to fetch the next one.")

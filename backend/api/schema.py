@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import partial
 
 import strawberry
+from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
     DisableIntrospection,
@@ -51,6 +52,15 @@ class Mutation(TenantMutation, AuthMutation):
 schema = strawberry.Schema(query=Query, mutation=Mutation)
 
 
+class _Schema(strawberry.Schema):
+    @staticmethod
+    def remove_field_suggestion(error: GraphQLError) -> None:
+        # Called for every error when suggestions are off. strawberry strips them only from
+        # unknown-field errors; argument, input field, enum value and type suggestions
+        # reveal the schema just as well.
+        error.message = error.message.partition(" Did you mean")[0]
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     # Factories, not instances: strawberry builds fresh extensions for every request.
     extensions: list[Callable[[], SchemaExtension]] = [
@@ -63,7 +73,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return _Schema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,

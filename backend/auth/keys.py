@@ -9,14 +9,18 @@ once and kept under the data directory; its kid starts with `dev-` and productio
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, Key, KeySet
 
 SIGNING_ALGORITHMS = {"EC": "ES256", "OKP": "EdDSA"}
+# The one curve each algorithm signs with; another curve would load but fail at signing time.
+SIGNING_CURVES = {"EC": "P-256", "OKP": "Ed25519"}
 DEV_KID_PREFIX = "dev-"
 
 
@@ -29,7 +33,12 @@ class SigningKeys:
         if not keys:
             raise KeyConfigurationError("AUTH_SIGNING_KEYS holds no key.")
         for key in keys:
-            if key.key_type not in SIGNING_ALGORITHMS or not key.is_private or not key.kid:
+            if (
+                key.key_type not in SIGNING_ALGORITHMS
+                or key.get("crv") != SIGNING_CURVES[key.key_type]
+                or not key.is_private
+                or not key.kid
+            ):
                 raise KeyConfigurationError(
                     "every signing key must be a private EC P-256 or OKP Ed25519 JWK with a kid."
                 )
@@ -77,9 +86,12 @@ def parse_keys(raw: str) -> SigningKeys:
     entries = data.get("keys", [data]) if isinstance(data, dict) else data
     if not isinstance(entries, list):
         raise KeyConfigurationError("AUTH_SIGNING_KEYS must be a JWK set, a list of JWKs or a JWK.")
+    # Checked before importing: the JWK library would invent a kid (the key's thumbprint).
+    if not all(isinstance(entry, dict) and entry.get("kid") for entry in entries):
+        raise KeyConfigurationError("AUTH_SIGNING_KEYS entries must be JWK objects with a kid.")
     try:
         keys = [KeySet.import_key_set({"keys": [entry]}).keys[0] for entry in entries]
-    except (ValueError, TypeError, KeyError) as error:
+    except (JoseError, ValueError, TypeError, KeyError) as error:
         raise KeyConfigurationError(
             f"AUTH_SIGNING_KEYS holds an unreadable key: {error}."
         ) from None
@@ -91,6 +103,8 @@ def development_keys(data_dir: Path) -> SigningKeys:
     path = data_dir / "signing-keys.json"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"keys": [generate_key(DEV_KID_PREFIX)]}))
-        path.chmod(0o600)
+        # Created owner-only: the private key is never readable by others, not even briefly.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(json.dumps({"keys": [generate_key(DEV_KID_PREFIX)]}))
     return parse_keys(path.read_text())

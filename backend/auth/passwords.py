@@ -18,8 +18,11 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    # An unusable hash costs the same as a real one, so timing does not tell invited accounts apart.
+    usable = password_hash is not None and password_hash != UNUSABLE_PASSWORD
+    checked = password_hash if password_hash is not None and usable else _DECOY_HASH
     try:
-        return _hasher.verify(password_hash or _DECOY_HASH, password) and password_hash is not None
+        return _hasher.verify(checked, password) and usable
     except (VerificationError, InvalidHashError):
         return False
 

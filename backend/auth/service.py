@@ -24,6 +24,8 @@ from tenants.models import User
 
 # One address may try this many times the per-email limit: an office behind one NAT is normal.
 ADDRESS_LIMIT_FACTOR = 4
+EMAIL_MAX_LENGTH = 254  # LoginFailure.email and User.email
+ADDRESS_MAX_LENGTH = 64  # LoginFailure.client_address
 
 
 @dataclass(frozen=True)
@@ -56,11 +58,17 @@ async def login(
     db: AsyncSession, policy: AuthPolicy, email: str, password: str, client_address: str
 ) -> Session:
     email = normalize_email(email)
-    await _refuse_when_throttled(db, policy, email, client_address)
-    user = await db.scalar(select(User).where(func.lower(User.email) == email))
+    # Failures are kept under what the columns can hold; an email they cannot hold (too long,
+    # or with a NUL byte PostgreSQL refuses) matches no account and fails like any unknown one.
+    key = email.replace("\x00", "")[:EMAIL_MAX_LENGTH]
+    client_address = client_address[:ADDRESS_MAX_LENGTH]
+    await _refuse_when_throttled(db, policy, key, client_address)
+    user = None
+    if key == email:
+        user = await db.scalar(select(User).where(func.lower(User.email) == email))
     valid = verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
-        db.add(LoginFailure(email=email, client_address=client_address))
+        db.add(LoginFailure(email=key, client_address=client_address))
         await db.commit()
         raise ServiceError(ErrorCode.INVALID_CREDENTIALS, "Email or password is incorrect.")
     if needs_rehash(user.password_hash):

@@ -44,7 +44,9 @@ class TokenIssuer:
             "jti": uuid.uuid4().hex,
         }
         header = {"alg": self.keys.algorithm, "kid": self.keys.current.kid, "typ": "JWT"}
-        token = jwt.encode(header, claims, self.keys.current)
+        # Named explicitly: the JWT library signs only its "recommended" algorithms by default,
+        # which leaves out EdDSA.
+        token = jwt.encode(header, claims, self.keys.current, algorithms=[self.keys.algorithm])
         return AccessToken(token, datetime.fromtimestamp(expires, UTC))
 
     def verify(self, token: str) -> uuid.UUID:
