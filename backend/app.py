@@ -6,15 +6,13 @@ from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from cross_web import HTTPException as GraphQLHTTPException
 from litestar import Litestar, get
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.middleware import DefineMiddleware
-from strawberry.litestar import make_graphql_controller
 
-from backend.api.context import TENANT_HEADER, provide_context
-from backend.api.schema import build_schema
+from backend.api.context import TENANT_HEADER
+from backend.api.http import graphql_controller
 from backend.health import live, ready
 from backend.observability import configure_logging, ensure_request_id, request_logging
 from backend.runtime import Runtime
@@ -35,21 +33,6 @@ async def jwks(state: State) -> dict[str, Any]:
 def create_app(runtime: Runtime) -> Litestar:
     settings = runtime.settings
     configure_logging(settings)
-    controller = make_graphql_controller(
-        build_schema(settings),
-        path="/graphql",
-        graphql_ide=None if settings.is_production else "graphiql",
-        allow_queries_via_get=not settings.is_production,
-        context_getter=provide_context,
-    )
-
-    class GraphQLController(controller):  # type: ignore[valid-type,misc]
-        def parse_json(self, data: str | bytes) -> Any:
-            # strawberry answers 500 to a JSON body that is neither an object nor a list.
-            parsed = super().parse_json(data)
-            if not isinstance(parsed, dict | list):
-                raise GraphQLHTTPException(400, "A GraphQL request must be a JSON object.")
-            return parsed
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
@@ -59,7 +42,7 @@ def create_app(runtime: Runtime) -> Litestar:
             await runtime.close()
 
     return Litestar(
-        route_handlers=[GraphQLController, live, ready, jwks],
+        route_handlers=[graphql_controller(settings), live, ready, jwks],
         state=State({"runtime": runtime}),
         cors_config=_cors(settings.cors_allow_origins),
         middleware=[DefineMiddleware(request_logging)],

@@ -1,0 +1,74 @@
+"""GraphQL over HTTP: strawberry's Litestar controller, tightened where the spec asks.
+
+Clients that accept `application/graphql-response+json` get that media type, and a request
+that failed before execution (parse or validation errors: no `data`) gets HTTP 400, as the
+GraphQL-over-HTTP specification asks. Plain `application/json` clients keep the classic
+always-200 answers.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cross_web import HTTPException as GraphQLHTTPException  # what strawberry's views raise
+from litestar import Controller, Request, Response
+from litestar.status_codes import HTTP_400_BAD_REQUEST
+from strawberry.litestar import make_graphql_controller
+from strawberry.types.unset import UNSET
+
+from backend.api.context import provide_context
+from backend.api.schema import build_schema
+from backend.settings import Settings
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+
+
+def graphql_controller(settings: Settings) -> type[Controller]:
+    base = make_graphql_controller(
+        build_schema(settings),
+        path="/graphql",
+        graphql_ide=None if settings.is_production else "graphiql",
+        allow_queries_via_get=not settings.is_production,
+        context_getter=provide_context,
+    )
+
+    class GraphQLController(base):  # type: ignore[valid-type,misc]
+        def parse_json(self, data: str | bytes) -> Any:
+            # strawberry answers 500 to a JSON body that is neither an object nor a list.
+            parsed = super().parse_json(data)
+            if not isinstance(parsed, dict | list):
+                raise GraphQLHTTPException(400, "A GraphQL request must be a JSON object.")
+            return parsed
+
+        async def run(
+            self, request: Request[Any, Any, Any], context: Any = UNSET, root_value: Any = UNSET
+        ) -> Any:
+            response = await super().run(request, context, root_value)
+            if isinstance(response, Response) and _accepts_graphql_response(request):
+                return _as_graphql_response(response)
+            return response
+
+    return GraphQLController
+
+
+def _accepts_graphql_response(request: Request[Any, Any, Any]) -> bool:
+    return GRAPHQL_RESPONSE_JSON in request.headers.get("accept", "")
+
+
+def _as_graphql_response(response: Response[Any]) -> Response[Any]:
+    if not isinstance(response.content, bytes):
+        return response
+    body = json.loads(response.content)
+    if isinstance(body, dict) and _is_request_error(body):
+        body.pop("data", None)
+        response.content = json.dumps(body).encode()
+        response.status_code = HTTP_400_BAD_REQUEST
+    response.media_type = GRAPHQL_RESPONSE_JSON
+    return response
+
+
+def _is_request_error(body: dict[str, Any]) -> bool:
+    """Errors before execution carry no path; a null `data` from a field error has one."""
+    errors = body.get("errors") or []
+    return body.get("data") is None and bool(errors) and all("path" not in e for e in errors)
