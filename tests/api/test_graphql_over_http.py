@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.support import Client, World, login
 
 MEDIA_TYPE = "application/graphql-response+json"
@@ -9,7 +11,7 @@ MEDIA_TYPE = "application/graphql-response+json"
 
 async def _post(
     client: Client, query: str, accept: str, token: str | None = None
-) -> tuple[int, str, dict[str, object]]:
+) -> tuple[int, str, dict[str, Any]]:
     headers = {"Accept": accept}
     if token:
         headers["Authorization"] = f"Bearer {token}"
