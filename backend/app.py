@@ -50,6 +50,7 @@ def create_app(runtime: Runtime) -> Litestar:
         lifespan=[lifespan],
         debug=False,
         openapi_config=None,
+        logging_config=None,  # configure_logging owns the root logger
     )
 
 

@@ -1,5 +1,11 @@
-"""Structured logs: JSON in production, readable in development, with a request id and the
-acting tenant bound to every line a request writes."""
+"""Structured logs: JSON in production, readable in development, with the request id, the
+user and the acting tenant on every line a request writes.
+
+Litestar resolves dependencies (where the caller becomes known) outside the task that runs
+the middleware, so plain context variables set there would not reach the request's other
+log lines. Each request therefore gets one mutable dict in a context variable; copies of the
+context share that dict, and whatever `bind_request` adds shows up in every line.
+"""
 
 from __future__ import annotations
 
@@ -7,64 +13,89 @@ import logging
 import re
 import time
 import uuid
+from contextvars import ContextVar
 from typing import Any
 
 import structlog
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from structlog.typing import EventDict, Processor, WrappedLogger
 
 from backend.settings import LogFormat, Settings
 
 REQUEST_ID_HEADER = b"x-request-id"
 _SAFE_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._-]{1,128}$")
+_request_fields: ContextVar[dict[str, Any] | None] = ContextVar("request_fields", default=None)
+
+
+def bind_request(**fields: Any) -> None:
+    """Add fields to every later log line of the current request."""
+    current = _request_fields.get()
+    if current is not None:
+        current.update(fields)
+
+
+def _add_request_fields(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
+    for key, value in (_request_fields.get() or {}).items():
+        event.setdefault(key, value)
+    return event
 
 
 def configure_logging(settings: Settings) -> None:
-    renderer: Any = (
+    """Route structlog and the standard library (uvicorn, SQLAlchemy) through one renderer."""
+    renderer: Processor = (
         structlog.processors.JSONRenderer()
         if settings.effective_log_format is LogFormat.JSON
         else structlog.dev.ConsoleRenderer()
     )
-    level = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
+    shared: list[Processor] = [
+        _add_request_fields,
+        structlog.stdlib.add_logger_name,
+        structlog.stdlib.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            renderer,
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(level),
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO))
 
 
 def request_logging(app: ASGIApp) -> ASGIApp:
-    """ASGI middleware: one request id per request (the caller's, if it is sane), echoed back."""
+    """ASGI middleware: one request id per request (the caller's, if it is sane), one log line."""
     log = structlog.get_logger("certready.http")
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
-        request_id = _request_id(scope)
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        token = _request_fields.set({"request_id": _request_id(scope)})
         started = time.perf_counter()
         status = 500
 
-        async def send_with_id(message: Message) -> None:
+        async def send_recording_status(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (REQUEST_ID_HEADER, request_id.encode()),
-                ]
             await send(message)
 
         try:
-            await app(scope, receive, send_with_id)
+            await app(scope, receive, send_recording_status)
         finally:
             log.info(
                 "request",
@@ -73,19 +104,19 @@ def request_logging(app: ASGIApp) -> ASGIApp:
                 status=status,
                 duration_ms=round((time.perf_counter() - started) * 1000, 1),
             )
-            structlog.contextvars.clear_contextvars()
+            _request_fields.reset(token)
 
     return middleware
 
 
 def ensure_request_id(message: Message, scope: Scope) -> None:
-    """Before-send hook: responses that no route handled (404, 405, CORS preflight) never pass
-    through the middleware, yet must carry a request id too."""
+    """Before-send hook: every response carries the request id, also those no route handled
+    (404, 405, CORS preflight), which never pass through the middleware."""
     if message["type"] != "http.response.start":
         return
-    headers = list(message.get("headers", []))
-    if not any(name.lower() == REQUEST_ID_HEADER for name, _ in headers):
-        message["headers"] = [*headers, (REQUEST_ID_HEADER, _request_id(scope).encode())]
+    fields = _request_fields.get()
+    request_id = fields["request_id"] if fields else _request_id(scope)
+    message["headers"] = [*message.get("headers", []), (REQUEST_ID_HEADER, request_id.encode())]
 
 
 def _request_id(scope: Scope) -> str:

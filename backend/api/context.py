@@ -12,7 +12,6 @@ import uuid
 from collections.abc import AsyncGenerator
 from typing import Any
 
-import structlog
 from litestar import Request
 from litestar.datastructures import State
 from litestar.exceptions import ClientException, NotAuthorizedException, NotFoundException
@@ -23,6 +22,7 @@ from backend.api.loaders import Loaders
 from backend.auth.tokens import InvalidAccessTokenError
 from backend.db.session import TenantSession
 from backend.errors import ErrorCode, ServiceError
+from backend.observability import bind_request
 from backend.runtime import Runtime
 from tenants.entitlements import Entitlements, load_entitlements
 from tenants.models import User
@@ -73,7 +73,7 @@ async def provide_context(
         acting = _acting_tenant(request, entitlements)
         if entitlements is not None:
             await db.set_scope(entitlements.scope(acting))
-        structlog.contextvars.bind_contextvars(
+        bind_request(
             user_id=str(entitlements.user_id) if entitlements else None,
             tenant_id=str(acting) if acting else None,
         )

@@ -1,0 +1,45 @@
+"""Every request leaves one structured log line with its request id, user and tenant."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from backend.app import create_app
+from backend.observability import configure_logging
+from backend.runtime import Runtime
+from backend.settings import LogFormat, Settings
+from tests.support import World, gql, login
+
+
+@pytest.fixture
+def json_settings(migrated: Settings) -> Iterator[Settings]:
+    settings = migrated.model_copy(update={"log_format": LogFormat.JSON, "log_level": "INFO"})
+    yield settings
+    configure_logging(migrated)
+
+
+async def test_request_log_line_names_request_user_and_tenant(
+    json_settings: Settings, world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = create_app(Runtime.build(json_settings))
+    async with AsyncTestClient(app, base_url="http://testserver.local") as client:
+        token = await login(client, "a_owner")
+        capsys.readouterr()
+        await gql(client, "{ me { user { id } } }", token=token, tenant=world.org_gid("a"))
+        await client.get("/health/live", headers={"X-Request-ID": "trace-42"})
+    lines = [
+        json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")
+    ]
+    requests = [line for line in lines if line.get("event") == "request"]
+    graphql, health = requests
+    assert graphql["path"] == "/graphql"
+    assert graphql["status"] == 200
+    assert graphql["user_id"] == str(world.users["a_owner"].id)
+    assert graphql["tenant_id"] == str(world.orgs["a"].id)
+    assert len(graphql["request_id"]) == 32
+    assert health["request_id"] == "trace-42"
+    assert "user_id" not in health
