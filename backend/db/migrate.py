@@ -15,14 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def _config() -> Config:
+def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 async def current_revision(connection: AsyncConnection) -> str | None:
@@ -47,7 +47,7 @@ async def migrate(owner_url: URL, app_role: str, app_password: str | None) -> No
 
 
 def _upgrade(connection: Connection) -> None:
-    config = _config()
+    config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
 
