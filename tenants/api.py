@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import strawberry
 from sqlalchemy import exists, select
@@ -35,12 +35,28 @@ def _uuids(node_ids: Iterable[str]) -> list[uuid.UUID | None]:
     return parsed
 
 
-async def _load(loader: Any, node_ids: Iterable[str]) -> list[Any]:
-    """Load by id through `loader`; ids that are not UUIDs resolve to None."""
-    ids = _uuids(node_ids)
-    found = await loader.load_many([i for i in ids if i is not None])
-    by_id = {row.id: row for row in found if row is not None}
-    return [by_id.get(i) if i else None for i in ids]
+class LoadedNode:
+    """Node lookups through the request's DataLoader named `loader`.
+
+    What the loader cannot see (another tenant's object) resolves to None, exactly like an
+    id that does not exist; ids that are not UUIDs resolve to None too.
+    """
+
+    loader: ClassVar[str]
+
+    @classmethod
+    def from_model(cls, row: Any) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        ids = _uuids(node_ids)
+        loader = getattr(info.context.loaders, cls.loader)
+        found = await loader.load_many([i for i in ids if i is not None])
+        by_id = {row.id: cls.from_model(row) for row in found if row is not None}
+        return [by_id.get(i) if i else None for i in ids]
 
 
 @strawberry.type(description="A person. Visible to people who share an organization with them.")
@@ -70,7 +86,8 @@ class User(relay.Node):
 
 
 @strawberry.type(description="A client, consultancy or certification body; the unit of isolation.")
-class Organization(relay.Node):
+class Organization(LoadedNode, relay.Node):
+    loader: ClassVar[str] = "organization"
     id: relay.NodeID[str]
     kind: OrganizationKind  # type: ignore[valid-type]
     name: str
@@ -88,13 +105,6 @@ class Organization(relay.Node):
             timezone=organization.timezone,
             created_at=organization.created_at,
         )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Organization | None]:
-        rows = await _load(info.context.loaders.organization, node_ids)
-        return [cls.from_model(row) if row else None for row in rows]
 
     @strawberry.field(description="Your role here, or null when you only see it in a directory.")
     def viewer_role(self, info: Info) -> Role | None:  # type: ignore[valid-type]
@@ -119,7 +129,8 @@ class Organization(relay.Node):
 
 
 @strawberry.type(description="A person's role in an organization.")
-class Membership(relay.Node):
+class Membership(LoadedNode, relay.Node):
+    loader: ClassVar[str] = "membership"
     id: relay.NodeID[str]
     role: Role  # type: ignore[valid-type]
     created_at: datetime
@@ -136,13 +147,6 @@ class Membership(relay.Node):
             user_id=membership.user_id,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Membership | None]:
-        rows = await _load(info.context.loaders.membership, node_ids)
-        return [cls.from_model(row) if row else None for row in rows]
-
     @strawberry.field
     async def user(self, info: Info) -> User:
         user = await info.context.loaders.user.load(self.user_id)
@@ -155,7 +159,8 @@ class Membership(relay.Node):
 
 
 @strawberry.type(description="Time-boxed, read-only access of a certification body to a client.")
-class AuditorGrant(relay.Node):
+class AuditorGrant(LoadedNode, relay.Node):
+    loader: ClassVar[str] = "auditor_grant"
     id: relay.NodeID[str]
     valid_from: datetime
     valid_until: datetime
@@ -173,13 +178,6 @@ class AuditorGrant(relay.Node):
             tenant_id=grant.tenant_id,
             certification_body_id=grant.certification_body_id,
         )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[AuditorGrant | None]:
-        rows = await _load(info.context.loaders.auditor_grant, node_ids)
-        return [cls.from_model(row) if row else None for row in rows]
 
     @strawberry.field(description="Whether the grant gives access right now.")
     def is_active(self) -> bool:
