@@ -20,6 +20,7 @@ class ErrorCode(enum.StrEnum):
     RATE_LIMITED = "rate_limited"
     INVALID_REFRESH_TOKEN = "invalid_refresh_token"  # noqa: S105 - an error code, not a secret
     LAST_OWNER = "last_owner"
+    INVALID_INVITATION = "invalid_invitation"
 
 
 class ServiceError(Exception):

@@ -39,6 +39,7 @@ class Runtime:
             refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
             max_failures=settings.login_max_failures,
             failure_window=timedelta(seconds=settings.login_failure_window_seconds),
+            invitation_ttl=timedelta(seconds=settings.invitation_ttl_seconds),
         )
         return cls(settings, engine, make_sessionmaker(engine), keys, auth)
 

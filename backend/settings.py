@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     auth_signing_keys: SecretStr | None = None
     access_token_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
     refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=300)
+    invitation_ttl_seconds: int = Field(default=7 * 86_400, ge=300)
     refresh_cookie_name: str = "certready_refresh"
     refresh_cookie_secure: bool = True
     login_max_failures: int = Field(default=5, ge=1)

@@ -332,6 +332,16 @@ class MembershipPayload:
 
 
 @strawberry.type
+class AddMemberPayload:
+    membership: Membership | None
+    invitation_token: str | None = strawberry.field(
+        description="Only when the person had no account: pass it on so they can set a password"
+        " with acceptInvitation. Shown once."
+    )
+    errors: list[UserError]
+
+
+@strawberry.type
 class RemoveMemberPayload:
     removed_membership_id: relay.GlobalID | None
     errors: list[UserError]
@@ -384,20 +394,26 @@ class TenantMutation:
         return OrganizationPayload(organization=organization, errors=errors)
 
     @strawberry.mutation
-    async def add_member(self, info: Info, input: AddMemberInput) -> MembershipPayload:
-        async def action() -> Membership:
-            row = await service.add_member(
+    async def add_member(self, info: Info, input: AddMemberInput) -> AddMemberPayload:
+        async def action() -> service.AddedMember:
+            return await service.add_member(
                 info.context.db,
                 _actor(info),
                 node_uuid(input.organization_id, "Organization", "organizationId"),
                 email=input.email,
                 role=input.role,
                 name=input.name,
+                invitation_ttl=info.context.runtime.auth.invitation_ttl,
             )
-            return Membership.from_model(row)
 
-        membership, errors = await attempt(info, action)
-        return MembershipPayload(membership=membership, errors=errors)
+        added, errors = await attempt(info, action)
+        if added is None:
+            return AddMemberPayload(membership=None, invitation_token=None, errors=errors)
+        return AddMemberPayload(
+            membership=Membership.from_model(added.membership),
+            invitation_token=added.invitation_token,
+            errors=[],
+        )
 
     @strawberry.mutation
     async def change_member_role(

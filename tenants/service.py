@@ -11,11 +11,12 @@ import re
 import uuid
 import zoneinfo
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from backend.auth.invitations import invite
 from backend.auth.passwords import UNUSABLE_PASSWORD
 from backend.auth.service import normalize_email
 from backend.db.session import TenantSession, execution_options_skipping_criteria
@@ -33,6 +34,12 @@ from tenants.roles import MEMBERSHIP_ROLES, Role
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TIMEZONES = frozenset(zoneinfo.available_timezones())
+
+
+@dataclass(frozen=True)
+class AddedMember:
+    membership: Membership
+    invitation_token: str | None  # only for a new account; shown once
 
 
 @dataclass(frozen=True)
@@ -177,25 +184,28 @@ async def add_member(
     email: str,
     role: Role,
     name: str | None = None,
-) -> Membership:
-    """Add a person by email; someone new gets an account that signs in once it has a password."""
+    invitation_ttl: timedelta,
+) -> AddedMember:
+    """Add a person by email. Someone new gets an account and an invitation to set a password."""
     _require_acting_in(db, actor, organization_id, "Organization")
     _require_manager(actor)
     _require_may_assign(actor, _membership_role(role))
     email = clean_email(email)
     user = await db.scalar(select(User).where(func.lower(User.email) == email))
+    invitation = None
     if user is None:
         if name is None:
             raise invalid("Name is required for someone without an account yet.", ["name"])
         user = User(email=email, name=clean_name(name), password_hash=UNUSABLE_PASSWORD)
         db.add(user)
         await db.flush()
+        invitation = invite(db, user.id, invitation_ttl)
     membership = Membership(tenant_id=organization_id, user_id=user.id, role=role.value)
     db.add(membership)
     await _commit(
         db, ServiceError(ErrorCode.CONFLICT, "That person is already a member.", ["email"])
     )
-    return membership
+    return AddedMember(membership, invitation)
 
 
 def _require_may_assign(actor: Actor, role: Role) -> None:

@@ -15,7 +15,7 @@ from litestar.datastructures import Cookie
 from backend.api.context import Info
 from backend.api.errors import UserError
 from backend.api.mutations import attempt
-from backend.auth import service
+from backend.auth import invitations, service
 from backend.errors import ErrorCode, ServiceError
 from tenants.api import User
 
@@ -37,6 +37,13 @@ class RefreshInput:
     refresh_token: str | None = strawberry.field(
         default=None, description="Omit to use the cookie."
     )
+    refresh_token_in_cookie: bool = False
+
+
+@strawberry.input
+class AcceptInvitationInput:
+    token: str
+    password: str
     refresh_token_in_cookie: bool = False
 
 
@@ -137,6 +144,17 @@ class AuthMutation:
             # A token that came from the cookie goes back into the cookie.
             in_cookie = input.refresh_token_in_cookie or input.refresh_token is None
             return _payload(info, session, in_cookie)
+
+        payload, errors = await attempt(info, action)
+        return payload or AuthPayload(errors=errors)
+
+    @strawberry.mutation(description="Set the first password from an invitation, and log in.")
+    async def accept_invitation(self, info: Info, input: AcceptInvitationInput) -> AuthPayload:
+        async def action() -> AuthPayload:
+            session = await invitations.accept_invitation(
+                info.context.db, info.context.runtime.auth, input.token, input.password
+            )
+            return _payload(info, session, input.refresh_token_in_cookie)
 
         payload, errors = await attempt(info, action)
         return payload or AuthPayload(errors=errors)

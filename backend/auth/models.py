@@ -43,3 +43,20 @@ class LoginFailure(Identified, Base):
     email: Mapped[str] = mapped_column(String(254))
     client_address: Mapped[str] = mapped_column(String(64))
     occurred_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Invitation(Identified, Base):
+    """A one-time link for someone added to an organization before they had an account.
+
+    Stored as the SHA-256 of its token; accepting it sets the first password and logs in.
+    """
+
+    __tablename__ = "invitations"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]

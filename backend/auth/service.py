@@ -34,6 +34,7 @@ class AuthPolicy:
     refresh_ttl: timedelta
     max_failures: int
     failure_window: timedelta
+    invitation_ttl: timedelta
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Session:
     refresh_expires_at: datetime
 
 
-def _digest(token: str) -> bytes:
+def token_digest(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
@@ -74,7 +75,7 @@ async def login(
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     await db.execute(delete(LoginFailure).where(LoginFailure.email == email))
-    session = await _issue(db, policy, user, family_id=uuid.uuid4())
+    session = await issue_session(db, policy, user)
     await db.commit()
     return session
 
@@ -105,7 +106,7 @@ async def _refuse_when_throttled(
 async def refresh(db: AsyncSession, policy: AuthPolicy, refresh_token: str) -> Session:
     stored = await db.scalar(
         select(RefreshToken)
-        .where(RefreshToken.token_hash == _digest(refresh_token))
+        .where(RefreshToken.token_hash == token_digest(refresh_token))
         .with_for_update()
     )
     now = datetime.now(UTC)
@@ -119,7 +120,7 @@ async def refresh(db: AsyncSession, policy: AuthPolicy, refresh_token: str) -> S
     if user is None or not user.is_active:
         raise _invalid_refresh()
     stored.rotated_at = now
-    session = await _issue(db, policy, user, family_id=stored.family_id)
+    session = await issue_session(db, policy, user, family_id=stored.family_id)
     await db.commit()
     return session
 
@@ -127,19 +128,25 @@ async def refresh(db: AsyncSession, policy: AuthPolicy, refresh_token: str) -> S
 async def logout(db: AsyncSession, refresh_token: str) -> None:
     """End the login the token belongs to; unknown tokens are ignored, so logout is idempotent."""
     family = await db.scalar(
-        select(RefreshToken.family_id).where(RefreshToken.token_hash == _digest(refresh_token))
+        select(RefreshToken.family_id).where(RefreshToken.token_hash == token_digest(refresh_token))
     )
     if family is not None:
         await _revoke_family(db, family)
         await db.commit()
 
 
-async def _issue(db: AsyncSession, policy: AuthPolicy, user: User, family_id: uuid.UUID) -> Session:
+async def issue_session(
+    db: AsyncSession, policy: AuthPolicy, user: User, family_id: uuid.UUID | None = None
+) -> Session:
+    """Tokens for `user`: a new login family unless `family_id` continues one."""
     token = secrets.token_urlsafe(32)
     expires_at = datetime.now(UTC) + policy.refresh_ttl
     db.add(
         RefreshToken(
-            user_id=user.id, family_id=family_id, token_hash=_digest(token), expires_at=expires_at
+            user_id=user.id,
+            family_id=family_id or uuid.uuid4(),
+            token_hash=token_digest(token),
+            expires_at=expires_at,
         )
     )
     await db.flush()

@@ -1,6 +1,6 @@
 """Every mapped table, imported in one place so metadata is complete for migrations."""
 
-from backend.auth.models import LoginFailure, RefreshToken
+from backend.auth.models import Invitation, LoginFailure, RefreshToken
 from backend.db.base import Base
 from tenants.models import AuditorGrant, ConsultancyEngagement, Membership, Organization, User
 
@@ -8,6 +8,7 @@ __all__ = [
     "AuditorGrant",
     "Base",
     "ConsultancyEngagement",
+    "Invitation",
     "LoginFailure",
     "Membership",
     "Organization",
