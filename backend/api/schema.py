@@ -23,6 +23,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from backend.api.context import Info
 from backend.api.errors import should_mask
@@ -59,6 +60,12 @@ class _Schema(strawberry.Schema):
         # unknown-field errors; argument, input field, enum value and type suggestions
         # reveal the schema just as well.
         error.message = error.message.partition(" Did you mean")[0]
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log faults with their traceback; errors meant for the client are answers, not faults."""
+        super().process_errors([e for e in errors if should_mask(e)], execution_context)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -12,7 +13,8 @@ from backend.app import create_app
 from backend.observability import configure_logging
 from backend.runtime import Runtime
 from backend.settings import LogFormat, Settings
-from tests.support import World, gql, login
+from tenants import api as tenants_api
+from tests.support import Client, World, gql, login
 
 
 @pytest.fixture
@@ -43,3 +45,20 @@ async def test_request_log_line_names_request_user_and_tenant(
     assert len(graphql["request_id"]) == 32
     assert health["request_id"] == "trace-42"
     assert "user_id" not in health
+
+
+async def test_only_unexpected_errors_are_logged_as_faults(
+    client: Client, world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("database on fire")
+
+    token = await login(client, "a_owner")
+    with caplog.at_level(logging.ERROR, logger="strawberry.execution"):
+        await gql(client, "{ organizations { totalCount } }")  # not signed in: an answer
+        await gql(client, '{ node(id: "bm90LWFuLWlk") { id } }', token=token)  # bad id
+        assert caplog.records == []
+        monkeypatch.setattr(tenants_api, "paginate", broken)
+        await gql(client, "{ organizations { totalCount } }", token=token)
+    assert any(record.exc_info for record in caplog.records)
+    assert "database on fire" in caplog.text
