@@ -34,10 +34,12 @@ run: install ## serve the API (zero-setup: embedded PostgreSQL and demo data unl
 test: install ## run the tests (extra pytest arguments: PYTEST_ARGS="-k name -x")
 	$(RUN) pytest $(PYTEST_ARGS)
 
-lint: install ## ruff check, ruff format --check and mypy
+lint: install ## ruff (lint, format), mypy, hadolint (Dockerfile), shellcheck (.ci/run)
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy backend tenants $(wildcard tests)
+	$(RUN) hadolint infra/Dockerfile
+	$(RUN) shellcheck .ci/run
 
 format: install ## sort imports and format the code
 	$(RUN) ruff check --select I --fix .
