@@ -119,6 +119,10 @@ async def _commit(db: TenantSession, conflict: ServiceError) -> None:
 # --- organizations -----------------------------------------------------------------------
 
 
+def _slug_taken() -> ServiceError:
+    return ServiceError(ErrorCode.CONFLICT, "That slug is taken.", ["slug"])
+
+
 async def create_client(
     db: TenantSession, actor: Actor, name: str, slug: str, timezone: str
 ) -> Organization:
@@ -135,13 +139,12 @@ async def create_client(
         slug=clean_slug(slug),
         timezone=clean_timezone(timezone),
     )
-    conflict = ServiceError(ErrorCode.CONFLICT, "That slug is taken.", ["slug"])
     previous = db.scope
     await db.set_scope(previous.writing_in(client.id))
     try:
         db.add(client)
         db.add(ConsultancyEngagement(tenant_id=client.id, consultancy_id=consultancy.id))
-        await _commit(db, conflict)
+        await _commit(db, _slug_taken())
     finally:
         # The rest of the request may read the new client but still writes only where it acts.
         await db.set_scope(previous.reading_also(client.id))
@@ -168,7 +171,7 @@ async def update_organization(
         organization.slug = clean_slug(slug)
     if timezone is not None:
         organization.timezone = clean_timezone(timezone)
-    await _commit(db, ServiceError(ErrorCode.CONFLICT, "That slug is taken.", ["slug"]))
+    await _commit(db, _slug_taken())
     await db.refresh(organization)
     return organization
 
