@@ -12,7 +12,7 @@ INSTALLED := .venv/.installed
 RUN := $(UV) run --frozen --no-sync
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint format schema migrate demo clean clean-data
+.PHONY: help install run test lint format schema migrate demo bench clean clean-data
 
 help: ## list the targets
 	@echo "Usage: make TARGET   (settings come from the environment or .env; see .env.example)"
@@ -64,3 +64,6 @@ clean-data: ## delete .data: the embedded database and the development signing k
 		echo "embedded PostgreSQL is still running: stop certready first" >&2; exit 1; \
 	fi
 	rm -rf .data
+
+bench: install ## requests per second and latency of the served API (BENCH_SECONDS, BENCH_CONCURRENCY)
+	$(RUN) python -m tests.bench.throughput
