@@ -13,7 +13,20 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, String, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    String,
+    Uuid,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 
 from backend.db.session import TenantSession, execution_options_skipping_criteria
 from tenants.models import AuditorGrant, ConsultancyEngagement, Membership
@@ -36,40 +49,31 @@ class Entitlements:
         return TenantScope(self.user_id, frozenset(self.roles), write)
 
 
-async def load_entitlements(session: TenantSession, user_id: uuid.UUID) -> Entitlements:
-    """One statement over the three routes; row-level security admits just the user's own rows."""
-    await session.set_scope(TenantScope(user_id=user_id))
-    memberships = select(Membership.tenant_id, cast(Membership.role, String).label("role")).where(
+def _entitlement_routes() -> CompoundSelect[uuid.UUID, str]:
+    """The three routes as one statement, built once: `:user_id` is bound per request."""
+    user_id = bindparam("user_id", type_=Uuid)
+    now = func.now()
+    memberships = select(Membership.tenant_id, cast(Membership.role, String)).where(
         Membership.user_id == user_id
     )
-    my_orgs = select(Membership.tenant_id).where(Membership.user_id == user_id)
-    now = func.now()
     consulting = (
-        select(ConsultancyEngagement.tenant_id, _consultant_role().label("role"))
+        select(ConsultancyEngagement.tenant_id, _consultant_role())
         .join(Membership, Membership.tenant_id == ConsultancyEngagement.consultancy_id)
-        .where(Membership.user_id == user_id)
-    ).where(
-        ConsultancyEngagement.started_at <= now,
-        or_(ConsultancyEngagement.ended_at.is_(None), ConsultancyEngagement.ended_at > now),
+        .where(
+            Membership.user_id == user_id,
+            ConsultancyEngagement.started_at <= now,
+            or_(ConsultancyEngagement.ended_at.is_(None), ConsultancyEngagement.ended_at > now),
+        )
     )
-    auditing = select(
-        AuditorGrant.tenant_id, literal(Role.AUDITOR.value, String).label("role")
-    ).where(
-        AuditorGrant.certification_body_id.in_(my_orgs),
+    auditing = select(AuditorGrant.tenant_id, literal(Role.AUDITOR.value, String)).where(
+        AuditorGrant.certification_body_id.in_(
+            select(Membership.tenant_id).where(Membership.user_id == user_id)
+        ),
         AuditorGrant.valid_from <= now,
         AuditorGrant.valid_until > now,
         AuditorGrant.revoked_at.is_(None),
     )
-    rows = await session.execute(
-        union_all(memberships, consulting, auditing),
-        execution_options=execution_options_skipping_criteria(),
-    )
-    roles: dict[uuid.UUID, Role] = {}
-    for tenant_id, role_name in rows:
-        role = Role(role_name)
-        if tenant_id not in roles or role.rank < roles[tenant_id].rank:
-            roles[tenant_id] = role
-    return Entitlements(user_id, roles)
+    return union_all(memberships, consulting, auditing)
 
 
 def _consultant_role() -> ColumnElement[str]:
@@ -78,3 +82,20 @@ def _consultant_role() -> ColumnElement[str]:
         (Membership.role == Role.VIEWER.value, literal(Role.VIEWER.value, String)),
         else_=literal(Role.CONSULTANT.value, String),
     )
+
+
+_ROUTES = _entitlement_routes()
+
+
+async def load_entitlements(session: TenantSession, user_id: uuid.UUID) -> Entitlements:
+    """One statement over the three routes; row-level security admits just the user's own rows."""
+    await session.set_scope(TenantScope(user_id=user_id))
+    rows = await session.execute(
+        _ROUTES, {"user_id": user_id}, execution_options=execution_options_skipping_criteria()
+    )
+    roles: dict[uuid.UUID, Role] = {}
+    for tenant_id, role_name in rows:
+        role = Role(role_name)
+        if tenant_id not in roles or role.rank < roles[tenant_id].rank:
+            roles[tenant_id] = role
+    return Entitlements(user_id, roles)

@@ -25,7 +25,6 @@ from backend.errors import ErrorCode, ServiceError
 from backend.observability import bind_request
 from backend.runtime import Runtime
 from tenants.entitlements import Entitlements, load_entitlements
-from tenants.models import User
 from tenants.roles import Role
 
 TENANT_HEADER = "x-tenant-id"
@@ -69,7 +68,8 @@ async def provide_context(
 ) -> AsyncGenerator[Context, None]:
     runtime: Runtime = state.runtime
     async with runtime.sessions() as db:
-        entitlements = await _authenticate(request, runtime, db)
+        loaders = Loaders(db)
+        entitlements = await _authenticate(request, runtime, db, loaders)
         acting = _acting_tenant(request, entitlements)
         if entitlements is not None:
             await db.set_scope(entitlements.scope(acting))
@@ -82,13 +82,13 @@ async def provide_context(
             db=db,
             entitlements=entitlements,
             acting_tenant=acting,
-            loaders=Loaders(db),
+            loaders=loaders,
             client_address=request.client.host if request.client else "unknown",
         )
 
 
 async def _authenticate(
-    request: Request[Any, Any, Any], runtime: Runtime, db: TenantSession
+    request: Request[Any, Any, Any], runtime: Runtime, db: TenantSession, loaders: Loaders
 ) -> Entitlements | None:
     header = request.headers.get("authorization")
     if header is None:
@@ -103,15 +103,13 @@ async def _authenticate(
             "The access token is invalid or expired; refresh it or log in again.",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         ) from None
+    # Entitlements first: their scope then rides on the transaction's opening statement.
     entitlements = await load_entitlements(db, user_id)
-    if not await _user_is_active(db, user_id):
+    # Through the loader, so resolvers asking for the caller (`me`) reuse this row.
+    user = await loaders.user.load(user_id)
+    if user is None or not user.is_active:
         raise NotAuthorizedException("The account is disabled.")
     return entitlements
-
-
-async def _user_is_active(db: TenantSession, user_id: uuid.UUID) -> bool:
-    user = await db.get(User, user_id)
-    return user is not None and user.is_active
 
 
 def _acting_tenant(

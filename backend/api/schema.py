@@ -10,18 +10,19 @@ from collections.abc import Callable
 from functools import partial
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry import relay
 from strawberry.extensions import (
-    DisableIntrospection,
+    AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -69,17 +70,22 @@ class _Schema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    # Factories, not instances: strawberry builds fresh extensions for every request.
+    # Factories, not instances: strawberry builds fresh extensions for every request. The
+    # limit rules are built once here, though: QueryDepthLimiter and MaxAliasesLimiter would
+    # make new rule classes per request, and new rules miss the validation cache every time.
+    rules: list[type[ASTValidationRule]] = [
+        depth_rule(settings.graphql_max_depth, None, None),
+        alias_rule(settings.graphql_max_aliases),
+    ]
+    if not settings.introspection_enabled:
+        rules.append(NoSchemaIntrospectionCustomRule)
     extensions: list[Callable[[], SchemaExtension]] = [
-        partial(QueryDepthLimiter, max_depth=settings.graphql_max_depth),
+        partial(AddValidationRules, rules),
         partial(MaxTokensLimiter, max_token_count=settings.graphql_max_tokens),
-        partial(MaxAliasesLimiter, max_alias_count=settings.graphql_max_aliases),
         partial(ParserCache, maxsize=CACHE_SIZE),
         partial(ValidationCache, maxsize=CACHE_SIZE),
         partial(MaskErrors, should_mask_error=should_mask),
     ]
-    if not settings.introspection_enabled:
-        extensions.append(DisableIntrospection)
     return _Schema(
         query=Query,
         mutation=Mutation,

@@ -53,7 +53,10 @@ def _bind_values(scope: TenantScope) -> dict[str, str]:
 
 @event.listens_for(Session, "after_begin")
 def _set_tenant_context(session: Session, _tx: SessionTransaction, connection: Connection) -> None:
-    connection.execute(_SET_CONTEXT, _bind_values(session.info.get(SCOPE_KEY, NO_TENANT)))
+    scope = session.info.get(SCOPE_KEY, NO_TENANT)
+    # A new transaction starts with the settings unset, which the policies read as empty.
+    if scope != NO_TENANT:
+        connection.execute(_SET_CONTEXT, _bind_values(scope))
 
 
 @event.listens_for(Session, "do_orm_execute")
