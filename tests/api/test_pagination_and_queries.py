@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+from strawberry.extensions.validation_cache import _get_validate_cache
 
+from backend.api.schema import CACHE_SIZE
 from backend.runtime import Runtime
 from tests.api.helpers import (
     add_managed_clients,
@@ -207,3 +209,16 @@ async def test_me_memberships_cost_does_not_grow_with_memberships(
     after, data = await _statements_for(client, runtime, query, token)
     assert len(data["me"]["memberships"]) == 4
     assert after == before
+
+
+async def test_repeated_operations_hit_the_validation_cache(client: Client, world: World) -> None:
+    """Validation is the largest fixed cost of a small query; a repeat must not pay it again."""
+    cache = _get_validate_cache(CACHE_SIZE)
+    token = await login(client, "a_owner")
+    query = "{ me { user { email } } }"
+    await gql(client, query, token=token)
+    before = cache.cache_info()
+    for _ in range(3):
+        await gql(client, query, token=token)
+    after = cache.cache_info()
+    assert (after.hits - before.hits, after.misses - before.misses) == (3, 0)
