@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import _lru_cache_wrapper
+from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.extensions.validation_cache import _get_validate_cache
@@ -213,7 +214,7 @@ async def test_me_memberships_cost_does_not_grow_with_memberships(
 
 async def test_repeated_operations_hit_the_validation_cache(client: Client, world: World) -> None:
     """Validation is the largest fixed cost of a small query; a repeat must not pay it again."""
-    cache = _get_validate_cache(CACHE_SIZE)
+    cache = cast("_lru_cache_wrapper[Any]", _get_validate_cache(CACHE_SIZE))
     token = await login(client, "a_owner")
     query = "{ me { user { email } } }"
     await gql(client, query, token=token)
