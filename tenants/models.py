@@ -9,7 +9,6 @@ from datetime import datetime
 from sqlalchemy import (
     CheckConstraint,
     Computed,
-    Enum,
     ForeignKey,
     Index,
     String,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.db.base import Base, Identified, TenantOwned, Timestamped
+from backend.db.base import Base, Identified, TenantOwned, Timestamped, value_enum
 from tenants.roles import MEMBERSHIP_ROLES, Role
 
 
@@ -29,20 +28,11 @@ class OrganizationKind(enum.StrEnum):
     CERTIFICATION_BODY = "certification_body"
 
 
-def _enum(enum_class: type[enum.Enum], name: str, values: tuple[str, ...] | None = None) -> Enum:
-    """A PostgreSQL enum stored by value (the lower-case names the API speaks)."""
-    return Enum(
-        *(values or tuple(str(member.value) for member in enum_class)),
-        name=name,
-        create_constraint=False,
-    )
-
-
 class Organization(Identified, Timestamped, TenantOwned, Base):
     __tablename__ = "organizations"
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(Computed("id", persisted=True), index=False)
-    kind: Mapped[str] = mapped_column(_enum(OrganizationKind, "organization_kind"))
+    kind: Mapped[str] = mapped_column(value_enum(OrganizationKind, "organization_kind"))
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(63), unique=True)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
@@ -74,7 +64,7 @@ class Membership(Identified, Timestamped, TenantOwned, Base):
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[str] = mapped_column(
-        _enum(Role, "membership_role", tuple(str(role.value) for role in MEMBERSHIP_ROLES))
+        value_enum(Role, "membership_role", tuple(str(role.value) for role in MEMBERSHIP_ROLES))
     )
 
     organization: Mapped[Organization] = relationship(back_populates="memberships")

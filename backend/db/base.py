@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, ForeignKey, MetaData, func
+from sqlalchemy import DateTime, Enum, ForeignKey, MetaData, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 # Stable constraint names keep migrations reviewable and reversible.
@@ -22,6 +23,17 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: DateTime(timezone=True)}
+
+
+def value_enum(
+    enum_class: type[enum.Enum], name: str, values: tuple[str, ...] | None = None
+) -> Enum:
+    """A PostgreSQL enum stored by value (the lower-case names the API speaks)."""
+    return Enum(
+        *(values or tuple(str(member.value) for member in enum_class)),
+        name=name,
+        create_constraint=False,
+    )
 
 
 class Identified:

@@ -13,6 +13,8 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# The app role reads these and never changes them: the schema version and the catalog.
+READ_ONLY_TABLES = ("alembic_version", "standards", "clauses")
 
 
 def alembic_config() -> Config:
@@ -74,7 +76,7 @@ async def _provision_app_role(connection: AsyncConnection, role: str, password: 
         f'GRANT CONNECT ON DATABASE "{database}" TO "{role}"',
         f'GRANT USAGE ON SCHEMA public TO "{role}"',
         f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"',
-        f'REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM "{role}"',
+        *(f'REVOKE INSERT, UPDATE, DELETE ON {table} FROM "{role}"' for table in READ_ONLY_TABLES),
         f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"',
     ):
         await connection.execute(text(statement))

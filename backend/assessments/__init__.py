@@ -1,0 +1,1 @@
+"""Gap analysis: how a program's organization stands against each requirement."""

@@ -1,0 +1,1 @@
+"""The standards catalog: global, versioned, read-only for tenants."""

@@ -1,0 +1,1 @@
+"""Planning: measurable objectives, actions that close gaps, milestones on the timeline."""

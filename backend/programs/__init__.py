@@ -1,0 +1,1 @@
+"""Certification programs: one standard, its lifecycle and the seven implementation steps."""
