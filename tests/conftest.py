@@ -28,6 +28,7 @@ from backend.settings import Environment, Settings
 from tests.support import World, seed_world
 
 ROOT = Path(__file__).resolve().parents[1]
+CATALOG_TABLES = {"standards", "clauses"}
 
 
 def _server_url() -> URL:
@@ -117,12 +118,16 @@ async def client(
 
 @pytest.fixture(autouse=True)
 async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
-    """Every test starts from empty tables (only for tests that touched the database)."""
+    """Every test starts from empty tables (only for tests that touched the database).
+
+    The standards catalog is loaded once by the migration and shared, like in production."""
     yield
     if "owner_engine" not in request.fixturenames:
         return
     engine: AsyncEngine = request.getfixturevalue("owner_engine")
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    tables = ", ".join(
+        table.name for table in Base.metadata.sorted_tables if table.name not in CATALOG_TABLES
+    )
     async with engine.begin() as connection:
         await connection.execute(text(f"TRUNCATE {tables} CASCADE"))
 
