@@ -1,4 +1,5 @@
-"""The `certready` command: serve the API, migrate, seed demo data, export the schema, make keys.
+"""The `certready` command: serve the API, migrate, load the standards catalog, seed demo data,
+export the schema, make keys.
 
 Results go to stdout and progress to stderr, so results can be piped
 (`certready keys generate > keys.json`). Expected failures (an unreachable database, unsafe
@@ -25,6 +26,13 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from backend.auth.keys import generate_key
+from backend.catalog.loader import (
+    CatalogError,
+    LoadReport,
+    StandardData,
+    load_catalog,
+    read_catalog,
+)
 from backend.db.migrate import current_revision, head_revision, migrate
 from backend.demo import DemoLogin, DemoSeedError, seed_demo
 from backend.embedded import EmbeddedDatabaseError, start_embedded
@@ -71,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(error), error.status)
     except ConfigurationError as error:
         return _fail(str(error), EXIT_CONFIGURATION)
-    except (EmbeddedDatabaseError, DemoSeedError) as error:
+    except (EmbeddedDatabaseError, DemoSeedError, CatalogError) as error:
         return _fail(str(error), EXIT_FAILURE)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
@@ -122,6 +130,15 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--output", type=Path, default=SCHEMA_PATH, help=f"default: {SCHEMA_PATH}")
     export.add_argument("--check", action="store_true", help="fail if the file is out of date")
     export.set_defaults(run=_export_schema)
+
+    catalog = commands.add_parser("catalog", help="the standards catalog")
+    catalog_commands = catalog.add_subparsers(metavar="ACTION", required=True)
+    catalog_commands.add_parser(
+        "load",
+        help="load the standards data files into the database",
+        description="Validate every data file in backend/catalog/data and load it into a"
+        " migrated database; unchanged files are skipped. `certready migrate` does this too.",
+    ).set_defaults(run=_load_catalog)
 
     keys = commands.add_parser("keys", help="token signing keys")
     key_commands = keys.add_subparsers(metavar="ACTION", required=True)
@@ -190,6 +207,14 @@ def _export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_catalog(_args: argparse.Namespace) -> int:
+    settings = _settings()
+    standards = read_catalog()  # an invalid data file stops here, before the database
+    for report in _run_database_work(settings, _load_catalog_into(settings, standards)):
+        print(report)
+    return 0
+
+
 def _generate_keys(_args: argparse.Namespace) -> int:
     print(json.dumps({"keys": [generate_key()]}))
     logger.info(
@@ -215,6 +240,17 @@ async def _prepare_demo(settings: Settings) -> tuple[Settings, list[DemoLogin]]:
     settings = await _with_database(settings)
     await _migrate_or_check(settings, migrates=migrates, require_head=True)
     return settings, await _seed(settings)
+
+
+async def _load_catalog_into(settings: Settings, standards: list[StandardData]) -> list[LoadReport]:
+    settings = await _with_database(settings)
+    await _migrate_or_check(settings, migrates=False, require_head=True)
+    engine = create_async_engine(settings.owner_url)
+    try:
+        async with engine.begin() as connection:
+            return await load_catalog(connection, standards)
+    finally:
+        await engine.dispose()
 
 
 async def _migrate_and_report(settings: Settings) -> str | None:

@@ -21,6 +21,7 @@ class ErrorCode(enum.StrEnum):
     INVALID_REFRESH_TOKEN = "invalid_refresh_token"  # noqa: S105 - an error code, not a secret
     LAST_OWNER = "last_owner"
     INVALID_INVITATION = "invalid_invitation"
+    CRITERIA_UNMET = "criteria_unmet"  # a step's exit criteria are not all met yet
 
 
 class ServiceError(Exception):
@@ -29,6 +30,25 @@ class ServiceError(Exception):
         self.code = code
         self.message = message
         self.field = list(field)
+
+    def each(self) -> list[ServiceError]:
+        """Every failure this error reports: itself, or each one of a `CombinedServiceError`."""
+        return [self]
+
+
+class CombinedServiceError(ServiceError):
+    """Several failures found together, such as every bad item of a bulk change.
+
+    Validating a whole batch before refusing it lets the client fix every item at once.
+    """
+
+    def __init__(self, errors: Sequence[ServiceError]) -> None:
+        first = errors[0]
+        super().__init__(first.code, first.message, first.field)
+        self.errors = list(errors)
+
+    def each(self) -> list[ServiceError]:
+        return list(self.errors)
 
 
 def not_found(what: str, field: Sequence[str] = ()) -> ServiceError:

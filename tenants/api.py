@@ -13,6 +13,7 @@ from strawberry import relay
 
 from backend.api.context import Info
 from backend.api.errors import UserError
+from backend.api.loaders import Batch
 from backend.api.mutations import attempt, node_uuid
 from backend.api.pagination import Connection, PageRequest, paginate
 from tenants import models, service
@@ -36,13 +37,14 @@ def _uuids(node_ids: Iterable[str]) -> list[uuid.UUID | None]:
 
 
 class LoadedNode:
-    """Node lookups through the request's DataLoader named `loader`.
+    """Node lookups through the request's DataLoader: `loader` names one of `Loaders`, or is
+    a domain area's `batch(db, ids)` function (reached through `Loaders.of`).
 
     What the loader cannot see (another tenant's object) resolves to None, exactly like an
     id that does not exist; ids that are not UUIDs resolve to None too.
     """
 
-    loader: ClassVar[str]
+    loader: ClassVar[str | Batch]
 
     @classmethod
     def from_model(cls, row: Any) -> Any:
@@ -53,7 +55,10 @@ class LoadedNode:
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
         ids = _uuids(node_ids)
-        loader = getattr(info.context.loaders, cls.loader)
+        loaders = info.context.loaders
+        loader = (
+            getattr(loaders, cls.loader) if isinstance(cls.loader, str) else loaders.of(cls.loader)
+        )
         found = await loader.load_many([i for i in ids if i is not None])
         by_id = {row.id: cls.from_model(row) for row in found if row is not None}
         return [by_id.get(i) if i else None for i in ids]
@@ -353,7 +358,8 @@ class AuditorGrantPayload:
     errors: list[UserError]
 
 
-def _actor(info: Info) -> service.Actor:
+def actor_of(info: Info) -> service.Actor:
+    """Who acts in this request, where, and with which role (for every domain's mutations)."""
     tenant_id, role = info.context.acting_role()
     return service.Actor(info.context.user_id, tenant_id, role)
 
@@ -368,7 +374,7 @@ class TenantMutation:
     ) -> OrganizationPayload:
         async def action() -> Organization:
             row = await service.create_client(
-                info.context.db, _actor(info), input.name, input.slug, input.timezone
+                info.context.db, actor_of(info), input.name, input.slug, input.timezone
             )
             return Organization.from_model(row)
 
@@ -382,7 +388,7 @@ class TenantMutation:
         async def action() -> Organization:
             row = await service.update_organization(
                 info.context.db,
-                _actor(info),
+                actor_of(info),
                 node_uuid(input.id, "Organization", "id"),
                 name=input.name,
                 slug=input.slug,
@@ -398,7 +404,7 @@ class TenantMutation:
         async def action() -> service.AddedMember:
             return await service.add_member(
                 info.context.db,
-                _actor(info),
+                actor_of(info),
                 node_uuid(input.organization_id, "Organization", "organizationId"),
                 email=input.email,
                 role=input.role,
@@ -422,7 +428,7 @@ class TenantMutation:
         async def action() -> Membership:
             row = await service.change_member_role(
                 info.context.db,
-                _actor(info),
+                actor_of(info),
                 node_uuid(input.membership_id, "Membership", "membershipId"),
                 input.role,
             )
@@ -436,7 +442,7 @@ class TenantMutation:
         async def action() -> relay.GlobalID:
             removed = await service.remove_member(
                 info.context.db,
-                _actor(info),
+                actor_of(info),
                 node_uuid(input.membership_id, "Membership", "membershipId"),
             )
             return relay.GlobalID("Membership", str(removed))
@@ -451,7 +457,7 @@ class TenantMutation:
         async def action() -> AuditorGrant:
             row = await service.grant_auditor_access(
                 info.context.db,
-                _actor(info),
+                actor_of(info),
                 node_uuid(input.organization_id, "Organization", "organizationId"),
                 certification_body_slug=input.certification_body_slug,
                 valid_until=input.valid_until,
@@ -468,7 +474,9 @@ class TenantMutation:
     ) -> AuditorGrantPayload:
         async def action() -> AuditorGrant:
             row = await service.revoke_auditor_access(
-                info.context.db, _actor(info), node_uuid(input.grant_id, "AuditorGrant", "grantId")
+                info.context.db,
+                actor_of(info),
+                node_uuid(input.grant_id, "AuditorGrant", "grantId"),
             )
             return AuditorGrant.from_model(row)
 

@@ -99,7 +99,7 @@ def _require_manager(actor: Actor) -> None:
         raise forbidden("Only owners, admins and the organization's consultants may do this.")
 
 
-def _require_acting_in(db: TenantSession, actor: Actor, tenant_id: uuid.UUID, what: str) -> None:
+def require_acting_in(db: TenantSession, actor: Actor, tenant_id: uuid.UUID, what: str) -> None:
     """Changes happen only in the acting tenant; unreadable tenants look missing."""
     if tenant_id not in db.scope.read_tenants:
         raise not_found(what)
@@ -160,7 +160,7 @@ async def update_organization(
     slug: str | None = None,
     timezone: str | None = None,
 ) -> Organization:
-    _require_acting_in(db, actor, organization_id, "Organization")
+    require_acting_in(db, actor, organization_id, "Organization")
     _require_manager(actor)
     organization = await db.get(Organization, organization_id)
     if organization is None:
@@ -190,7 +190,7 @@ async def add_member(
     invitation_ttl: timedelta,
 ) -> AddedMember:
     """Add a person by email. Someone new gets an account and an invitation to set a password."""
-    _require_acting_in(db, actor, organization_id, "Organization")
+    require_acting_in(db, actor, organization_id, "Organization")
     _require_manager(actor)
     _require_may_assign(actor, _membership_role(role))
     email = clean_email(email)
@@ -222,7 +222,7 @@ async def _membership_for_change(
     membership = await db.get(Membership, membership_id, with_for_update=True)
     if membership is None:
         raise not_found("Membership", ["membershipId"])
-    _require_acting_in(db, actor, membership.tenant_id, "Membership")
+    require_acting_in(db, actor, membership.tenant_id, "Membership")
     _require_manager(actor)
     if membership.role == Role.OWNER and actor.role is not Role.OWNER:
         raise forbidden("Only an owner may change or remove an owner.")
@@ -271,6 +271,20 @@ async def remove_member(db: TenantSession, actor: Actor, membership_id: uuid.UUI
 # --- auditor access ----------------------------------------------------------------------
 
 
+async def find_certification_body(db: TenantSession, slug: str) -> Organization:
+    """A certification body by slug, from the directory every signed-in user may read."""
+    body = await db.scalar(
+        select(Organization).where(
+            Organization.slug == slug.strip().lower(),
+            Organization.kind == OrganizationKind.CERTIFICATION_BODY.value,
+        ),
+        execution_options=execution_options_skipping_criteria(),
+    )
+    if body is None:
+        raise not_found("Certification body", ["certificationBodySlug"])
+    return body
+
+
 async def grant_auditor_access(
     db: TenantSession,
     actor: Actor,
@@ -281,7 +295,7 @@ async def grant_auditor_access(
     valid_from: datetime | None = None,
 ) -> AuditorGrant:
     """Give a certification body read-only access to this organization for a bounded time."""
-    _require_acting_in(db, actor, organization_id, "Organization")
+    require_acting_in(db, actor, organization_id, "Organization")
     _require_manager(actor)
     start = valid_from or datetime.now(UTC)
     for value, field in ((start, "validFrom"), (valid_until, "validUntil")):
@@ -289,15 +303,7 @@ async def grant_auditor_access(
             raise invalid("Times must carry a UTC offset.", [field])
     if valid_until <= start:
         raise invalid("Access must end after it starts.", ["validUntil"])
-    body = await db.scalar(
-        select(Organization).where(
-            Organization.slug == certification_body_slug.strip().lower(),
-            Organization.kind == OrganizationKind.CERTIFICATION_BODY.value,
-        ),
-        execution_options=execution_options_skipping_criteria(),
-    )
-    if body is None:
-        raise not_found("Certification body", ["certificationBodySlug"])
+    body = await find_certification_body(db, certification_body_slug)
     if body.id == organization_id:
         raise invalid("An organization cannot grant access to itself.", ["certificationBodySlug"])
     grant = AuditorGrant(
@@ -318,7 +324,7 @@ async def revoke_auditor_access(
     grant = await db.get(AuditorGrant, grant_id, with_for_update=True)
     if grant is None:
         raise not_found("Auditor grant", ["grantId"])
-    _require_acting_in(db, actor, grant.tenant_id, "Auditor grant")
+    require_acting_in(db, actor, grant.tenant_id, "Auditor grant")
     _require_manager(actor)
     if grant.revoked_at is None:
         grant.revoked_at = datetime.now(UTC)

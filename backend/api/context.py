@@ -70,6 +70,8 @@ async def provide_context(
     async with runtime.sessions() as db:
         loaders = Loaders(db)
         entitlements = await _authenticate(request, runtime, db, loaders)
+        if entitlements is None:
+            await db.connection()  # held from now on, see TenantSession
         acting = _acting_tenant(request, entitlements)
         if entitlements is not None:
             await db.set_scope(entitlements.scope(acting))

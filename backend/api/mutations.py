@@ -23,7 +23,7 @@ async def attempt(
         return await action(), []
     except ServiceError as error:
         await info.context.db.rollback()
-        return None, [UserError.from_service(error)]
+        return None, [UserError.from_service(each) for each in error.each()]
 
 
 def node_uuid(global_id: relay.GlobalID, type_name: str, field: str) -> uuid.UUID:

@@ -28,7 +28,11 @@ from strawberry.types import ExecutionContext
 
 from backend.api.context import Info
 from backend.api.errors import should_mask
+from backend.assessments.api import AssessmentMutation, AssessmentQuery
 from backend.auth.api import AuthMutation
+from backend.catalog.api import CatalogQuery
+from backend.planning.api import PlanningMutation, PlanningQuery
+from backend.programs.api import ProgramMutation, ProgramQuery
 from backend.settings import Settings
 from tenants.api import TenantMutation, TenantQuery
 
@@ -36,7 +40,7 @@ CACHE_SIZE = 512
 
 
 @strawberry.type
-class Query(TenantQuery):
+class Query(CatalogQuery, ProgramQuery, AssessmentQuery, PlanningQuery, TenantQuery):
     @strawberry.field(
         description="Any object you may read, by global id; null when it is not yours."
     )
@@ -47,7 +51,7 @@ class Query(TenantQuery):
 
 
 @strawberry.type
-class Mutation(TenantMutation, AuthMutation):
+class Mutation(ProgramMutation, AssessmentMutation, PlanningMutation, TenantMutation, AuthMutation):
     pass
 
 

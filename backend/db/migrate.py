@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -11,6 +12,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+
+from backend.catalog.loader import load_catalog, read_catalog
+
+logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The app role reads these and never changes them: the schema version and the catalog.
@@ -34,15 +39,19 @@ async def current_revision(connection: AsyncConnection) -> str | None:
 
 
 async def migrate(owner_url: URL, app_role: str, app_password: str | None) -> None:
-    """Upgrade to head and make sure the app role exists with exactly the rights it needs.
+    """Upgrade to head, load the standards catalog, and make sure the app role exists with
+    exactly the rights it needs. All in one transaction: a failure leaves nothing half done.
 
     `app_password` None means the role is managed elsewhere (its URL was given), so only
     its grants are refreshed.
     """
+    catalog = read_catalog()  # an invalid data file stops here, before the database changes
     engine = create_async_engine(owner_url)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_upgrade)
+            for report in await load_catalog(connection, catalog):
+                logger.info("catalog %s", report)
             await _provision_app_role(connection, app_role, app_password)
     finally:
         await engine.dispose()

@@ -28,7 +28,21 @@ _SET_CONTEXT = text(
 
 
 class TenantSession(AsyncSession):
-    """An AsyncSession whose transactions run under `scope`."""
+    """An AsyncSession whose transactions run under `scope`.
+
+    GraphQL resolves sibling fields concurrently, and their DataLoaders share the request's
+    session. Concurrent statements on one held connection queue up behind the driver's lock,
+    but two that both find no connection would race to open one and fail. So the session
+    holds a connection from its first use to its close: ending a transaction opens the next.
+    """
+
+    async def commit(self) -> None:
+        await super().commit()
+        await self.connection()
+
+    async def rollback(self) -> None:
+        await super().rollback()
+        await self.connection()
 
     @property
     def scope(self) -> TenantScope:

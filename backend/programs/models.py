@@ -67,6 +67,8 @@ class Program(Identified, Timestamped, TenantOwned, Base):
     status: Mapped[str] = mapped_column(
         value_enum(ProgramStatus, "program_status"), default=ProgramStatus.PREPARING.value
     )
+    # While suspended: the state to resume, so a suspension cannot skip a step of the cycle.
+    suspended_from: Mapped[str | None] = mapped_column(value_enum(ProgramStatus, "program_status"))
 
     steps: Mapped[list[ProgramStep]] = relationship(
         back_populates="program", order_by="ProgramStep.number", cascade="all, delete-orphan"

@@ -93,8 +93,7 @@ STEPS: tuple[StepDefinition, ...] = (
         6,
         StepKey.INTERNAL_AUDIT,
         "Internal audit",
-        "Check, before the certification body does, that the system works and meets the"
-        " standard.",
+        "Check, before the certification body does, that the system works and meets the standard.",
         _items(
             ("conduct-audits", "Audit every process in scope against the standard"),
             ("record-nonconformities", "Record each nonconformity the audits find"),

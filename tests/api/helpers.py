@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from backend.auth.keys import generate_key
@@ -85,18 +86,25 @@ def production_settings(settings: Settings) -> Settings:
 
 
 @contextmanager
-def count_statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    """Collect every SQL statement `engine` sends while the block runs."""
+def count_statements(engine: AsyncEngine | None = None) -> Iterator[list[str]]:
+    """Collect every SQL statement sent while the block runs: by `engine`, or by any engine.
+
+    Any engine is the safe default for HTTP tests: the test client's app owns a runtime (and
+    engine) of its own. A block that sends nothing fails, so a count on the wrong engine
+    cannot pass unnoticed.
+    """
     statements: list[str] = []
+    target: Any = engine.sync_engine if engine is not None else Engine
 
     def record(*args: Any) -> None:
         statements.append(args[2])  # (connection, cursor, statement, parameters, context, many)
 
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    event.listen(target, "before_cursor_execute", record)
     try:
         yield statements
     finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
+        event.remove(target, "before_cursor_execute", record)
+    assert statements, "no statement was counted: is this the engine that did the work?"
 
 
 async def add_members(

@@ -150,7 +150,7 @@ async def _statements_for(
     client: Client, runtime: Runtime, query: str, token: str
 ) -> tuple[int, Any]:
     await post(client, query, token=token)  # warm up: connection set-up is not the query's cost
-    with count_statements(runtime.engine) as statements:
+    with count_statements() as statements:
         response = await post(client, query, token=token)
     assert messages(response) == []
     return len(statements), response.json()["data"]

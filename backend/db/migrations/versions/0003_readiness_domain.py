@@ -127,6 +127,11 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
+        sa.Column(
+            "suspended_from",
+            postgresql.ENUM(name="program_status", create_type=False),
+            nullable=True,
+        ),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column(
             "created_at",

@@ -1,0 +1,496 @@
+"""Rules of the gap analysis: judging each requirement of a program and keeping every change.
+
+An assessment is stated whole: each judgement replaces status, current practice, gap,
+justification, priority and implementation together, so what the history records as
+"after" is exactly what the assessor said. A judgement that changes nothing writes nothing.
+
+Changes happen only in the tenant the caller acts in, with a role that may write; another
+tenant's programs and assessments are reported as not found, like ids that do not exist.
+Every function costs a bounded number of statements, however many requirements it touches.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from sqlalchemy import Select, case, cast, select
+from sqlalchemy.dialects.postgresql import JSONB
+
+from backend.assessments.models import (
+    Assessment,
+    AssessmentChange,
+    Conformity,
+    Implementation,
+    Priority,
+)
+from backend.catalog.models import Clause, ClauseKind, Standard
+from backend.db.session import TenantSession
+from backend.errors import CombinedServiceError, ServiceError, forbidden, invalid, not_found
+from backend.programs.models import Program
+from tenants.service import Actor, require_acting_in
+
+MAX_TEXT = 10_000  # characters of one free-text field
+MAX_ITEMS = 500  # requirements in one bulk assessment
+GAP_STATUSES = (Conformity.PARTIAL, Conformity.NONCONFORMANT)
+_TEXT_FIELDS = {
+    "current_practice": "currentPractice",
+    "gap_description": "gapDescription",
+    "justification": "justification",
+}
+
+# Gaps to close first: high, medium, low, then those nobody ranked yet.
+PRIORITY_ORDER = case(
+    *((Assessment.priority == priority.value, rank) for rank, priority in enumerate(Priority)),
+    else_=len(Priority),
+)
+
+Snapshot = dict[str, str | None]
+# Where an item's field sits in the input: ["justification"] or ["items", "3", "justification"].
+Locate = Callable[[str], list[str]]
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What an assessor states about one requirement of a program."""
+
+    clause_id: uuid.UUID
+    status: Conformity
+    current_practice: str = ""
+    gap_description: str = ""
+    justification: str = ""
+    priority: Priority | None = None
+    implementation: Implementation | None = None
+
+    @classmethod
+    def of(cls, assessment: Assessment) -> Judgement:
+        """The judgement a stored assessment holds."""
+        return cls(
+            assessment.clause_id,
+            Conformity(assessment.status),
+            assessment.current_practice,
+            assessment.gap_description,
+            assessment.justification,
+            Priority(assessment.priority) if assessment.priority else None,
+            Implementation(assessment.implementation) if assessment.implementation else None,
+        )
+
+    def cleaned(self) -> Judgement:
+        return replace(
+            self,
+            current_practice=self.current_practice.strip(),
+            gap_description=self.gap_description.strip(),
+            justification=self.justification.strip(),
+        )
+
+    def snapshot(self) -> Snapshot:
+        """The assessed fields by column name, as the history keeps them before and after."""
+        return {
+            "status": self.status.value,
+            "current_practice": self.current_practice,
+            "gap_description": self.gap_description,
+            "justification": self.justification,
+            "priority": self.priority.value if self.priority else None,
+            "implementation": self.implementation.value if self.implementation else None,
+        }
+
+
+# --- access ------------------------------------------------------------------------------
+
+
+def _require_assessor(actor: Actor) -> None:
+    """Everyone who may write in the organization may assess; viewers and auditors only read."""
+    if not actor.role.can_write:
+        raise forbidden("Viewers and auditors may read the gap analysis but not change it.")
+
+
+async def _program_for_change(db: TenantSession, actor: Actor, program_id: uuid.UUID) -> Program:
+    program = await db.get(Program, program_id)
+    if program is None:
+        raise not_found("Program", ["programId"])
+    require_acting_in(db, actor, program.tenant_id, "Program")
+    _require_assessor(actor)
+    return program
+
+
+# --- validation --------------------------------------------------------------------------
+
+
+def _problems(judgement: Judgement, clause: Clause | None, at: Locate) -> list[ServiceError]:
+    """Everything wrong with one judgement of `clause` (None: not a requirement of the program)."""
+    if clause is None:
+        return [not_found("Requirement", at("requirementId"))]
+    found = _text_problems(judgement, at)
+    if judgement.status is Conformity.NOT_APPLICABLE and not judgement.justification:
+        found.append(invalid("Say why the requirement does not apply.", at("justification")))
+    if judgement.status in GAP_STATUSES and not judgement.gap_description:
+        found.append(invalid("Describe what keeps it from conforming.", at("gapDescription")))
+    if judgement.implementation is not None:
+        found.extend(_implementation_problems(judgement, clause, at))
+    return found
+
+
+def _text_problems(judgement: Judgement, at: Locate) -> list[ServiceError]:
+    return [
+        invalid(f"At most {MAX_TEXT} characters.", at(field))
+        for name, field in _TEXT_FIELDS.items()
+        if len(getattr(judgement, name)) > MAX_TEXT
+    ]
+
+
+def _implementation_problems(
+    judgement: Judgement, clause: Clause, at: Locate
+) -> list[ServiceError]:
+    if clause.kind != ClauseKind.CONTROL:
+        return [invalid("Only annex controls have an implementation status.", at("implementation"))]
+    if judgement.status is Conformity.NOT_APPLICABLE:
+        return [invalid("A control that does not apply is not implemented.", at("implementation"))]
+    return []
+
+
+def _all_problems(
+    judgements: Sequence[Judgement],
+    clauses: dict[uuid.UUID, Clause],
+    locate: Callable[[int], Locate],
+) -> list[ServiceError]:
+    seen: set[uuid.UUID] = set()
+    found = []
+    for index, judgement in enumerate(judgements):
+        at = locate(index)
+        if judgement.clause_id in seen:
+            found.append(invalid("This requirement is already in the list.", at("requirementId")))
+        seen.add(judgement.clause_id)
+        found.extend(_problems(judgement, clauses.get(judgement.clause_id), at))
+    return found
+
+
+def _top_level(_index: int) -> Locate:
+    return lambda field: [field]
+
+
+def _in_items(index: int) -> Locate:
+    return lambda field: ["items", str(index), field]
+
+
+def _refuse(errors: Sequence[ServiceError]) -> None:
+    if errors:
+        raise CombinedServiceError(errors)
+
+
+# --- recording ---------------------------------------------------------------------------
+
+
+def _record(
+    db: TenantSession, actor: Actor, assessment: Assessment, judgement: Judgement, now: datetime
+) -> Assessment:
+    """Apply `judgement` and keep the change in the history, unless it changes nothing."""
+    before, after = Judgement.of(assessment).snapshot(), judgement.snapshot()
+    if before == after:
+        return assessment
+    for name, value in after.items():
+        setattr(assessment, name, value)
+    assessment.assessed_by_id = actor.user_id
+    assessment.assessed_at = now
+    db.add(
+        AssessmentChange(
+            tenant_id=assessment.tenant_id,
+            assessment_id=assessment.id,
+            changed_by_id=actor.user_id,
+            changed_at=now,
+            before=before,
+            after=after,
+        )
+    )
+    return assessment
+
+
+async def _targets(
+    db: TenantSession, program_id: uuid.UUID, clause_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[Assessment, Clause]]:
+    """The program's assessments of `clause_ids` with their clauses, locked, in one statement."""
+    rows = await db.execute(
+        select(Assessment, Clause)
+        .join(Clause, Clause.id == Assessment.clause_id)
+        .where(Assessment.program_id == program_id, Assessment.clause_id.in_(clause_ids))
+        .with_for_update(of=Assessment)
+    )
+    return {clause.id: (assessment, clause) for assessment, clause in rows}
+
+
+async def _judge(
+    db: TenantSession,
+    actor: Actor,
+    program_id: uuid.UUID,
+    judgements: Sequence[Judgement],
+    locate: Callable[[int], Locate],
+) -> list[Assessment]:
+    """Validate every judgement, then record them all, or refuse them all with every problem."""
+    program = await _program_for_change(db, actor, program_id)
+    targets = await _targets(db, program.id, [j.clause_id for j in judgements])
+    clauses = {clause_id: clause for clause_id, (_, clause) in targets.items()}
+    _refuse(_all_problems(judgements, clauses, locate))
+    now = datetime.now(UTC)
+    recorded = [
+        _record(db, actor, targets[judgement.clause_id][0], judgement, now)
+        for judgement in judgements
+    ]
+    await db.commit()
+    return recorded
+
+
+async def assess_requirement(
+    db: TenantSession,
+    actor: Actor,
+    program_id: uuid.UUID,
+    clause_id: uuid.UUID,
+    *,
+    status: Conformity,
+    current_practice: str = "",
+    gap_description: str = "",
+    justification: str = "",
+    priority: Priority | None = None,
+    implementation: Implementation | None = None,
+) -> Assessment:
+    """State how the program meets one requirement; the previous judgement goes to history."""
+    judgement = Judgement(
+        clause_id,
+        status,
+        current_practice,
+        gap_description,
+        justification,
+        priority,
+        implementation,
+    ).cleaned()
+    [assessment] = await _judge(db, actor, program_id, [judgement], _top_level)
+    return assessment
+
+
+async def assess_requirements(
+    db: TenantSession, actor: Actor, program_id: uuid.UUID, judgements: Sequence[Judgement]
+) -> list[Assessment]:
+    """Assess many requirements at once: all are saved, or none and every problem is reported."""
+    if not 1 <= len(judgements) <= MAX_ITEMS:
+        raise invalid(f"Assess 1 to {MAX_ITEMS} requirements at a time.", ["items"])
+    cleaned = [judgement.cleaned() for judgement in judgements]
+    return await _judge(db, actor, program_id, cleaned, _in_items)
+
+
+# --- integrated management systems ---------------------------------------------------------
+
+
+async def apply_to_siblings(
+    db: TenantSession, actor: Actor, assessment_id: uuid.UUID, program_ids: Sequence[uuid.UUID]
+) -> list[Assessment]:
+    """Copy one assessment to the equivalent requirement of other programs of the organization.
+
+    Equivalent means the same harmonized-structure clause. The programs are named one by one:
+    a program that cannot take the assessment is refused by name, never skipped.
+    Implementation status is not copied; it belongs to one program's annex controls.
+    """
+    source, clause = await _source(db, actor, assessment_id)
+    hs_key = clause.hs_key
+    if hs_key is None:
+        raise invalid("This requirement has no counterpart in other standards.", ["assessmentId"])
+    if source.status == Conformity.NOT_ASSESSED:
+        raise invalid("Assess the requirement before applying it elsewhere.", ["assessmentId"])
+    _refuse(_program_list_problems(program_ids, source.program_id))
+    programs = await _named_programs(db, program_ids)
+    targets = await _equivalents(db, program_ids, hs_key)
+    _refuse(_sibling_problems(program_ids, programs, targets, source.tenant_id, hs_key))
+    now = datetime.now(UTC)
+    recorded = [
+        _record(db, actor, target, _copy(source, target), now)
+        for program_id in program_ids
+        for target in targets[program_id]
+    ]
+    await db.commit()
+    return recorded
+
+
+async def _source(
+    db: TenantSession, actor: Actor, assessment_id: uuid.UUID
+) -> tuple[Assessment, Clause]:
+    row = (
+        await db.execute(
+            select(Assessment, Clause)
+            .join(Clause, Clause.id == Assessment.clause_id)
+            .where(Assessment.id == assessment_id)
+        )
+    ).first()
+    if row is None:
+        raise not_found("Assessment", ["assessmentId"])
+    require_acting_in(db, actor, row[0].tenant_id, "Assessment")
+    _require_assessor(actor)
+    return row[0], row[1]
+
+
+def _program_list_problems(
+    program_ids: Sequence[uuid.UUID], source_program: uuid.UUID
+) -> list[ServiceError]:
+    if not program_ids:
+        return [invalid("Name at least one program to apply the assessment to.", ["programIds"])]
+    errors = []
+    for index, program_id in enumerate(program_ids):
+        at = ["programIds", str(index)]
+        if program_id == source_program:
+            errors.append(invalid("That is the program the assessment belongs to.", at))
+        elif program_id in program_ids[:index]:
+            errors.append(invalid("This program is named more than once.", at))
+    return errors
+
+
+async def _named_programs(
+    db: TenantSession, program_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[uuid.UUID, str]]:
+    """Each readable program's tenant and the name of its standard ("ISO 14001:2015")."""
+    rows = await db.execute(
+        select(Program.id, Program.tenant_id, Standard.code, Standard.edition)
+        .join(Standard, Standard.id == Program.standard_id)
+        .where(Program.id.in_(program_ids))
+    )
+    return {row.id: (row.tenant_id, f"{row.code}:{row.edition}") for row in rows}
+
+
+async def _equivalents(
+    db: TenantSession, program_ids: Sequence[uuid.UUID], hs_key: str
+) -> dict[uuid.UUID, list[Assessment]]:
+    """The programs' assessments of requirements with harmonized key `hs_key`, locked."""
+    rows = await db.scalars(
+        select(Assessment)
+        .join(Clause, Clause.id == Assessment.clause_id)
+        .where(Assessment.program_id.in_(program_ids), Clause.hs_key == hs_key)
+        .order_by(Clause.position)
+        .with_for_update(of=Assessment)
+    )
+    found: dict[uuid.UUID, list[Assessment]] = defaultdict(list)
+    for assessment in rows:
+        found[assessment.program_id].append(assessment)
+    return found
+
+
+def _sibling_problems(
+    program_ids: Sequence[uuid.UUID],
+    programs: dict[uuid.UUID, tuple[uuid.UUID, str]],
+    targets: dict[uuid.UUID, list[Assessment]],
+    tenant_id: uuid.UUID,
+    hs_key: str,
+) -> list[ServiceError]:
+    errors = []
+    for index, program_id in enumerate(program_ids):
+        at = ["programIds", str(index)]
+        if program_id not in programs:
+            errors.append(not_found("Program", at))
+            continue
+        program_tenant, standard = programs[program_id]
+        if program_tenant != tenant_id:
+            errors.append(invalid(f"The {standard} program belongs to another organization.", at))
+        elif not targets.get(program_id):
+            errors.append(
+                invalid(f"The {standard} program has no requirement of clause {hs_key}.", at)
+            )
+    return errors
+
+
+def _copy(source: Assessment, target: Assessment) -> Judgement:
+    """The source's judgement for `target`; the target keeps its own implementation status,
+    unless the judgement excludes it (an excluded control is not implemented)."""
+    judgement = Judgement.of(source)
+    keeps = judgement.status is not Conformity.NOT_APPLICABLE
+    return replace(
+        judgement,
+        clause_id=target.clause_id,
+        implementation=Judgement.of(target).implementation if keeps else None,
+    )
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Narrowing of a program's assessments; every part is optional."""
+
+    status: Conformity | None = None
+    clause: str | None = None  # a clause number and everything under it: "8.5" or "A.5"
+    component: str | None = None
+    priority: Priority | None = None
+
+
+def requirements_of(program_id: uuid.UUID, filters: Filters) -> Select[Clause]:
+    """The program's assessed requirements matching `filters`; order them by catalog position.
+
+    Listing clauses (not assessments) keeps the catalog's order keys on the rows themselves,
+    which is what keyset pagination needs; `assessments_of_clauses` then fetches their
+    assessments in one statement.
+    """
+    statement = (
+        select(Clause)
+        .join(Assessment, Assessment.clause_id == Clause.id)
+        .where(Assessment.program_id == program_id)
+    )
+    if filters.status is not None:
+        statement = statement.where(Assessment.status == filters.status.value)
+    if filters.priority is not None:
+        statement = statement.where(Assessment.priority == filters.priority.value)
+    if filters.clause:
+        number = filters.clause.strip()
+        statement = statement.where(
+            (Clause.number == number) | Clause.number.startswith(f"{number}.", autoescape=True)
+        )
+    if filters.component:
+        statement = statement.where(
+            cast(Clause.components, JSONB).contains([filters.component.strip()])
+        )
+    return statement
+
+
+async def assessments_of_clauses(
+    db: TenantSession, program_id: uuid.UUID, clause_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Assessment]:
+    rows = await db.scalars(
+        select(Assessment).where(
+            Assessment.program_id == program_id, Assessment.clause_id.in_(clause_ids)
+        )
+    )
+    return {row.clause_id: row for row in rows}
+
+
+async def gaps(db: TenantSession, program_id: uuid.UUID) -> list[tuple[Assessment, Clause]]:
+    """Partial and nonconformant requirements: high priority first, then in catalog order."""
+    rows = await db.execute(
+        select(Assessment, Clause)
+        .join(Clause, Clause.id == Assessment.clause_id)
+        .where(
+            Assessment.program_id == program_id,
+            Assessment.status.in_([status.value for status in GAP_STATUSES]),
+        )
+        .order_by(PRIORITY_ORDER, Clause.position)
+    )
+    return [(assessment, clause) for assessment, clause in rows]
+
+
+# --- batches for the API's DataLoaders ----------------------------------------------------
+
+
+async def assessments_by_id(db: TenantSession, ids: Sequence[uuid.UUID]) -> list[Assessment | None]:
+    rows = await db.scalars(select(Assessment).where(Assessment.id.in_(ids)))
+    found = {row.id: row for row in rows}
+    return [found.get(i) for i in ids]
+
+
+async def histories(
+    db: TenantSession, assessment_ids: Sequence[uuid.UUID]
+) -> list[list[AssessmentChange]]:
+    """Each assessment's changes, oldest first."""
+    rows = await db.scalars(
+        select(AssessmentChange)
+        .where(AssessmentChange.assessment_id.in_(assessment_ids))
+        .order_by(AssessmentChange.changed_at, AssessmentChange.id)
+    )
+    grouped: dict[uuid.UUID, list[AssessmentChange]] = defaultdict(list)
+    for row in rows:
+        grouped[row.assessment_id].append(row)
+    return [grouped[i] for i in assessment_ids]

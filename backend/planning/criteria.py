@@ -1,0 +1,95 @@
+"""Exit criteria of the planning step: the plan covers every gap and aims at something measurable.
+
+Each criterion is one SQL statement, whatever the size of the program.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import String, exists, func, select, type_coerce
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
+
+from backend.assessments.models import Assessment, Conformity
+from backend.catalog.models import Clause
+from backend.db.session import TenantSession
+from backend.planning.models import (
+    Action,
+    ActionRequirement,
+    ActionStatus,
+    Objective,
+    ObjectiveStatus,
+)
+from backend.programs.criteria import Verdict, criterion
+from backend.programs.models import Program, StepKey
+
+GAP_STATUSES = (Conformity.PARTIAL.value, Conformity.NONCONFORMANT.value)
+NAMED_GAPS = 5  # how many uncovered requirements a reason names
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+@criterion(
+    StepKey.PLANNING,
+    "every-gap-has-an-action",
+    "Every partial or nonconformant requirement has an action with an owner and a due date.",
+)
+async def every_gap_has_an_action(db: TenantSession, program: Program) -> Verdict:
+    covered = exists().where(
+        ActionRequirement.clause_id == Assessment.clause_id,
+        Action.id == ActionRequirement.action_id,
+        Action.program_id == program.id,
+        Action.status != ActionStatus.CANCELLED.value,
+        Action.owner_id.is_not(None),
+        Action.due_date.is_not(None),
+    )
+    uncovered = ~covered
+    numbers = func.array_agg(aggregate_order_by(Clause.number, Clause.position)).filter(uncovered)
+    row = (
+        await db.execute(
+            select(
+                func.count(),
+                func.count().filter(uncovered),
+                type_coerce(numbers, ARRAY(String))[1:NAMED_GAPS],
+            )
+            .select_from(Assessment)
+            .join(Clause, Clause.id == Assessment.clause_id)
+            .where(Assessment.program_id == program.id, Assessment.status.in_(GAP_STATUSES))
+        )
+    ).one()
+    gaps, missing, named = int(row[0]), int(row[1]), list(row[2] or [])
+    return _gap_verdict(gaps, missing, named)
+
+
+def _gap_verdict(gaps: int, missing: int, named: list[str]) -> Verdict:
+    if gaps == 0:
+        return Verdict(True, "No partial or nonconformant requirements are recorded.")
+    if missing == 0:
+        return Verdict(
+            True, f"Each of the {_plural(gaps, 'gap', 'gaps')} has an owned, dated action."
+        )
+    more = f" and {missing - len(named)} more" if missing > len(named) else ""
+    return Verdict(
+        False,
+        f"{_plural(missing, 'gap lacks', 'gaps lack')} an action with an owner and a due date:"
+        f" {', '.join(named)}{more}.",
+    )
+
+
+@criterion(
+    StepKey.PLANNING,
+    "measurable-objective",
+    "At least one objective names an indicator and a target.",
+)
+async def measurable_objective_exists(db: TenantSession, program: Program) -> Verdict:
+    count = await db.scalar(
+        select(func.count()).where(
+            Objective.program_id == program.id,
+            Objective.status != ObjectiveStatus.CANCELLED.value,
+            func.trim(Objective.indicator) != "",
+            func.trim(Objective.target) != "",
+        )
+    )
+    if not count:
+        return Verdict(False, "No objective has both an indicator and a target yet.")
+    return Verdict(True, f"{_plural(count, 'measurable objective', 'measurable objectives')}.")

@@ -1,0 +1,411 @@
+"""GraphQL types, queries and mutations for certification programs and their seven steps."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import partial
+from typing import Annotated, ClassVar, TypeVar
+
+import strawberry
+from strawberry import relay
+from strawberry.types.unset import UNSET
+
+from backend.api.context import Info
+from backend.api.errors import UserError
+from backend.api.loaders import Batch
+from backend.api.mutations import attempt, node_uuid
+from backend.api.pagination import Connection, paginate
+from backend.catalog import service as catalog_service
+from backend.catalog.api import Standard
+from backend.programs import models, service
+from backend.programs.criteria import CriterionResult
+from backend.programs.models import ProgramStatus as ProgramStatusValue
+from backend.programs.models import StepKey as StepKeyValue
+from backend.programs.models import StepStatus as StepStatusValue
+from backend.programs.steps import BY_KEY
+from tenants.api import LoadedNode, Organization, User, actor_of
+
+ProgramStatus = strawberry.enum(
+    ProgramStatusValue, name="ProgramStatus", description="Where a program stands in its lifecycle."
+)
+StepKey = strawberry.enum(StepKeyValue, name="StepKey", description="The seven steps, in order.")
+StepStatus = strawberry.enum(StepStatusValue, name="StepStatus")
+
+Value = TypeVar("Value")
+Converted = TypeVar("Converted")
+
+
+@strawberry.type(description="An action the implementation guide suggests for a step.")
+class ChecklistItem:
+    key: str
+    text: str
+    done: bool
+
+
+@strawberry.type(description="A condition, judged from data, that a step needs before completion.")
+class ExitCriterion:
+    key: str
+    description: str
+    met: bool
+    reason: str = strawberry.field(
+        description="Why it is met or not, in words a person can act on."
+    )
+
+    @classmethod
+    def from_result(cls, result: CriterionResult) -> ExitCriterion:
+        return cls(
+            key=result.key, description=result.description, met=result.met, reason=result.reason
+        )
+
+
+@strawberry.type(description="One of the seven implementation steps of a program.")
+class ProgramStep(LoadedNode, relay.Node):
+    loader: ClassVar[Batch] = service.steps_by_id
+    id: relay.NodeID[str]
+    number: int
+    key: StepKey  # type: ignore[valid-type]
+    title: str
+    objective: str
+    status: StepStatus  # type: ignore[valid-type]
+    due_date: date | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    notes: str
+    checklist: list[ChecklistItem]
+    program_id: strawberry.Private[uuid.UUID]
+    owner_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_model(cls, step: models.ProgramStep) -> ProgramStep:
+        definition = BY_KEY[StepKeyValue(step.key)]
+        return cls(
+            id=str(step.id),
+            number=step.number,
+            key=definition.key,
+            title=definition.title,
+            objective=definition.objective,
+            status=StepStatusValue(step.status),
+            due_date=step.due_date,
+            started_at=step.started_at,
+            completed_at=step.completed_at,
+            notes=step.notes,
+            checklist=[
+                ChecklistItem(
+                    key=item.key, text=item.text, done=step.checklist.get(item.key, False)
+                )
+                for item in definition.checklist
+            ],
+            program_id=step.program_id,
+            owner_id=step.owner_id,
+        )
+
+    @strawberry.field
+    async def program(self, info: Info) -> Program:
+        row = await info.context.loaders.of(service.programs_by_id).load(self.program_id)
+        return Program.from_model(row)
+
+    @strawberry.field
+    async def owner(self, info: Info) -> User | None:
+        return await _user(info, self.owner_id)
+
+    async def _criteria(self, info: Info) -> list[CriterionResult]:
+        """Evaluated once per request, whether `criteria`, `canComplete` or both are asked."""
+        loader = info.context.loaders.of(service.criteria_of_steps)
+        results: list[CriterionResult] = await loader.load((self.program_id, self.key))
+        return results
+
+    @strawberry.field(description="The exit criteria and whether each is met now.")
+    async def criteria(self, info: Info) -> list[ExitCriterion]:
+        return [ExitCriterion.from_result(result) for result in await self._criteria(info)]
+
+    @strawberry.field(
+        description="Whether completeStep would complete it now: not completed yet, and every"
+        " exit criterion met."
+    )
+    async def can_complete(self, info: Info) -> bool:
+        if self.status is StepStatusValue.COMPLETED:
+            return False
+        return all(result.met for result in await self._criteria(info))
+
+
+@strawberry.type(description="An organization's way to certification against one standard edition.")
+class Program(LoadedNode, relay.Node):
+    loader: ClassVar[Batch] = service.programs_by_id
+    id: relay.NodeID[str]
+    scope_statement: str
+    target_date: date | None
+    status: ProgramStatus  # type: ignore[valid-type]
+    allowed_transitions: list[ProgramStatus] = strawberry.field(  # type: ignore[valid-type]
+        description="The statuses changeProgramStatus accepts from here."
+    )
+    created_at: datetime
+    tenant_id: strawberry.Private[uuid.UUID]
+    standard_id: strawberry.Private[uuid.UUID]
+    certification_body_id: strawberry.Private[uuid.UUID | None]
+    owner_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_model(cls, program: models.Program) -> Program:
+        return cls(
+            id=str(program.id),
+            scope_statement=program.scope_statement,
+            target_date=program.target_date,
+            status=ProgramStatusValue(program.status),
+            allowed_transitions=list(service.next_statuses(program)),
+            created_at=program.created_at,
+            tenant_id=program.tenant_id,
+            standard_id=program.standard_id,
+            certification_body_id=program.certification_body_id,
+            owner_id=program.owner_id,
+        )
+
+    @strawberry.field(description="The standard edition the program certifies against.")
+    async def standard(self, info: Info) -> Standard:
+        row = await info.context.loaders.of(catalog_service.standards_by_id).load(self.standard_id)
+        return Standard.from_model(row)
+
+    @strawberry.field(description="The organization the program belongs to.")
+    async def organization(self, info: Info) -> Organization:
+        return Organization.from_model(await info.context.loaders.organization.load(self.tenant_id))
+
+    @strawberry.field(description="The certification body chosen for the audits, if any.")
+    async def certification_body(self, info: Info) -> Organization | None:
+        if self.certification_body_id is None:
+            return None
+        body = await info.context.loaders.certification_body.load(self.certification_body_id)
+        return Organization.from_model(body) if body else None
+
+    @strawberry.field
+    async def owner(self, info: Info) -> User | None:
+        return await _user(info, self.owner_id)
+
+    @strawberry.field(description="All seven steps, in order.")
+    async def steps(self, info: Info) -> list[ProgramStep]:
+        loader = info.context.loaders.of(service.steps_of_programs)
+        return [ProgramStep.from_model(row) for row in await loader.load(uuid.UUID(self.id))]
+
+
+async def _user(info: Info, user_id: uuid.UUID | None) -> User | None:
+    if user_id is None:
+        return None
+    user = await info.context.loaders.user.load(user_id)
+    return User.from_model(user) if user else None
+
+
+# --- queries -----------------------------------------------------------------------------
+
+
+@strawberry.type
+class ProgramQuery:
+    @strawberry.field(description="Certification programs of every organization you may read.")
+    async def programs(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        standard: Annotated[
+            str | None,
+            strawberry.argument(
+                description='A code ("ISO 9001") or a code and edition ("ISO 9001:2015").'
+            ),
+        ] = None,
+        status: ProgramStatus | None = None,  # type: ignore[valid-type]
+    ) -> Connection[Program]:
+        info.context.require_entitlements()
+        statement = service.programs_statement(standard, status)
+        keys = (models.Program.created_at, models.Program.id)
+        page = await paginate(info.context.db, statement, keys, first, after)
+        return Connection[Program].from_page(page, Program.from_model)
+
+    @strawberry.field(description="One program you may read; null when it is not yours.")
+    async def program(self, info: Info, id: relay.GlobalID) -> Program | None:
+        info.context.require_entitlements()
+        if id.type_name != "Program":
+            return None
+        found: list[Program | None] = await Program.resolve_nodes(info=info, node_ids=[id.node_id])
+        return found[0]
+
+
+# --- mutations ---------------------------------------------------------------------------
+
+KEEP_OR_CLEAR = "Omit to keep the current value; null clears it."
+
+
+@strawberry.input
+class StartProgramInput:
+    scope_statement: str = strawberry.field(
+        description="What the management system covers: sites, activities, products."
+    )
+    target_date: date = strawberry.field(description="When certification should be reached.")
+    standard_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="The standard; or name it by standardCode and standardEdition."
+    )
+    standard_code: str | None = None
+    standard_edition: str | None = None
+    certification_body_slug: str | None = None
+    owner_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="A member of the organization who answers for the program."
+    )
+
+
+@strawberry.input
+class UpdateProgramInput:
+    id: relay.GlobalID
+    scope_statement: str | None = None
+    target_date: date | None = None
+    owner_id: relay.GlobalID | None = strawberry.field(default=UNSET, description=KEEP_OR_CLEAR)
+    certification_body_slug: str | None = strawberry.field(default=UNSET, description=KEEP_OR_CLEAR)
+
+
+@strawberry.input
+class ChangeProgramStatusInput:
+    id: relay.GlobalID
+    status: ProgramStatus  # type: ignore[valid-type]
+
+
+@strawberry.input(description="Tick or untick one checklist item of a step.")
+class ChecklistTickInput:
+    key: str
+    done: bool
+
+
+@strawberry.input
+class UpdateStepInput:
+    id: relay.GlobalID
+    status: StepStatus | None = strawberry.field(  # type: ignore[valid-type]
+        default=None,
+        description="NOT_STARTED or IN_PROGRESS; completeStep completes. Managers may reopen"
+        " a completed step as IN_PROGRESS.",
+    )
+    owner_id: relay.GlobalID | None = strawberry.field(default=UNSET, description=KEEP_OR_CLEAR)
+    due_date: date | None = strawberry.field(default=UNSET, description=KEEP_OR_CLEAR)
+    notes: str | None = None
+    checklist: list[ChecklistTickInput] | None = None
+
+
+@strawberry.input
+class CompleteStepInput:
+    id: relay.GlobalID
+
+
+@strawberry.type
+class ProgramPayload:
+    program: Program | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class ProgramStepPayload:
+    step: ProgramStep | None
+    errors: list[UserError]
+
+
+def _change(
+    value: Value | None, convert: Callable[[Value], Converted]
+) -> service.Change[Converted | None]:
+    """An optional input as a service change: omitted keeps, null clears, a value converts."""
+    if value is UNSET:
+        return service.KEEP
+    return None if value is None else convert(value)
+
+
+def _as_is(value: Value) -> Value:
+    return value
+
+
+_owner_uuid = partial(node_uuid, type_name="User", field="ownerId")
+
+
+def _standard(input: StartProgramInput) -> service.StandardRef:
+    if input.standard_id is not None:
+        return service.StandardRef(id=node_uuid(input.standard_id, "Standard", "standardId"))
+    return service.StandardRef(code=input.standard_code, edition=input.standard_edition)
+
+
+@strawberry.type
+class ProgramMutation:
+    @strawberry.mutation(
+        description="Start a program on a standard edition in the organization you act in."
+    )
+    async def start_program(self, info: Info, input: StartProgramInput) -> ProgramPayload:
+        async def action() -> Program:
+            row = await service.start_program(
+                info.context.db,
+                actor_of(info),
+                _standard(input),
+                scope_statement=input.scope_statement,
+                target_date=input.target_date,
+                certification_body_slug=input.certification_body_slug,
+                owner_id=_owner_uuid(input.owner_id) if input.owner_id is not None else None,
+            )
+            return Program.from_model(row)
+
+        program, errors = await attempt(info, action)
+        return ProgramPayload(program=program, errors=errors)
+
+    @strawberry.mutation
+    async def update_program(self, info: Info, input: UpdateProgramInput) -> ProgramPayload:
+        async def action() -> Program:
+            row = await service.update_program(
+                info.context.db,
+                actor_of(info),
+                node_uuid(input.id, "Program", "id"),
+                scope_statement=input.scope_statement,
+                target_date=input.target_date,
+                owner_id=_change(input.owner_id, _owner_uuid),
+                certification_body_slug=_change(input.certification_body_slug, _as_is),
+            )
+            return Program.from_model(row)
+
+        program, errors = await attempt(info, action)
+        return ProgramPayload(program=program, errors=errors)
+
+    @strawberry.mutation(description="Move a program along its lifecycle (see allowedTransitions).")
+    async def change_program_status(
+        self, info: Info, input: ChangeProgramStatusInput
+    ) -> ProgramPayload:
+        async def action() -> Program:
+            row = await service.change_program_status(
+                info.context.db, actor_of(info), node_uuid(input.id, "Program", "id"), input.status
+            )
+            return Program.from_model(row)
+
+        program, errors = await attempt(info, action)
+        return ProgramPayload(program=program, errors=errors)
+
+    @strawberry.mutation(description="Start a step, assign it, date it, take notes, tick its list.")
+    async def update_step(self, info: Info, input: UpdateStepInput) -> ProgramStepPayload:
+        async def action() -> ProgramStep:
+            row = await service.update_step(
+                info.context.db,
+                actor_of(info),
+                node_uuid(input.id, "ProgramStep", "id"),
+                status=input.status,
+                owner_id=_change(input.owner_id, _owner_uuid),
+                due_date=_change(input.due_date, _as_is),
+                notes=input.notes,
+                checklist=(
+                    {tick.key: tick.done for tick in input.checklist}
+                    if input.checklist is not None
+                    else None
+                ),
+            )
+            return ProgramStep.from_model(row)
+
+        step, errors = await attempt(info, action)
+        return ProgramStepPayload(step=step, errors=errors)
+
+    @strawberry.mutation(
+        description="Complete a step. Refused with every unmet exit criterion while any is unmet."
+    )
+    async def complete_step(self, info: Info, input: CompleteStepInput) -> ProgramStepPayload:
+        async def action() -> ProgramStep:
+            row = await service.complete_step(
+                info.context.db, actor_of(info), node_uuid(input.id, "ProgramStep", "id")
+            )
+            return ProgramStep.from_model(row)
+
+        step, errors = await attempt(info, action)
+        return ProgramStepPayload(step=step, errors=errors)

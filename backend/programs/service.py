@@ -1,0 +1,429 @@
+"""Rules for certification programs and their seven steps; each change is one transaction.
+
+Programs change only in the tenant the caller acts in. Owners, admins, consultants and
+managers run a program; contributors may also work on its steps; viewers and auditors only
+read. Another tenant's program or step answers exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import partial
+from typing import Literal, TypeAlias, TypeVar
+
+from sqlalchemy import Insert, Select, cast, func, insert, literal, select
+from sqlalchemy.exc import IntegrityError
+
+from backend.assessments.models import Assessment, Conformity
+from backend.catalog.models import Clause, Standard
+from backend.catalog.service import standard_by_code
+from backend.db.base import Identified
+from backend.db.session import TenantSession
+from backend.errors import ErrorCode, ServiceError, forbidden, invalid, not_found
+from backend.programs.criteria import CriterionResult, evaluate
+from backend.programs.lifecycle import allowed_transitions
+from backend.programs.models import Program, ProgramStatus, ProgramStep, StepKey, StepStatus
+from backend.programs.steps import BY_KEY, STEPS
+from tenants.models import Membership
+from tenants.roles import Role
+from tenants.service import Actor, find_certification_body, require_acting_in
+
+# Who runs a program (start, change, move through the lifecycle, reopen steps) and who
+# may also work on its steps.
+RUNS_PROGRAMS = frozenset({Role.OWNER, Role.ADMIN, Role.CONSULTANT, Role.MANAGER})
+WORKS_ON_STEPS = RUNS_PROGRAMS | {Role.CONTRIBUTOR}
+
+MAX_SCOPE = 5_000
+MAX_NOTES = 20_000
+
+
+class Keep(enum.Enum):
+    """An optional change that was not asked for, where None means "clear the value"."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+Value = TypeVar("Value")
+Row = TypeVar("Row", bound=Identified)
+Change: TypeAlias = Value | Literal[Keep.KEEP]
+
+
+@dataclass(frozen=True)
+class StandardRef:
+    """How a caller names a standard: by id, or by code and edition ("ISO 9001", "2015")."""
+
+    id: uuid.UUID | None = None
+    code: str | None = None
+    edition: str | None = None
+
+
+# --- access ------------------------------------------------------------------------------
+
+
+def _require_role(actor: Actor, roles: frozenset[Role]) -> None:
+    if actor.role not in roles:
+        who = "contributors, " if Role.CONTRIBUTOR in roles else ""
+        raise forbidden(
+            f"Only owners, admins, consultants, {who}and managers of the organization may do this."
+        )
+
+
+async def _program_for_change(db: TenantSession, actor: Actor, program_id: uuid.UUID) -> Program:
+    program = await db.get(Program, program_id, with_for_update=True)
+    if program is None:
+        raise not_found("Program", ["id"])
+    require_acting_in(db, actor, program.tenant_id, "Program")
+    _require_role(actor, RUNS_PROGRAMS)
+    return program
+
+
+async def _step_for_change(
+    db: TenantSession, actor: Actor, step_id: uuid.UUID
+) -> tuple[ProgramStep, Program]:
+    found = (
+        await db.execute(
+            select(ProgramStep, Program)
+            .join(Program, Program.id == ProgramStep.program_id)
+            .where(ProgramStep.id == step_id)
+            .with_for_update(of=ProgramStep)
+        )
+    ).one_or_none()
+    if found is None:
+        raise not_found("Step", ["id"])
+    step, program = found
+    require_acting_in(db, actor, step.tenant_id, "Step")
+    _require_role(actor, WORKS_ON_STEPS)
+    return step, program
+
+
+# --- validation --------------------------------------------------------------------------
+
+
+def _clean_text(value: str, field: str, limit: int, *, required: bool) -> str:
+    value = value.strip()
+    if required and not value:
+        raise invalid("This must not be empty.", [field])
+    if len(value) > limit:
+        raise invalid(f"At most {limit} characters.", [field])
+    return value
+
+
+async def _find_standard(db: TenantSession, ref: StandardRef) -> Standard:
+    if ref.id is not None:
+        standard = await db.get(Standard, ref.id)
+        field = "standardId"
+    elif ref.code and ref.edition:
+        standard = await standard_by_code(db, ref.code, ref.edition)
+        field = "standardCode"
+    else:
+        raise invalid("Name the standard by its id, or by its code and edition.", ["standardId"])
+    if standard is None:
+        raise not_found("Standard", [field])
+    return standard
+
+
+async def _member(
+    db: TenantSession, tenant_id: uuid.UUID, user_id: uuid.UUID | None, field: str
+) -> uuid.UUID | None:
+    """`user_id` when it names a member of `tenant_id` (None clears an owner)."""
+    if user_id is None:
+        return None
+    member = await db.scalar(
+        select(Membership.id).where(
+            Membership.tenant_id == tenant_id, Membership.user_id == user_id
+        )
+    )
+    if member is None:
+        raise invalid("The owner must be a member of the organization.", [field])
+    return user_id
+
+
+async def _certification_body_id(db: TenantSession, slug: str | None) -> uuid.UUID | None:
+    return None if slug is None else (await find_certification_body(db, slug)).id
+
+
+# --- programs ----------------------------------------------------------------------------
+
+
+async def start_program(
+    db: TenantSession,
+    actor: Actor,
+    standard: StandardRef,
+    *,
+    scope_statement: str,
+    target_date: date,
+    certification_body_slug: str | None = None,
+    owner_id: uuid.UUID | None = None,
+) -> Program:
+    """Open a program on one standard edition with its seven steps and an empty gap analysis.
+
+    One active program per standard and tenant: the partial unique index decides, so two
+    concurrent starts cannot both win.
+    """
+    require_acting_in(db, actor, actor.tenant_id, "Organization")
+    _require_role(actor, RUNS_PROGRAMS)
+    found = await _find_standard(db, standard)
+    program = Program(
+        id=uuid.uuid4(),
+        tenant_id=actor.tenant_id,
+        standard_id=found.id,
+        scope_statement=_clean_text(scope_statement, "scopeStatement", MAX_SCOPE, required=True),
+        target_date=target_date,
+        certification_body_id=await _certification_body_id(db, certification_body_slug),
+        owner_id=await _member(db, actor.tenant_id, owner_id, "ownerId"),
+        status=ProgramStatus.PREPARING.value,
+    )
+    program.steps = [
+        ProgramStep(
+            tenant_id=actor.tenant_id,
+            number=step.number,
+            key=step.key.value,
+            status=StepStatus.NOT_STARTED.value,
+            notes="",
+            checklist={},
+        )
+        for step in STEPS
+    ]
+    db.add(program)
+    try:
+        await db.flush()
+    except IntegrityError:
+        await db.rollback()
+        raise ServiceError(
+            ErrorCode.CONFLICT,
+            "This organization already has an active program for that standard.",
+            ["standardId"],
+        ) from None
+    await db.execute(_open_assessments(program))
+    await db.commit()
+    await db.refresh(program)
+    return program
+
+
+def _open_assessments(program: Program) -> Insert:
+    """One not-assessed assessment per assessable clause, in a single INSERT ... SELECT."""
+    status = Assessment.__table__.c.status
+    rows = select(
+        func.gen_random_uuid(),
+        literal(program.tenant_id),
+        literal(program.id),
+        Clause.id,
+        cast(literal(Conformity.NOT_ASSESSED.value), status.type),
+        literal(""),
+        literal(""),
+        literal(""),
+    ).where(Clause.standard_id == program.standard_id, Clause.assessable)
+    columns = (
+        "id",
+        "tenant_id",
+        "program_id",
+        "clause_id",
+        "status",
+        "current_practice",
+        "gap_description",
+        "justification",
+    )
+    return insert(Assessment).from_select(columns, rows)
+
+
+async def update_program(
+    db: TenantSession,
+    actor: Actor,
+    program_id: uuid.UUID,
+    *,
+    scope_statement: str | None = None,
+    target_date: date | None = None,
+    owner_id: Change[uuid.UUID | None] = KEEP,
+    certification_body_slug: Change[str | None] = KEEP,
+) -> Program:
+    program = await _program_for_change(db, actor, program_id)
+    if scope_statement is not None:
+        program.scope_statement = _clean_text(
+            scope_statement, "scopeStatement", MAX_SCOPE, required=True
+        )
+    if target_date is not None:
+        program.target_date = target_date
+    if owner_id is not KEEP:
+        program.owner_id = await _member(db, program.tenant_id, owner_id, "ownerId")
+    if certification_body_slug is not KEEP:
+        program.certification_body_id = await _certification_body_id(db, certification_body_slug)
+    await db.commit()
+    await db.refresh(program)
+    return program
+
+
+def next_statuses(program: Program) -> tuple[ProgramStatus, ...]:
+    """Where `program` may go from its current status (see `programs.lifecycle`)."""
+    suspended_from = ProgramStatus(program.suspended_from) if program.suspended_from else None
+    return allowed_transitions(ProgramStatus(program.status), suspended_from)
+
+
+async def change_program_status(
+    db: TenantSession, actor: Actor, program_id: uuid.UUID, status: ProgramStatus
+) -> Program:
+    """Move the program along its lifecycle; a refusal names the states it may move to."""
+    program = await _program_for_change(db, actor, program_id)
+    allowed = next_statuses(program)
+    if status not in allowed:
+        current = ProgramStatus(program.status).name
+        choices = ", ".join(state.name for state in allowed)
+        raise invalid(
+            f"A {current} program cannot become {status.name}; it may become: {choices}."
+            if allowed
+            else f"A {current} program is final; start a new program instead.",
+            ["status"],
+        )
+    program.suspended_from = program.status if status is ProgramStatus.SUSPENDED else None
+    program.status = status.value
+    await db.commit()
+    await db.refresh(program)
+    return program
+
+
+# --- steps -------------------------------------------------------------------------------
+
+
+def _move_step(step: ProgramStep, status: StepStatus, actor: Actor) -> None:
+    """Start, restart or reopen a step; completing goes through `complete_step`."""
+    if status is StepStatus.COMPLETED:
+        raise invalid(
+            "Complete a step with completeStep, which checks its exit criteria.", ["status"]
+        )
+    if step.status == StepStatus.COMPLETED.value:
+        if status is not StepStatus.IN_PROGRESS:
+            raise invalid("A completed step can only be reopened as in progress.", ["status"])
+        _require_role(actor, RUNS_PROGRAMS)
+        step.completed_at = None
+    if status is StepStatus.IN_PROGRESS:
+        step.started_at = step.started_at or datetime.now(UTC)
+    else:
+        step.started_at = None
+    step.status = status.value
+
+
+def _ticked(step: ProgramStep, ticks: Mapping[str, bool]) -> dict[str, bool]:
+    """The step's checklist with `ticks` applied; only ticked keys are stored."""
+    known = [item.key for item in BY_KEY[StepKey(step.key)].checklist]
+    unknown = sorted(set(ticks) - set(known))
+    if unknown:
+        raise invalid(
+            f"Unknown checklist item {', '.join(unknown)}; this step has: {', '.join(known)}.",
+            ["checklist"],
+        )
+    merged = {**step.checklist, **ticks}
+    return {key: True for key in known if merged.get(key) is True}
+
+
+async def update_step(
+    db: TenantSession,
+    actor: Actor,
+    step_id: uuid.UUID,
+    *,
+    status: StepStatus | None = None,
+    owner_id: Change[uuid.UUID | None] = KEEP,
+    due_date: Change[date | None] = KEEP,
+    notes: str | None = None,
+    checklist: Mapping[str, bool] | None = None,
+) -> ProgramStep:
+    """Work on a step. Steps run in parallel: none waits for another."""
+    step, program = await _step_for_change(db, actor, step_id)
+    if status is not None:
+        _move_step(step, status, actor)
+    if owner_id is not KEEP:
+        step.owner_id = await _member(db, program.tenant_id, owner_id, "ownerId")
+    if due_date is not KEEP:
+        step.due_date = due_date
+    if notes is not None:
+        step.notes = _clean_text(notes, "notes", MAX_NOTES, required=False)
+    if checklist is not None:
+        step.checklist = _ticked(step, checklist)
+    await db.commit()
+    await db.refresh(step)
+    return step
+
+
+def _refusal(step: ProgramStep, unmet: list[CriterionResult]) -> str:
+    """'Training cannot be completed yet: 2 exit criteria are unmet. A — why; B — why.'"""
+    count = "1 exit criterion is" if len(unmet) == 1 else f"{len(unmet)} exit criteria are"
+    listed = "; ".join(
+        f"{result.description.rstrip('.')} — {result.reason.rstrip('.')}" for result in unmet
+    )
+    return f"{BY_KEY[StepKey(step.key)].title} cannot be completed yet: {count} unmet. {listed}."
+
+
+async def complete_step(db: TenantSession, actor: Actor, step_id: uuid.UUID) -> ProgramStep:
+    """Complete a step when every exit criterion is met; otherwise refuse and list the unmet."""
+    step, program = await _step_for_change(db, actor, step_id)
+    if step.status == StepStatus.COMPLETED.value:
+        return step
+    unmet = [result for result in await evaluate(db, program, StepKey(step.key)) if not result.met]
+    if unmet:
+        raise ServiceError(ErrorCode.CRITERIA_UNMET, _refusal(step, unmet), ["id"])
+    now = datetime.now(UTC)
+    step.status = StepStatus.COMPLETED.value
+    step.started_at = step.started_at or now
+    step.completed_at = now
+    await db.commit()
+    await db.refresh(step)
+    return step
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def programs_statement(
+    standard: str | None = None, status: ProgramStatus | None = None
+) -> Select[Program]:
+    """Programs the caller may read; `standard` is a code ("ISO 9001") or code:edition."""
+    statement = select(Program)
+    if standard is not None:
+        code, _, edition = standard.strip().partition(":")
+        statement = statement.join(Standard, Standard.id == Program.standard_id).where(
+            Standard.code == code.strip()
+        )
+        if edition:
+            statement = statement.where(Standard.edition == edition.strip())
+    if status is not None:
+        statement = statement.where(Program.status == status.value)
+    return statement
+
+
+async def _by_id(model: type[Row], db: TenantSession, ids: Sequence[uuid.UUID]) -> list[Row | None]:
+    rows = await db.scalars(select(model).where(model.id.in_(ids)))
+    found = {row.id: row for row in rows}
+    return [found.get(i) for i in ids]
+
+
+# DataLoader batch functions (`loaders.of(...)`): one statement for any number of keys.
+programs_by_id = partial(_by_id, Program)
+steps_by_id = partial(_by_id, ProgramStep)
+
+
+async def steps_of_programs(
+    db: TenantSession, program_ids: Sequence[uuid.UUID]
+) -> list[list[ProgramStep]]:
+    rows = await db.scalars(
+        select(ProgramStep)
+        .where(ProgramStep.program_id.in_(program_ids))
+        .order_by(ProgramStep.program_id, ProgramStep.number)
+    )
+    grouped: dict[uuid.UUID, list[ProgramStep]] = defaultdict(list)
+    for row in rows:
+        grouped[row.program_id].append(row)
+    return [grouped[i] for i in program_ids]
+
+
+async def criteria_of_steps(
+    db: TenantSession, keys: Sequence[tuple[uuid.UUID, StepKey]]
+) -> list[list[CriterionResult]]:
+    """Exit criteria of (program id, step) pairs: the programs in one statement, then each
+    criterion's own bounded statements, one after another on the request's session."""
+    programs = await programs_by_id(db, list({program_id for program_id, _ in keys}))
+    by_id = {program.id: program for program in programs if program is not None}
+    return [await evaluate(db, by_id[program_id], step) for program_id, step in keys]
