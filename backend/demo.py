@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from backend.auth.passwords import hash_password, verify_password
 from backend.db.base import Base
 from backend.db.session import TenantSession
+from backend.demo_readiness import seed_programs
 from backend.runtime import Runtime
 from tenants.models import (
     AuditorGrant,
@@ -129,7 +130,8 @@ async def seed_demo(runtime: Runtime) -> list[DemoLogin]:
         for client in NORTHWIND_CLIENTS:
             await _ensure_engagement(session, client, NORTHWIND)
         await _ensure_auditor_grant(session, ACME, BUREAU, granted_by=users[ACME_OWNER])
-        return [_login(account, users[account.email], password) for account in ACCOUNTS]
+    await seed_programs(runtime, ACME.id, users[ACME_OWNER].id)
+    return [_login(account, users[account.email], password) for account in ACCOUNTS]
 
 
 async def _insert(session: TenantSession, tenant_id: uuid.UUID, row: Base) -> None:

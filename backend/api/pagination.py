@@ -66,9 +66,15 @@ async def paginate(
     keys: Sequence[InstrumentedAttribute[Any]],
     first: int | None,
     after: str | None,
+    *,
+    limit: int = MAX_PAGE,
 ) -> Page[Row]:
-    """One page of `statement`, ordered by `keys` (which must end in a unique column)."""
-    size = _page_size(first)
+    """One page of `statement`, ordered by `keys` (which must end in a unique column).
+
+    `limit` caps `first`; lists that clients need whole (a program's requirements, for its
+    dashboard) may allow more than the default.
+    """
+    size = _page_size(first, limit)
     total = await db.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     page = statement.order_by(*keys)
     if after is not None:
@@ -83,10 +89,10 @@ async def paginate(
     )
 
 
-def _page_size(first: int | None) -> int:
+def _page_size(first: int | None, limit: int = MAX_PAGE) -> int:
     size = DEFAULT_PAGE if first is None else first
-    if not 0 <= size <= MAX_PAGE:
-        raise ClientError(f"`first` must be between 0 and {MAX_PAGE}.")
+    if not 0 <= size <= limit:
+        raise ClientError(f"`first` must be between 0 and {limit}.")
     return size
 
 

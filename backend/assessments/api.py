@@ -11,7 +11,6 @@ from typing import Annotated, Any, ClassVar, TypeVar
 import strawberry
 from strawberry import relay
 
-import backend.assessments.criteria  # noqa: F401 - registers the gap analysis exit criteria
 from backend.api.context import Info
 from backend.api.errors import UserError
 from backend.api.loaders import Batch
@@ -29,6 +28,10 @@ from backend.planning import service as planning_service
 from backend.programs import service as program_service
 from backend.programs.api import Program
 from tenants.api import LoadedNode, User, actor_of
+
+# A whole program fits in one page (ISO/IEC 27001 has the most: 123), so a dashboard can
+# show every requirement with a single request.
+REQUIREMENTS_PAGE = 500
 
 AssessmentStatus = strawberry.enum(
     Conformity,
@@ -254,7 +257,9 @@ class AssessmentQuery:
         filters = service.Filters(status, clause, component, priority)
         statement = service.requirements_of(program, filters)
         keys = (Clause.position, Clause.id)
-        page = await paginate(info.context.db, statement, keys, first, after)
+        page = await paginate(
+            info.context.db, statement, keys, first, after, limit=REQUIREMENTS_PAGE
+        )
         found = await service.assessments_of_clauses(
             info.context.db, program, [row.id for row in page.rows]
         )

@@ -11,7 +11,6 @@ import strawberry
 from strawberry import relay
 from strawberry.relay.types import GlobalIDValueError
 
-import backend.planning.criteria  # noqa: F401 - registers the planning exit criteria
 from backend.api.context import Info
 from backend.api.errors import UserError
 from backend.api.loaders import Batch

@@ -19,6 +19,7 @@ from typing import Literal, TypeAlias, TypeVar
 from sqlalchemy import Insert, Select, cast, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
+import backend.features  # noqa: F401 - every step's exit criteria, wherever steps are judged
 from backend.assessments.models import Assessment, Conformity
 from backend.catalog.models import Clause, Standard
 from backend.catalog.service import standard_by_code

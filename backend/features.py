@@ -1,0 +1,10 @@
+"""The feature modules that contribute exit criteria to the seven steps.
+
+Importing this module registers them all. A new feature that judges a step adds its
+criteria module here; the steps themselves (backend/programs) stay untouched.
+"""
+
+from backend.assessments import criteria as gap_analysis
+from backend.planning import criteria as planning
+
+__all__ = ["gap_analysis", "planning"]

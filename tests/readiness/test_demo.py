@@ -1,0 +1,45 @@
+"""The demo a newcomer sees after `make run`: Acme part-way through two programs."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from backend.demo import seed_demo
+from backend.runtime import Runtime
+
+STEPS = """
+SELECT s.code, st.key, st.status FROM program_steps st
+JOIN programs p ON p.id = st.program_id JOIN standards s ON s.id = p.standard_id
+WHERE st.status <> 'not_started' ORDER BY s.code, st.number
+"""
+COUNTS = """
+SELECT s.code,
+       count(*) FILTER (WHERE a.status <> 'not_assessed'),
+       count(*) FILTER (WHERE a.status = 'not_applicable')
+FROM assessments a JOIN programs p ON p.id = a.program_id JOIN standards s ON s.id = p.standard_id
+GROUP BY s.code ORDER BY s.code
+"""
+
+
+async def test_demo_shows_two_programs_part_way(
+    runtime: Runtime, owner_engine: AsyncEngine
+) -> None:
+    await seed_demo(runtime)
+    await seed_demo(runtime)  # seeding again changes nothing
+    async with owner_engine.connect() as connection:
+        steps = (await connection.execute(text(STEPS))).all()
+        counts = (await connection.execute(text(COUNTS))).all()
+        programs = await connection.scalar(text("SELECT count(*) FROM programs"))
+    assert programs == 2
+    assert [tuple(row) for row in steps] == [
+        ("ISO 9001", "gap_analysis", "completed"),
+        ("ISO 9001", "planning", "in_progress"),
+        ("ISO 9001", "training", "in_progress"),
+        ("ISO/IEC 27001", "gap_analysis", "in_progress"),
+    ]
+    by_code = {code: (assessed, excluded) for code, assessed, excluded in counts}
+    assert by_code["ISO 9001"] == (57, 0)
+    assessed, excluded = by_code["ISO/IEC 27001"]
+    assert 0 < assessed < 123
+    assert excluded > 0  # the Statement of Applicability shows justified exclusions
