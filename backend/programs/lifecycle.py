@@ -2,9 +2,10 @@
 
 The main line follows a certificate's life: prepare, pass the certification audit, hold the
 certificate through two surveillance audits, recertify and start the next three-year cycle.
-Any active program may be suspended; a suspended one resumes where it stopped or is
-withdrawn. A certificate (or a program on its way to renewal) may expire. Withdrawn and
-expired programs are final: the standard is free for a new program.
+Any active program may be suspended or withdrawn (a client may give up at any point); a
+suspended one resumes where it stopped or is withdrawn. A certificate (or a program on its
+way to renewal) may expire. Withdrawn and expired programs are final: the standard is free
+for a new program.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def allowed_transitions(
     """
     if status in _NEXT_IN_CYCLE:
         expiry = (ProgramStatus.EXPIRED,) if status in _MAY_EXPIRE else ()
-        return (_NEXT_IN_CYCLE[status], ProgramStatus.SUSPENDED, *expiry)
+        return (_NEXT_IN_CYCLE[status], ProgramStatus.SUSPENDED, ProgramStatus.WITHDRAWN, *expiry)
     if status is ProgramStatus.SUSPENDED:
         resume = (suspended_from,) if suspended_from is not None else ()
         return (*resume, ProgramStatus.WITHDRAWN)

@@ -28,7 +28,7 @@ async def test_start_creates_the_seven_steps_and_an_assessment_per_assessable_cl
     assert payload["errors"] == []
     program = payload["program"]
     assert program["status"] == "PREPARING"
-    assert program["allowedTransitions"] == ["CERTIFICATION_AUDIT", "SUSPENDED"]
+    assert program["allowedTransitions"] == ["CERTIFICATION_AUDIT", "SUSPENDED", "WITHDRAWN"]
     assert program["standard"] == {"code": "TEST 1", "edition": "2024"}
     assert program["scopeStatement"] == SCOPE["scopeStatement"]
     assert program["targetDate"] == "2027-06-30"
