@@ -18,6 +18,7 @@ from strawberry.dataloader import DataLoader
 from backend.api.errors import ClientError
 from backend.api.pagination import Page, PageRequest, paginate_children
 from backend.db.base import Identified
+from backend.db.batch import rows_by_id
 from backend.db.session import TenantSession, execution_options_skipping_criteria
 from tenants.models import AuditorGrant, Membership, Organization, OrganizationKind, User
 
@@ -55,12 +56,7 @@ class Loaders:
         return loader
 
     def _by_id(self, model: type[Model]) -> Any:
-        async def load(ids: Sequence[uuid.UUID]) -> list[Model | None]:
-            rows = await self.db.scalars(select(model).where(model.id.in_(ids)))
-            found = {row.id: row for row in rows}
-            return [found.get(i) for i in ids]
-
-        return load
+        return partial(rows_by_id, model, self.db)
 
     def _pages_by_tenant(
         self, model: type[Membership | AuditorGrant], keys: tuple[Any, ...]

@@ -28,6 +28,7 @@ from backend.assessments.models import (
     Priority,
 )
 from backend.catalog.models import Clause, ClauseKind, Standard
+from backend.db.batch import by_id
 from backend.db.session import TenantSession
 from backend.errors import CombinedServiceError, ServiceError, forbidden, invalid, not_found
 from backend.programs.models import Program
@@ -475,10 +476,7 @@ async def gaps(db: TenantSession, program_id: uuid.UUID) -> list[tuple[Assessmen
 # --- batches for the API's DataLoaders ----------------------------------------------------
 
 
-async def assessments_by_id(db: TenantSession, ids: Sequence[uuid.UUID]) -> list[Assessment | None]:
-    rows = await db.scalars(select(Assessment).where(Assessment.id.in_(ids)))
-    found = {row.id: row for row in rows}
-    return [found.get(i) for i in ids]
+assessments_by_id = by_id(Assessment)
 
 
 async def histories(

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.catalog.models import Clause, ClauseKind, Standard
+from backend.db.batch import by_id
 from backend.errors import invalid
 
 
@@ -31,16 +32,8 @@ async def standard_by_code(db: AsyncSession, code: str, edition: str) -> Standar
     )
 
 
-async def standards_by_id(db: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Standard | None]:
-    rows = await db.scalars(select(Standard).where(Standard.id.in_(ids)))
-    found = {row.id: row for row in rows}
-    return [found.get(i) for i in ids]
-
-
-async def clauses_by_id(db: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Clause | None]:
-    rows = await db.scalars(select(Clause).where(Clause.id.in_(ids)))
-    found = {row.id: row for row in rows}
-    return [found.get(i) for i in ids]
+standards_by_id = by_id(Standard)
+clauses_by_id = by_id(Clause)
 
 
 @dataclass

@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, delete, func, not_, or_, select, tuple_
 
 from backend.catalog.models import Clause
+from backend.db.batch import by_id
 from backend.db.session import TenantSession
 from backend.errors import forbidden, invalid, not_found
 from backend.planning.models import (
@@ -466,15 +466,9 @@ def milestones_statement(program: Program) -> Select[Milestone]:
 # --- batch loads (one statement per batch, for the request's DataLoaders) -----------------
 
 
-async def _by_id(model: type[Row], db: TenantSession, ids: Sequence[uuid.UUID]) -> list[Row | None]:
-    rows = await db.scalars(select(model).where(model.id.in_(ids)))
-    found = {row.id: row for row in rows}
-    return [found.get(i) for i in ids]
-
-
-objectives_by_id = partial(_by_id, Objective)
-actions_by_id = partial(_by_id, Action)
-milestones_by_id = partial(_by_id, Milestone)
+objectives_by_id = by_id(Objective)
+actions_by_id = by_id(Action)
+milestones_by_id = by_id(Milestone)
 
 
 async def requirements_of_actions(

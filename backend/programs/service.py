@@ -13,7 +13,6 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import partial
 from typing import Literal, TypeAlias, TypeVar
 
 from sqlalchemy import Insert, Select, cast, func, insert, literal, select
@@ -24,6 +23,7 @@ from backend.assessments.models import Assessment, Conformity
 from backend.catalog.models import Clause, Standard
 from backend.catalog.service import standard_by_code
 from backend.db.base import Identified
+from backend.db.batch import by_id
 from backend.db.session import TenantSession
 from backend.errors import ErrorCode, ServiceError, forbidden, invalid, not_found
 from backend.programs.criteria import CriterionResult, evaluate
@@ -395,15 +395,9 @@ def programs_statement(
     return statement
 
 
-async def _by_id(model: type[Row], db: TenantSession, ids: Sequence[uuid.UUID]) -> list[Row | None]:
-    rows = await db.scalars(select(model).where(model.id.in_(ids)))
-    found = {row.id: row for row in rows}
-    return [found.get(i) for i in ids]
-
-
 # DataLoader batch functions (`loaders.of(...)`): one statement for any number of keys.
-programs_by_id = partial(_by_id, Program)
-steps_by_id = partial(_by_id, ProgramStep)
+programs_by_id = by_id(Program)
+steps_by_id = by_id(ProgramStep)
 
 
 async def steps_of_programs(

@@ -1,0 +1,31 @@
+"""Batch loads by primary key, the shape DataLoaders need: one statement, answers in key order."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.db.base import Identified
+
+Row = TypeVar("Row", bound=Identified)
+
+
+async def rows_by_id(
+    model: type[Row], db: AsyncSession, ids: Sequence[uuid.UUID]
+) -> list[Row | None]:
+    """The rows of `model` with these ids, None where the session cannot see one."""
+    rows = await db.scalars(select(model).where(model.id.in_(ids)))
+    found = {row.id: row for row in rows}
+    return [found.get(i) for i in ids]
+
+
+def by_id(
+    model: type[Row],
+) -> Callable[[AsyncSession, Sequence[uuid.UUID]], Awaitable[list[Row | None]]]:
+    """A batch function for `model`; module-level, so each request's loader is found again."""
+    return partial(rows_by_id, model)
