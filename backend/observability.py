@@ -116,7 +116,10 @@ def ensure_request_id(message: Message, scope: Scope) -> None:
         return
     fields = _request_fields.get()
     request_id = fields["request_id"] if fields else _request_id(scope)
-    message["headers"] = [*message.get("headers", []), (REQUEST_ID_HEADER, request_id.encode())]
+    # Replace, not add: a response served from the server-side cache still carries the id of
+    # the request that filled the cache.
+    headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != REQUEST_ID_HEADER]
+    message["headers"] = [*headers, (REQUEST_ID_HEADER, request_id.encode())]
 
 
 def _request_id(scope: Scope) -> str:

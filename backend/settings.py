@@ -16,6 +16,17 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
 DEV_APP_DB_PASSWORD = "certready-app-dev"  # noqa: S105 - a known development default, refused in production
+DEV_EVIDENCE_SECRET = "certready-evidence-dev"  # noqa: S105 - signs local-store URLs in development
+DEFAULT_EVIDENCE_TYPES = (
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "text/plain",
+    "text/csv",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+)
 
 
 class Environment(enum.StrEnum):
@@ -63,12 +74,28 @@ class Settings(BaseSettings):
     graphql_max_tokens: int = Field(default=2_000, ge=50)
     graphql_max_aliases: int = Field(default=15, ge=1)
 
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    s3_bucket: str | None = None
+    s3_prefix: str = ""
+    s3_region: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_kms_key_id: str | None = None
+    s3_object_lock_days: int | None = Field(default=None, ge=1)
+    evidence_dir: Path | None = None
+    evidence_signing_secret: SecretStr = SecretStr(DEV_EVIDENCE_SECRET)
+    evidence_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
+    evidence_allowed_types: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_EVIDENCE_TYPES)
+    )
+    evidence_url_ttl_seconds: int = Field(default=900, ge=30, le=7 * 86_400)
+
     log_level: str = "INFO"
     log_format: LogFormat | None = None
 
     demo_password: SecretStr = SecretStr("demo-password-1")
 
-    @field_validator("cors_allow_origins", mode="before")
+    @field_validator("cors_allow_origins", "evidence_allowed_types", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
@@ -90,6 +117,11 @@ class Settings(BaseSettings):
         if self.log_format is None:
             return LogFormat.JSON if self.is_production else LogFormat.CONSOLE
         return self.log_format
+
+    @property
+    def evidence_directory(self) -> Path:
+        """Where the local evidence store keeps files when S3 is not configured."""
+        return self.evidence_dir or self.data_dir / "evidence"
 
     @property
     def embedded_database(self) -> bool:
@@ -135,6 +167,13 @@ class Settings(BaseSettings):
             )
         if "*" in self.cors_allow_origins:
             problems.append("CORS_ALLOW_ORIGINS may not be '*' in production.")
+        if self.s3_bucket is None and (
+            self.evidence_signing_secret.get_secret_value() == DEV_EVIDENCE_SECRET
+        ):
+            problems.append(
+                "EVIDENCE_SIGNING_SECRET still has its development default (set S3_BUCKET"
+                " to keep evidence in S3, or a secret for the local store)."
+            )
         if not self.refresh_cookie_secure:
             problems.append("REFRESH_COOKIE_SECURE must be true in production.")
         return problems

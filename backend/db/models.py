@@ -4,8 +4,16 @@ from backend.assessments.models import Assessment, AssessmentChange
 from backend.auth.models import Invitation, LoginFailure, RefreshToken
 from backend.catalog.models import Clause, Standard
 from backend.db.base import Base
+from backend.documents.models import ControlledDocument, DocumentRequirement, DocumentVersion
+from backend.evidence.models import EvidenceDownload, EvidenceItem, EvidenceLink, EvidenceVersion
 from backend.planning.models import Action, ActionRequirement, Milestone, Objective
 from backend.programs.models import Program, ProgramStep
+from backend.training.models import (
+    Attendance,
+    CompetenceRequirement,
+    TrainingSession,
+    TrainingSessionClause,
+)
 from tenants.models import AuditorGrant, ConsultancyEngagement, Membership, Organization, User
 
 __all__ = [
@@ -13,10 +21,19 @@ __all__ = [
     "ActionRequirement",
     "Assessment",
     "AssessmentChange",
+    "Attendance",
     "AuditorGrant",
     "Base",
     "Clause",
+    "CompetenceRequirement",
     "ConsultancyEngagement",
+    "ControlledDocument",
+    "DocumentRequirement",
+    "DocumentVersion",
+    "EvidenceDownload",
+    "EvidenceItem",
+    "EvidenceLink",
+    "EvidenceVersion",
     "Invitation",
     "LoginFailure",
     "Membership",
@@ -27,5 +44,7 @@ __all__ = [
     "ProgramStep",
     "RefreshToken",
     "Standard",
+    "TrainingSession",
+    "TrainingSessionClause",
     "User",
 ]

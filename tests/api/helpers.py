@@ -76,6 +76,7 @@ def production_settings(settings: Settings) -> Settings:
         # The app role keeps the password the migration gave it; naming the URL is allowed.
         app_database_url=settings.app_url.render_as_string(hide_password=False),
         database_app_password=SecretStr(f"not-the-default-{uuid.uuid4().hex}"),
+        evidence_signing_secret=SecretStr(f"not-the-default-{uuid.uuid4().hex}"),
         auth_signing_keys=SecretStr(json.dumps({"keys": [generate_key()]})),
         graphql_introspection=None,
         data_dir=settings.data_dir,

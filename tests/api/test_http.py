@@ -128,3 +128,10 @@ async def test_cors_on_a_post_from_another_origin_does_not_allow_it(client: Clie
         "/graphql", json={"query": "{ __typename }"}, headers={"Origin": "https://evil.example"}
     )
     assert "access-control-allow-origin" not in response.headers
+
+
+async def test_a_cached_response_carries_this_request_id_only(client: Client) -> None:
+    first = await client.get("/.well-known/jwks.json", headers={"X-Request-ID": "first"})
+    second = await client.get("/.well-known/jwks.json", headers={"X-Request-ID": "second"})
+    assert first.headers.get_list("x-request-id") == ["first"]
+    assert second.headers.get_list("x-request-id") == ["second"]

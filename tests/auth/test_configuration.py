@@ -39,6 +39,7 @@ def _production(**overrides: Any) -> dict[str, Any]:
         "certready_env": Environment.PRODUCTION,
         "database_url": OWNER_URL,
         "database_app_password": SecretStr("a-long-random-app-password"),
+        "evidence_signing_secret": SecretStr("a-long-random-evidence-secret"),
         "auth_signing_keys": SecretStr(json.dumps({"keys": [generate_key()]})),
         "cors_allow_origins": ["https://app.example"],
     }
@@ -132,6 +133,7 @@ async def test_production_names_every_problem_at_once(make_settings: BuildSettin
         "DATABASE_APP_PASSWORD still has its development default",
         "AUTH_SIGNING_KEYS is required",
         "CORS_ALLOW_ORIGINS may not be '*'",
+        "EVIDENCE_SIGNING_SECRET still has its development default",
         "REFRESH_COOKIE_SECURE must be true",
     ]
     for problem in expected:

@@ -1,0 +1,1 @@
+"""Controlled documents: documented information under review and approval."""

@@ -1,0 +1,1 @@
+"""Evidence: files that prove requirements are met, stored safely and tied to what they prove."""

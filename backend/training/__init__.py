@@ -1,0 +1,1 @@
+"""Training and competence: sessions, attendance, and what each role must know."""
