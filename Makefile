@@ -65,5 +65,6 @@ clean-data: ## delete .data: the embedded database and the development signing k
 	fi
 	rm -rf .data
 
-bench: install ## requests per second and latency of the served API (BENCH_SECONDS, BENCH_CONCURRENCY)
+bench: install ## API throughput and latency (BENCH_SECONDS, BENCH_CONCURRENCY); evidence uploads
 	$(RUN) python -m tests.bench.throughput
+	$(RUN) python -m tests.bench.evidence

@@ -13,6 +13,7 @@ from litestar.middleware import DefineMiddleware
 
 from backend.api.context import TENANT_HEADER
 from backend.api.http import graphql_controller
+from backend.evidence.routes import local_store_routes
 from backend.health import live, ready
 from backend.observability import configure_logging, ensure_request_id, request_logging
 from backend.runtime import Runtime
@@ -42,7 +43,13 @@ def create_app(runtime: Runtime) -> Litestar:
             await runtime.close()
 
     return Litestar(
-        route_handlers=[graphql_controller(settings), live, ready, jwks],
+        route_handlers=[
+            graphql_controller(settings),
+            live,
+            ready,
+            jwks,
+            *local_store_routes(runtime.evidence, settings.evidence_max_bytes),
+        ],
         state=State({"runtime": runtime}),
         cors_config=_cors(settings.cors_allow_origins),
         middleware=[DefineMiddleware(request_logging)],

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from backend.auth.passwords import hash_password, verify_password
 from backend.db.base import Base
 from backend.db.session import TenantSession
+from backend.demo_evidence import seed_evidence
 from backend.demo_readiness import seed_programs
 from backend.runtime import Runtime
 from tenants.models import (
@@ -83,6 +84,7 @@ ORGANIZATIONS = (NORTHWIND, ACME, GLOBEX, BUREAU)
 NORTHWIND_CLIENTS = (ACME, GLOBEX)
 
 ACME_OWNER = "owner@acme.example"
+NORTHWIND_CONSULTANT = "consultant@northwind.example"
 ACCOUNTS = (
     DemoAccount(ACME_OWNER, "Ada Acme", ACME, Role.OWNER, "owner of Acme Manufacturing"),
     DemoAccount(
@@ -96,7 +98,7 @@ ACCOUNTS = (
         "owner@globex.example", "Greta Globex", GLOBEX, Role.OWNER, "owner of Globex Foods"
     ),
     DemoAccount(
-        "consultant@northwind.example",
+        NORTHWIND_CONSULTANT,
         "Noah Northwind",
         NORTHWIND,
         Role.OWNER,
@@ -131,6 +133,7 @@ async def seed_demo(runtime: Runtime) -> list[DemoLogin]:
             await _ensure_engagement(session, client, NORTHWIND)
         await _ensure_auditor_grant(session, ACME, BUREAU, granted_by=users[ACME_OWNER])
     await seed_programs(runtime, ACME.id, users[ACME_OWNER].id)
+    await seed_evidence(runtime, ACME.id, users[ACME_OWNER].id, users[NORTHWIND_CONSULTANT].id)
     return [_login(account, users[account.email], password) for account in ACCOUNTS]
 
 

@@ -22,6 +22,7 @@ class ErrorCode(enum.StrEnum):
     LAST_OWNER = "last_owner"
     INVALID_INVITATION = "invalid_invitation"
     CRITERIA_UNMET = "criteria_unmet"  # a step's exit criteria are not all met yet
+    UPLOAD_REJECTED = "upload_rejected"  # the stored file is not what was declared; recorded
 
 
 class ServiceError(Exception):

@@ -5,6 +5,8 @@ criteria module here; the steps themselves (backend/programs) stay untouched.
 """
 
 from backend.assessments import criteria as gap_analysis
+from backend.documents import criteria as documentation
 from backend.planning import criteria as planning
+from backend.training import criteria as training
 
-__all__ = ["gap_analysis", "planning"]
+__all__ = ["documentation", "gap_analysis", "planning", "training"]

@@ -12,6 +12,8 @@ from backend.auth.service import AuthPolicy
 from backend.auth.tokens import TokenIssuer
 from backend.db.engine import make_engine, make_sessionmaker
 from backend.db.session import TenantSession
+from backend.evidence.store import EvidenceStore
+from backend.evidence.stores import make_evidence_store
 from backend.settings import Settings
 
 
@@ -26,6 +28,7 @@ class Runtime:
     sessions: async_sessionmaker[TenantSession]
     keys: SigningKeys
     auth: AuthPolicy
+    evidence: EvidenceStore
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -41,7 +44,8 @@ class Runtime:
             failure_window=timedelta(seconds=settings.login_failure_window_seconds),
             invitation_ttl=timedelta(seconds=settings.invitation_ttl_seconds),
         )
-        return cls(settings, engine, make_sessionmaker(engine), keys, auth)
+        evidence = make_evidence_store(settings)
+        return cls(settings, engine, make_sessionmaker(engine), keys, auth, evidence)
 
     async def close(self) -> None:
         await self.engine.dispose()

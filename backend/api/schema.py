@@ -31,16 +31,28 @@ from backend.api.errors import should_mask
 from backend.assessments.api import AssessmentMutation, AssessmentQuery
 from backend.auth.api import AuthMutation
 from backend.catalog.api import CatalogQuery
+from backend.documents.api import DocumentMutation, DocumentQuery
+from backend.evidence.api import EvidenceMutation, EvidenceQuery
 from backend.planning.api import PlanningMutation, PlanningQuery
 from backend.programs.api import ProgramMutation, ProgramQuery
 from backend.settings import Settings
+from backend.training.api import TrainingMutation, TrainingQuery
 from tenants.api import TenantMutation, TenantQuery
 
 CACHE_SIZE = 512
 
 
 @strawberry.type
-class Query(CatalogQuery, ProgramQuery, AssessmentQuery, PlanningQuery, TenantQuery):
+class Query(
+    CatalogQuery,
+    ProgramQuery,
+    AssessmentQuery,
+    PlanningQuery,
+    EvidenceQuery,
+    DocumentQuery,
+    TrainingQuery,
+    TenantQuery,
+):
     @strawberry.field(
         description="Any object you may read, by global id; null when it is not yours."
     )
@@ -51,7 +63,16 @@ class Query(CatalogQuery, ProgramQuery, AssessmentQuery, PlanningQuery, TenantQu
 
 
 @strawberry.type
-class Mutation(ProgramMutation, AssessmentMutation, PlanningMutation, TenantMutation, AuthMutation):
+class Mutation(
+    ProgramMutation,
+    AssessmentMutation,
+    PlanningMutation,
+    EvidenceMutation,
+    DocumentMutation,
+    TrainingMutation,
+    TenantMutation,
+    AuthMutation,
+):
     pass
 
 

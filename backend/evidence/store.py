@@ -7,6 +7,7 @@ boto3 (`s3.py`) and a local directory for the zero-setup mode (`local.py`).
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -15,6 +16,16 @@ from typing import Protocol
 def object_key(tenant_id: uuid.UUID, evidence_id: uuid.UUID, version_id: uuid.UUID) -> str:
     """Keys are built from ids only, never from anything a user typed."""
     return f"tenants/{tenant_id}/evidence/{evidence_id}/{version_id}"
+
+
+_KEY = re.compile(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*")
+
+
+def check_key(key: str) -> str:
+    """Stores refuse any other key shape, so no key can climb out of its folder or prefix."""
+    if not _KEY.fullmatch(key):
+        raise ValueError(f"not an evidence object key: {key!r}")
+    return key
 
 
 @dataclass(frozen=True)

@@ -172,7 +172,7 @@ class Milestone(LoadedNode, relay.Node):
 # --- queries -------------------------------------------------------------------------------
 
 
-async def _program(info: Info, program_id: relay.GlobalID) -> Program:
+async def program_of(info: Info, program_id: relay.GlobalID) -> Program:
     info.context.require_entitlements()
     return await service.readable_program(
         info.context.db, node_uuid(program_id, "Program", "programId")
@@ -204,7 +204,7 @@ class PlanningQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Objective]:
-        program = await _program(info, program_id)
+        program = await program_of(info, program_id)
         statement = service.objectives_statement(program, status)
         keys = (models.Objective.created_at, models.Objective.id)
         page = await paginate(info.context.db, statement, keys, first, after)
@@ -228,7 +228,7 @@ class PlanningQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Action]:
-        program = await _program(info, program_id)
+        program = await program_of(info, program_id)
         where = service.ActionFilter(
             status=status,
             overdue=overdue,
@@ -243,7 +243,7 @@ class PlanningQuery:
 
     @strawberry.field(description="A program's milestones in date order.")
     async def milestones(self, info: Info, program_id: relay.GlobalID) -> list[Milestone]:
-        program = await _program(info, program_id)
+        program = await program_of(info, program_id)
         rows = await info.context.db.scalars(service.milestones_statement(program))
         return [Milestone.from_model(row) for row in rows]
 
@@ -254,22 +254,22 @@ Value = TypeVar("Value")
 UPDATES = "Omitted fields keep their value; null clears the optional ones (due date, owner, ...)."
 
 
-def _given(value: Value | None) -> Change[Value]:
+def given(value: Value | None) -> Change[Value]:
     """A field that cannot be empty: omitted or null leaves it as it is."""
     return KEEP if value is None or value is strawberry.UNSET else value
 
 
-def _clearable(value: Value | None) -> Change[Value | None]:
+def clearable(value: Value | None) -> Change[Value | None]:
     """An optional field: omitted leaves it, null clears it."""
     return KEEP if value is strawberry.UNSET else value
 
 
-def _clearable_id(
+def clearable_id(
     value: relay.GlobalID | None, type_name: str, field: str
 ) -> Change[uuid.UUID | None]:
     """An optional reference by global id: omitted leaves it, null clears it."""
     if value is None or value is strawberry.UNSET:
-        return _clearable(value)
+        return clearable(value)
     return node_uuid(value, type_name, field)
 
 
@@ -303,13 +303,13 @@ def _objective_fields(
     input: CreateObjectiveInput | UpdateObjectiveInput,
 ) -> service.ObjectiveFields:
     return service.ObjectiveFields(
-        statement=_given(input.statement),
-        indicator=_given(input.indicator),
-        target=_given(input.target),
-        benefit=_given(input.benefit),
-        status=_given(input.status),
-        due_date=_clearable(input.due_date),
-        owner_id=_clearable_id(input.owner_id, "User", "ownerId"),
+        statement=given(input.statement),
+        indicator=given(input.indicator),
+        target=given(input.target),
+        benefit=given(input.benefit),
+        status=given(input.status),
+        due_date=clearable(input.due_date),
+        owner_id=clearable_id(input.owner_id, "User", "ownerId"),
     )
 
 
@@ -354,16 +354,16 @@ class UpdateActionInput:
 
 
 def _action_fields(input: CreateActionInput | UpdateActionInput) -> service.ActionFields:
-    effort = _clearable(input.effort_hours)
-    requirements = _given(input.requirements)
+    effort = clearable(input.effort_hours)
+    requirements = given(input.requirements)
     return service.ActionFields(
-        title=_given(input.title),
-        description=_given(input.description),
-        status=_given(input.status),
-        due_date=_clearable(input.due_date),
-        owner_id=_clearable_id(input.owner_id, "User", "ownerId"),
+        title=given(input.title),
+        description=given(input.description),
+        status=given(input.status),
+        due_date=clearable(input.due_date),
+        owner_id=clearable_id(input.owner_id, "User", "ownerId"),
         effort_hours=Decimal(str(effort)) if isinstance(effort, float | int) else effort,
-        objective_id=_clearable_id(input.objective_id, "Objective", "objectiveId"),
+        objective_id=clearable_id(input.objective_id, "Objective", "objectiveId"),
         requirements=(
             requirements
             if requirements is KEEP
@@ -392,7 +392,7 @@ def _milestone_fields(
     input: CreateMilestoneInput | UpdateMilestoneInput,
 ) -> service.MilestoneFields:
     return service.MilestoneFields(
-        title=_given(input.title), due_date=_given(input.due_date), reached=_given(input.reached)
+        title=given(input.title), due_date=given(input.due_date), reached=given(input.reached)
     )
 
 

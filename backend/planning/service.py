@@ -96,7 +96,7 @@ def is_overdue(due_date: date | None, finished: bool, today: date) -> bool:
 # --- validation ---------------------------------------------------------------------------
 
 
-def _require_given(values: Any, *names: str) -> None:
+def require_given(values: Any, *names: str) -> None:
     """A new row needs these fields; missing ones are named as the API spells them."""
     missing = [_camel(name) for name in names if getattr(values, name) is KEEP]
     if missing:
@@ -108,7 +108,7 @@ def _camel(name: str) -> str:
     return first + "".join(part.title() for part in rest)
 
 
-def _text(value: str, field: str, limit: int = TITLE_LIMIT, *, blank: bool = False) -> str:
+def text_field(value: str, field: str, limit: int = TITLE_LIMIT, *, blank: bool = False) -> str:
     value = value.strip()
     if not value and not blank:
         raise invalid(f"{field} must not be empty.", [field])
@@ -120,7 +120,7 @@ def _text(value: str, field: str, limit: int = TITLE_LIMIT, *, blank: bool = Fal
 Choice = TypeVar("Choice", bound=enum.StrEnum)
 
 
-def _choice(kind: type[Choice], value: str, field: str) -> Choice:
+def choice(kind: type[Choice], value: str, field: str) -> Choice:
     try:
         return kind(value)
     except ValueError:
@@ -198,7 +198,7 @@ async def create_objective(
     """A measurable objective: what is measured (indicator), the value to reach (target), and
     the benefit it serves, so management sees why it exists."""
     program = await _program_for_change(db, actor, program_id)
-    _require_given(values, "statement", "indicator", "target", "benefit")
+    require_given(values, "statement", "indicator", "target", "benefit")
     objective = Objective(
         tenant_id=program.tenant_id, program_id=program.id, status=ObjectiveStatus.OPEN.value
     )
@@ -218,15 +218,15 @@ async def _write_objective(
     db: TenantSession, program: Program, objective: Objective, values: ObjectiveFields
 ) -> None:
     if values.statement is not KEEP:
-        objective.statement = _text(values.statement, "statement", TEXT_LIMIT)
+        objective.statement = text_field(values.statement, "statement", TEXT_LIMIT)
     if values.indicator is not KEEP:
-        objective.indicator = _text(values.indicator, "indicator")
+        objective.indicator = text_field(values.indicator, "indicator")
     if values.target is not KEEP:
-        objective.target = _text(values.target, "target")
+        objective.target = text_field(values.target, "target")
     if values.benefit is not KEEP:
-        objective.benefit = _choice(Benefit, values.benefit, "benefit").value
+        objective.benefit = choice(Benefit, values.benefit, "benefit").value
     if values.status is not KEEP:
-        objective.status = _choice(ObjectiveStatus, values.status, "status").value
+        objective.status = choice(ObjectiveStatus, values.status, "status").value
     if values.due_date is not KEEP:
         objective.due_date = values.due_date
     if values.owner_id is not KEEP:
@@ -245,7 +245,7 @@ async def create_action(
 ) -> Action:
     """Work that closes gaps: linked to the requirements it addresses, owned, dated."""
     program = await _program_for_change(db, actor, program_id)
-    _require_given(values, "title")
+    require_given(values, "title")
     action = Action(
         tenant_id=program.tenant_id,
         program_id=program.id,
@@ -271,11 +271,11 @@ async def _write_action(
     db: TenantSession, program: Program, action: Action, values: ActionFields
 ) -> None:
     if values.title is not KEEP:
-        action.title = _text(values.title, "title")
+        action.title = text_field(values.title, "title")
     if values.description is not KEEP:
-        action.description = _text(values.description, "description", TEXT_LIMIT, blank=True)
+        action.description = text_field(values.description, "description", TEXT_LIMIT, blank=True)
     if values.status is not KEEP:
-        _set_status(action, _choice(ActionStatus, values.status, "status"))
+        _set_status(action, choice(ActionStatus, values.status, "status"))
     if values.due_date is not KEEP:
         action.due_date = values.due_date
     if values.effort_hours is not KEEP:
@@ -308,7 +308,7 @@ async def _objective_of(
     return objective_id
 
 
-async def _requirements_of(
+async def requirements_of(
     db: TenantSession, program: Program, refs: Sequence[RequirementRef]
 ) -> list[Clause]:
     """The clauses of the program's standard that `refs` name; unknown names are refused."""
@@ -341,7 +341,7 @@ async def _relink(
     session, so it is stored before its links)."""
     if refs is KEEP:
         return
-    wanted = {clause.id for clause in await _requirements_of(db, program, refs)}
+    wanted = {clause.id for clause in await requirements_of(db, program, refs)}
     await db.flush()
     linked = set(
         (
@@ -370,7 +370,7 @@ async def create_milestone(
     db: TenantSession, actor: Actor, program_id: uuid.UUID, values: MilestoneFields
 ) -> Milestone:
     program = await _program_for_change(db, actor, program_id)
-    _require_given(values, "title", "due_date")
+    require_given(values, "title", "due_date")
     milestone = Milestone(tenant_id=program.tenant_id, program_id=program.id)
     _write_milestone(milestone, values)
     return await _save(db, milestone)
@@ -386,7 +386,7 @@ async def update_milestone(
 
 def _write_milestone(milestone: Milestone, values: MilestoneFields) -> None:
     if values.title is not KEEP:
-        milestone.title = _text(values.title, "title")
+        milestone.title = text_field(values.title, "title")
     if values.due_date is not KEEP:
         milestone.due_date = values.due_date
     if values.reached is not KEEP and values.reached != (milestone.reached_at is not None):

@@ -129,7 +129,7 @@ async def _find_standard(db: TenantSession, ref: StandardRef) -> Standard:
     return standard
 
 
-async def _member(
+async def owner_member(
     db: TenantSession, tenant_id: uuid.UUID, user_id: uuid.UUID | None, field: str
 ) -> uuid.UUID | None:
     """`user_id` when it names a member of `tenant_id` (None clears an owner)."""
@@ -177,7 +177,7 @@ async def start_program(
         scope_statement=_clean_text(scope_statement, "scopeStatement", MAX_SCOPE, required=True),
         target_date=target_date,
         certification_body_id=await _certification_body_id(db, certification_body_slug),
-        owner_id=await _member(db, actor.tenant_id, owner_id, "ownerId"),
+        owner_id=await owner_member(db, actor.tenant_id, owner_id, "ownerId"),
         status=ProgramStatus.PREPARING.value,
     )
     program.steps = [
@@ -251,7 +251,7 @@ async def update_program(
     if target_date is not None:
         program.target_date = target_date
     if owner_id is not KEEP:
-        program.owner_id = await _member(db, program.tenant_id, owner_id, "ownerId")
+        program.owner_id = await owner_member(db, program.tenant_id, owner_id, "ownerId")
     if certification_body_slug is not KEEP:
         program.certification_body_id = await _certification_body_id(db, certification_body_slug)
     await db.commit()
@@ -337,7 +337,7 @@ async def update_step(
     if status is not None:
         _move_step(step, status, actor)
     if owner_id is not KEEP:
-        step.owner_id = await _member(db, program.tenant_id, owner_id, "ownerId")
+        step.owner_id = await owner_member(db, program.tenant_id, owner_id, "ownerId")
     if due_date is not KEEP:
         step.due_date = due_date
     if notes is not None:

@@ -63,8 +63,13 @@ class Attendance(Identified, Timestamped, TenantOwned, Base):
         CheckConstraint(
             "(user_id IS NOT NULL) <> (person_name IS NOT NULL)", name="member_or_named"
         ),
+        # NULLs must collide: one of the two person columns is always empty.
         UniqueConstraint(
-            "session_id", "user_id", "person_name", name="uq_training_attendance_person"
+            "session_id",
+            "user_id",
+            "person_name",
+            name="uq_training_attendance_person",
+            postgresql_nulls_not_distinct=True,
         ),
     )
 

@@ -514,7 +514,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_training_attendance")),
         sa.UniqueConstraint(
-            "session_id", "user_id", "person_name", name="uq_training_attendance_person"
+            "session_id",
+            "user_id",
+            "person_name",
+            name="uq_training_attendance_person",
+            postgresql_nulls_not_distinct=True,
         ),
     )
     op.create_index(

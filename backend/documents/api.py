@@ -1,0 +1,404 @@
+"""GraphQL types, queries and mutations for controlled documents and the mandatory-documents
+checklist."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import ClassVar
+
+import strawberry
+from strawberry import relay
+
+from backend.api.context import Info
+from backend.api.errors import UserError
+from backend.api.loaders import Batch
+from backend.api.mutations import attempt, node_uuid
+from backend.api.pagination import Connection, paginate
+from backend.catalog.api import Requirement
+from backend.db.session import TenantSession
+from backend.documents import models, review, service
+from backend.documents.models import DocumentStatus as DocumentStatusValue
+from backend.documents.models import DocumentType as DocumentTypeValue
+from backend.planning.api import clearable_id, given, program_of, requirement_ref
+from backend.planning.service import RequirementRef
+from backend.programs.api import Program
+from backend.programs.service import programs_by_id
+from tenants.api import LoadedNode, User, actor_of
+from tenants.service import Actor
+
+DocumentType = strawberry.enum(DocumentTypeValue, name="DocumentType")
+DocumentStatus = strawberry.enum(
+    DocumentStatusValue,
+    name="DocumentStatus",
+    description="DRAFT -> IN_REVIEW -> APPROVED -> OBSOLETE; IN_REVIEW -> DRAFT when changes"
+    " are requested; a new version puts an APPROVED document back in DRAFT.",
+)
+Coverage = strawberry.enum(
+    service.Coverage,
+    name="DocumentCoverage",
+    description="Whether a mandatory item is covered by an approved, in-date document, or why not.",
+)
+
+
+async def _user(info: Info, user_id: uuid.UUID | None) -> User | None:
+    user = await info.context.loaders.user.load(user_id) if user_id else None
+    return User.from_model(user) if user else None
+
+
+@strawberry.type(description="One version of a controlled document: its file and its approval.")
+class DocumentVersion(LoadedNode, relay.Node):
+    loader: ClassVar[Batch] = service.versions_by_id
+    id: relay.NodeID[str]
+    number: int
+    change_summary: str
+    approved_at: datetime | None
+    created_at: datetime
+    file: relay.GlobalID | None = strawberry.field(
+        description="The evidence version holding the file (an EvidenceVersion id)."
+    )
+    author_id: strawberry.Private[uuid.UUID | None]
+    approver_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_model(cls, version: models.DocumentVersion) -> DocumentVersion:
+        evidence = version.evidence_version_id
+        return cls(
+            id=str(version.id),
+            number=version.number,
+            change_summary=version.change_summary,
+            approved_at=version.approved_at,
+            created_at=version.created_at,
+            file=relay.GlobalID("EvidenceVersion", str(evidence)) if evidence else None,
+            author_id=version.author_id,
+            approver_id=version.approver_id,
+        )
+
+    @strawberry.field
+    async def author(self, info: Info) -> User | None:
+        return await _user(info, self.author_id)
+
+    @strawberry.field
+    async def approver(self, info: Info) -> User | None:
+        return await _user(info, self.approver_id)
+
+
+@strawberry.type(description="A requirement of a program that a document serves.")
+class DocumentRequirement:
+    requirement: Requirement
+    program_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def program(self, info: Info) -> Program | None:
+        row = await info.context.loaders.of(programs_by_id).load(self.program_id)
+        return Program.from_model(row) if row else None
+
+
+@strawberry.type(description="Documented information under change control.")
+class ControlledDocument(LoadedNode, relay.Node):
+    loader: ClassVar[Batch] = service.documents_by_id
+    id: relay.NodeID[str]
+    type: DocumentType  # type: ignore[valid-type]
+    code: str = strawberry.field(description="The organization's own reference, unique in it.")
+    title: str
+    status: DocumentStatus  # type: ignore[valid-type]
+    review_interval_days: int
+    approved_at: datetime | None = strawberry.field(
+        description="When the version in force was approved; the review clock starts here."
+    )
+    next_review_on: date | None = strawberry.field(
+        description="The day the version in force must be reviewed by (UTC)."
+    )
+    review_due: bool = strawberry.field(description="The version in force is past its review.")
+    created_at: datetime
+    updated_at: datetime
+    owner_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_model(cls, document: models.ControlledDocument) -> ControlledDocument:
+        return cls(
+            id=str(document.id),
+            type=DocumentTypeValue(document.type),
+            code=document.code,
+            title=document.title,
+            status=DocumentStatusValue(document.status),
+            review_interval_days=document.review_interval_days,
+            approved_at=document.approved_at,
+            next_review_on=review.next_review_on(document),
+            review_due=review.is_review_due(document, review.today()),
+            created_at=document.created_at,
+            updated_at=document.updated_at,
+            owner_id=document.owner_id,
+        )
+
+    @strawberry.field
+    async def owner(self, info: Info) -> User | None:
+        return await _user(info, self.owner_id)
+
+    @strawberry.field(description="Every version, newest first.")
+    async def versions(self, info: Info) -> list[DocumentVersion]:
+        return [DocumentVersion.from_model(row) for row in await self._versions(info)]
+
+    @strawberry.field(description="The latest approved version: the one in force.")
+    async def current_version(self, info: Info) -> DocumentVersion | None:
+        if self.status == DocumentStatusValue.OBSOLETE:
+            return None
+        approved = [row for row in await self._versions(info) if row.approved_at is not None]
+        return DocumentVersion.from_model(approved[0]) if approved else None
+
+    @strawberry.field(description="The program requirements it serves.")
+    async def requirements(self, info: Info) -> list[DocumentRequirement]:
+        loader = info.context.loaders.of(service.requirements_of_documents)
+        return [
+            DocumentRequirement(requirement=Requirement.from_model(clause), program_id=program_id)
+            for program_id, clause in await loader.load(uuid.UUID(self.id))
+        ]
+
+    async def _versions(self, info: Info) -> list[models.DocumentVersion]:
+        loader = info.context.loaders.of(service.versions_of_documents)
+        versions: list[models.DocumentVersion] = await loader.load(uuid.UUID(self.id))
+        return versions
+
+
+@strawberry.type(description="A clause that asks for documented information, and what covers it.")
+class MandatoryDocument:
+    requirement: Requirement
+    documents: list[ControlledDocument] = strawberry.field(
+        description="The documents linked to it in this program."
+    )
+    coverage: Coverage  # type: ignore[valid-type]
+
+    @strawberry.field(description="An approved document covers it and is not past its review.")
+    def covered(self) -> bool:
+        return self.coverage == service.Coverage.COVERED
+
+
+# --- queries -------------------------------------------------------------------------------
+
+
+@strawberry.type
+class DocumentQuery:
+    @strawberry.field(description="The controlled documents you may read, by code.")
+    async def documents(
+        self,
+        info: Info,
+        *,
+        status: DocumentStatus | None = None,  # type: ignore[valid-type]
+        type: DocumentType | None = None,  # type: ignore[valid-type]
+        review_due: bool | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ControlledDocument]:
+        info.context.require_entitlements()
+        where = service.DocumentFilter(status=status, type=type, review_due=review_due)
+        statement = service.documents_statement(where, review.today())
+        keys = (models.ControlledDocument.code, models.ControlledDocument.id)
+        page = await paginate(info.context.db, statement, keys, first, after)
+        return Connection[ControlledDocument].from_page(page, ControlledDocument.from_model)
+
+    @strawberry.field(
+        description="The checklist of documented information the program's standard asks for."
+    )
+    async def mandatory_documents(
+        self, info: Info, program_id: relay.GlobalID
+    ) -> list[MandatoryDocument]:
+        program = await program_of(info, program_id)
+        items = await service.mandatory_documents(info.context.db, program, review.today())
+        return [
+            MandatoryDocument(
+                requirement=Requirement.from_model(item.clause),
+                documents=[ControlledDocument.from_model(row) for row in item.documents],
+                coverage=item.coverage,
+            )
+            for item in items
+        ]
+
+
+# --- mutations -----------------------------------------------------------------------------
+
+
+@strawberry.input
+class CreateDocumentInput:
+    type: DocumentType  # type: ignore[valid-type]
+    code: str
+    title: str
+    owner_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="A member of the organization."
+    )
+    review_interval_days: int = strawberry.field(
+        default=service.DEFAULT_REVIEW_DAYS, description="1 to 3650 days."
+    )
+
+
+@strawberry.input(description="Omitted fields keep their value; a null owner clears it.")
+class UpdateDocumentInput:
+    id: relay.GlobalID
+    type: DocumentType | None = strawberry.UNSET  # type: ignore[valid-type]
+    code: str | None = strawberry.UNSET
+    title: str | None = strawberry.UNSET
+    owner_id: relay.GlobalID | None = strawberry.UNSET
+    review_interval_days: int | None = strawberry.UNSET
+
+
+@strawberry.input
+class AddDocumentVersionInput:
+    document_id: relay.GlobalID
+    change_summary: str = ""
+    evidence_version_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="An available evidence version of the same organization."
+    )
+
+
+@strawberry.input(description="The document to move along its lifecycle.")
+class DocumentLifecycleInput:
+    id: relay.GlobalID
+
+
+@strawberry.input
+class DocumentRequirementInput:
+    document_id: relay.GlobalID
+    program_id: relay.GlobalID = strawberry.field(description="A program of the same organization.")
+    requirement: str = strawberry.field(
+        description='A requirement of the program\'s standard: its number ("7.5.1") or id.'
+    )
+
+
+@strawberry.type
+class DocumentPayload:
+    document: ControlledDocument | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class DocumentVersionPayload:
+    document: ControlledDocument | None
+    version: DocumentVersion | None
+    errors: list[UserError]
+
+
+def _fields(input: UpdateDocumentInput) -> service.DocumentFields:
+    return service.DocumentFields(
+        type=given(input.type),
+        code=given(input.code),
+        title=given(input.title),
+        owner_id=clearable_id(input.owner_id, "User", "ownerId"),
+        review_interval_days=given(input.review_interval_days),
+    )
+
+
+DocumentChange = Callable[[TenantSession, Actor], Awaitable[models.ControlledDocument]]
+
+
+async def _document_payload(info: Info, change: DocumentChange) -> DocumentPayload:
+    """Run `change` as the request's actor and answer with the document it leaves."""
+
+    async def action() -> ControlledDocument:
+        return ControlledDocument.from_model(await change(info.context.db, actor_of(info)))
+
+    document, errors = await attempt(info, action)
+    return DocumentPayload(document=document, errors=errors)
+
+
+def _id(value: relay.GlobalID, field: str = "id") -> uuid.UUID:
+    return node_uuid(value, "ControlledDocument", field)
+
+
+@strawberry.type
+class DocumentMutation:
+    @strawberry.mutation(description="Start a controlled document, as a draft without versions.")
+    async def create_document(self, info: Info, input: CreateDocumentInput) -> DocumentPayload:
+        async def change(db: TenantSession, actor: Actor) -> models.ControlledDocument:
+            fields = service.DocumentFields(
+                type=DocumentTypeValue(input.type),
+                code=input.code,
+                title=input.title,
+                owner_id=node_uuid(input.owner_id, "User", "ownerId") if input.owner_id else None,
+                review_interval_days=input.review_interval_days,
+            )
+            return await service.create_document(db, actor, fields)
+
+        return await _document_payload(info, change)
+
+    @strawberry.mutation
+    async def update_document(self, info: Info, input: UpdateDocumentInput) -> DocumentPayload:
+        return await _document_payload(
+            info,
+            lambda db, actor: service.update_document(db, actor, _id(input.id), _fields(input)),
+        )
+
+    @strawberry.mutation(
+        description="Add the next version, written by you. On an APPROVED document this starts a"
+        " revision: the document returns to DRAFT and the approved version stays in force."
+    )
+    async def add_document_version(
+        self, info: Info, input: AddDocumentVersionInput
+    ) -> DocumentVersionPayload:
+        async def action() -> tuple[ControlledDocument, DocumentVersion]:
+            evidence = input.evidence_version_id
+            document, version = await service.add_version(
+                info.context.db,
+                actor_of(info),
+                _id(input.document_id, "documentId"),
+                input.change_summary,
+                node_uuid(evidence, "EvidenceVersion", "evidenceVersionId") if evidence else None,
+            )
+            return ControlledDocument.from_model(document), DocumentVersion.from_model(version)
+
+        result, errors = await attempt(info, action)
+        document, version = result if result else (None, None)
+        return DocumentVersionPayload(document=document, version=version, errors=errors)
+
+    @strawberry.mutation(description="DRAFT -> IN_REVIEW: put the latest version up for approval.")
+    async def submit_document_for_review(
+        self, info: Info, input: DocumentLifecycleInput
+    ) -> DocumentPayload:
+        return await _document_payload(
+            info, lambda db, actor: service.submit_for_review(db, actor, _id(input.id))
+        )
+
+    @strawberry.mutation(
+        description="IN_REVIEW -> APPROVED, by a manager or above who did not write the version."
+    )
+    async def approve_document(self, info: Info, input: DocumentLifecycleInput) -> DocumentPayload:
+        return await _document_payload(
+            info, lambda db, actor: service.approve(db, actor, _id(input.id))
+        )
+
+    @strawberry.mutation(description="IN_REVIEW -> DRAFT, by a manager or above.")
+    async def request_document_changes(
+        self, info: Info, input: DocumentLifecycleInput
+    ) -> DocumentPayload:
+        return await _document_payload(
+            info, lambda db, actor: service.request_changes(db, actor, _id(input.id))
+        )
+
+    @strawberry.mutation(description="Withdraw a document for good, by a manager or above.")
+    async def obsolete_document(self, info: Info, input: DocumentLifecycleInput) -> DocumentPayload:
+        return await _document_payload(
+            info, lambda db, actor: service.make_obsolete(db, actor, _id(input.id))
+        )
+
+    @strawberry.mutation(description="The document serves a requirement of a program.")
+    async def link_document_requirement(
+        self, info: Info, input: DocumentRequirementInput
+    ) -> DocumentPayload:
+        return await _document_payload(
+            info, lambda db, actor: service.link_requirement(db, actor, *_link(input))
+        )
+
+    @strawberry.mutation
+    async def unlink_document_requirement(
+        self, info: Info, input: DocumentRequirementInput
+    ) -> DocumentPayload:
+        return await _document_payload(
+            info, lambda db, actor: service.unlink_requirement(db, actor, *_link(input))
+        )
+
+
+def _link(input: DocumentRequirementInput) -> tuple[uuid.UUID, uuid.UUID, RequirementRef]:
+    return (
+        _id(input.document_id, "documentId"),
+        node_uuid(input.program_id, "Program", "programId"),
+        requirement_ref(input.requirement),
+    )

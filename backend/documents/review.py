@@ -1,0 +1,53 @@
+"""When a document's approval is in force and when it falls due for review.
+
+Review dates are whole UTC days, derived from the approval in force and the review interval,
+never stored. The Python rules and their SQL twins live together so they cannot drift; this
+module depends on the models only, so the step criteria can use it without the service.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import ColumnElement, Date, cast, func
+
+from backend.documents.models import ControlledDocument, DocumentStatus
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def in_force(document: ControlledDocument) -> bool:
+    """An approved version applies: approved once and not withdrawn since."""
+    return document.approved_at is not None and document.status != DocumentStatus.OBSOLETE
+
+
+def next_review_on(document: ControlledDocument) -> date | None:
+    """The day the version in force must have been reviewed by; None when nothing is in force."""
+    if document.approved_at is None or document.status == DocumentStatus.OBSOLETE:
+        return None
+    approved_on = document.approved_at.astimezone(UTC).date()
+    return approved_on + timedelta(days=document.review_interval_days)
+
+
+def is_review_due(document: ControlledDocument, on: date) -> bool:
+    review_on = next_review_on(document)
+    return review_on is not None and review_on < on
+
+
+def _in_force_sql() -> ColumnElement[bool]:
+    return ControlledDocument.approved_at.is_not(None) & (
+        ControlledDocument.status != DocumentStatus.OBSOLETE.value
+    )
+
+
+def review_due_sql(on: date) -> ColumnElement[bool]:
+    """The SQL twin of `is_review_due`."""
+    approved_on = cast(func.timezone("UTC", ControlledDocument.approved_at), Date)
+    return _in_force_sql() & (approved_on + ControlledDocument.review_interval_days < on)
+
+
+def covers_sql(on: date) -> ColumnElement[bool]:
+    """A document covers a mandatory item: an approved version in force, reviewed in time."""
+    return _in_force_sql() & ~review_due_sql(on)
