@@ -1,8 +1,9 @@
-"""Demo evidence and controlled documents for Acme's ISO 9001 program.
+"""Demo evidence, controlled documents and training for Acme's ISO 9001 program.
 
 Files go through the real evidence flow (ticket, upload into the configured store, the
 store's own check) so a newcomer can download them. Documents show every state: one
-approved by the consultant, one in review, one draft. Skipped when Acme already has evidence.
+approved by the consultant, one in review, one draft. Training has a workshop held (with
+its attendance) and a seminar still planned. Skipped when Acme already has evidence.
 """
 
 from __future__ import annotations
@@ -40,6 +41,16 @@ from backend.evidence.service import (
 from backend.evidence.store import EvidenceStore, UploadTicket
 from backend.programs.models import Program
 from backend.runtime import Runtime
+from backend.training.models import SessionStatus, TrainingType
+from backend.training.service import (
+    AttendanceFields,
+    CompetenceFields,
+    Person,
+    SessionFields,
+    create_competence,
+    create_session,
+    record_attendance,
+)
 from tenants.roles import Role
 from tenants.scope import TenantScope
 from tenants.service import Actor
@@ -111,9 +122,9 @@ async def seed_evidence(
             return
         owner = Actor(owner_id, client_id, Role.OWNER)
         versions = [await _upload(db, runtime, owner, program, demo_file) for demo_file in FILES]
-        await _documents(
-            db, owner, Actor(consultant_id, client_id, Role.CONSULTANT), program, versions
-        )
+        consultant = Actor(consultant_id, client_id, Role.CONSULTANT)
+        await _documents(db, owner, consultant, program, versions)
+        await _training(db, owner, program)
 
 
 async def _act_as(db: TenantSession, user_id: uuid.UUID, tenant_id: uuid.UUID) -> None:
@@ -203,3 +214,49 @@ async def _draft(
     await add_version(db, owner, created.id, "First issue.", file.id if file else None)
     await link_requirement(db, owner, created.id, program.id, document.requirement)
     return created.id
+
+
+async def _training(db: TenantSession, owner: Actor, program: Program) -> None:
+    workshop = await create_session(
+        db,
+        owner,
+        program.id,
+        SessionFields(
+            type=TrainingType.WORKSHOP.value,
+            topic="What ISO 9001 asks of everyone on the shop floor",
+            held_on=date.today() - timedelta(days=7),
+            duration_minutes=120,
+            trainer="Noah Northwind",
+            status=SessionStatus.HELD.value,
+            requirements=["7.2", "7.3"],
+        ),
+    )
+    attendees = (
+        (Person(user_id=owner.user_id), "managing director"),
+        (Person(name="Sam Ortiz"), "machine operator"),
+    )
+    for person, job_role in attendees:
+        done = AttendanceFields(job_role=job_role, attended=True, passed=True)
+        await record_attendance(db, owner, workshop.id, person, done)
+    await create_session(
+        db,
+        owner,
+        program.id,
+        SessionFields(
+            type=TrainingType.SEMINAR.value,
+            topic="Running internal audits",
+            held_on=date.today() + timedelta(days=21),
+            duration_minutes=240,
+            trainer="Noah Northwind",
+            requirements=["9.2"],
+        ),
+    )
+    await create_competence(
+        db,
+        owner,
+        program.id,
+        CompetenceFields(
+            job_role="machine operator",
+            competence="Sets up and checks a pump test bench following the work instruction.",
+        ),
+    )

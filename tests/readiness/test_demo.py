@@ -43,3 +43,24 @@ async def test_demo_shows_two_programs_part_way(
     assessed, excluded = by_code["ISO/IEC 27001"]
     assert 0 < assessed < 123
     assert excluded > 0  # the Statement of Applicability shows justified exclusions
+
+
+async def test_demo_has_downloadable_evidence_documents_and_training(
+    runtime: Runtime, owner_engine: AsyncEngine
+) -> None:
+    await seed_demo(runtime)
+    async with owner_engine.connect() as connection:
+        versions = (
+            await connection.execute(text("SELECT status, storage_key FROM evidence_versions"))
+        ).all()
+        documents = await connection.scalar(
+            text("SELECT string_agg(status::text, ',' ORDER BY code) FROM controlled_documents")
+        )
+        sessions = await connection.scalar(
+            text("SELECT string_agg(status::text, ',' ORDER BY held_on) FROM training_sessions")
+        )
+    assert {status for status, _ in versions} == {"available"}
+    for _, key in versions:  # the bytes are really in the store, as checked at confirmation
+        assert await runtime.evidence.inspect(key) is not None
+    assert documents == "approved,in_review,draft"
+    assert sessions == "held,planned"
