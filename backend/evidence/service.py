@@ -35,7 +35,7 @@ from backend.evidence.models import (
 )
 from backend.evidence.store import EvidenceStore, UploadTicket, object_key
 from backend.planning.models import Action
-from backend.planning.service import readable_program
+from backend.planning.service import choice, readable_program, text_field
 from backend.programs.models import Program, ProgramStep
 from backend.programs.service import owner_member
 from backend.settings import Settings
@@ -142,23 +142,6 @@ def _filename(raw: str) -> str:
             ["filename"],
         )
     return name
-
-
-def _text(value: str, field: str, limit: int, *, blank: bool = False) -> str:
-    value = value.strip()
-    if not value and not blank:
-        raise invalid(f"{field} must not be empty.", [field])
-    if len(value) > limit:
-        raise invalid(f"{field} must be at most {limit} characters.", [field])
-    return value
-
-
-def _kind(value: str) -> str:
-    try:
-        return EvidenceKind(value).value
-    except ValueError:
-        allowed = ", ".join(kind.value for kind in EvidenceKind)
-        raise invalid(f"kind must be one of: {allowed}.", ["kind"]) from None
 
 
 def _check_dates(values: NewItem) -> None:
@@ -272,9 +255,9 @@ async def _new_item(db: TenantSession, actor: Actor, values: NewItem) -> Evidenc
     item = EvidenceItem(
         id=uuid.uuid4(),
         tenant_id=actor.tenant_id,
-        title=_text(values.title, "title", TITLE_LIMIT),
-        description=_text(values.description, "description", TEXT_LIMIT, blank=True),
-        kind=_kind(values.kind),
+        title=text_field(values.title, "title", TITLE_LIMIT),
+        description=text_field(values.description, "description", TEXT_LIMIT, blank=True),
+        kind=choice(EvidenceKind, values.kind, "kind").value,
         owner_id=await owner_member(db, actor.tenant_id, values.owner_id, "ownerId"),
         period_from=values.period_from,
         period_to=values.period_to,
