@@ -107,6 +107,13 @@ def require_acting_in(db: TenantSession, actor: Actor, tenant_id: uuid.UUID, wha
         raise forbidden("Act in that organization (X-Tenant-ID) with a role that may change it.")
 
 
+def require_writer(db: TenantSession, actor: Actor, tenant_id: uuid.UUID, what: str) -> None:
+    """Changes happen only in the acting tenant, and only by a role that may write there."""
+    require_acting_in(db, actor, tenant_id, what)
+    if not actor.role.can_write:
+        raise forbidden("Viewers and auditors may read this but not change it.")
+
+
 async def _commit(db: TenantSession, conflict: ServiceError) -> None:
     """Commit, turning a unique-constraint clash into the caller's `conflict` error."""
     try:

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from backend.catalog.models import Clause
 from backend.db.batch import by_id
 from backend.db.session import TenantSession
-from backend.errors import ErrorCode, ServiceError, forbidden, invalid, not_found
+from backend.errors import ErrorCode, ServiceError, invalid, not_found
 from backend.evidence.freshness import Freshness, best, freshness, freshness_sql, renewed_on
 from backend.evidence.models import (
     EvidenceDownload,
@@ -39,7 +39,7 @@ from backend.planning.service import choice, readable_program, text_field
 from backend.programs.models import Program, ProgramStep
 from backend.programs.service import owner_member
 from backend.settings import Settings
-from tenants.service import Actor, require_acting_in
+from tenants.service import Actor, require_writer
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 TITLE_LIMIT = 300
@@ -160,13 +160,6 @@ def _check_dates(values: NewItem) -> None:
 # --- access -------------------------------------------------------------------------------
 
 
-def _require_writer(db: TenantSession, actor: Actor, tenant_id: uuid.UUID, what: str) -> None:
-    """Evidence changes only in the acting tenant, by a role that may write (never a reader)."""
-    require_acting_in(db, actor, tenant_id, what)
-    if not actor.role.can_write:
-        raise forbidden("Viewers and auditors may read evidence but not change it.")
-
-
 Row = TypeVar("Row", EvidenceItem, EvidenceVersion, EvidenceLink)
 
 
@@ -200,7 +193,7 @@ async def _item_for_change(
     db: TenantSession, actor: Actor, evidence_id: uuid.UUID, field: str = "evidenceId"
 ) -> EvidenceItem:
     item = await _live_item(db, evidence_id, field)
-    _require_writer(db, actor, item.tenant_id, "Evidence")
+    require_writer(db, actor, item.tenant_id, "Evidence")
     return item
 
 
@@ -250,7 +243,7 @@ async def request_upload(
 
 
 async def _new_item(db: TenantSession, actor: Actor, values: NewItem) -> EvidenceItem:
-    _require_writer(db, actor, actor.tenant_id, "Organization")
+    require_writer(db, actor, actor.tenant_id, "Organization")
     _check_dates(values)
     item = EvidenceItem(
         id=uuid.uuid4(),
@@ -284,7 +277,7 @@ async def confirm_upload(
         "versionId",
         lock=True,
     )
-    _require_writer(db, actor, version.tenant_id, "Evidence version")
+    require_writer(db, actor, version.tenant_id, "Evidence version")
     if version.status != VersionStatus.PENDING.value:
         raise ServiceError(
             ErrorCode.CONFLICT,
@@ -443,7 +436,7 @@ async def _requirement(db: TenantSession, program: Program, ref: uuid.UUID | str
 
 async def unlink_evidence(db: TenantSession, actor: Actor, link_id: uuid.UUID) -> uuid.UUID:
     link = await _readable(db, EvidenceLink, link_id, "Evidence link", "linkId")
-    _require_writer(db, actor, link.tenant_id, "Evidence link")
+    require_writer(db, actor, link.tenant_id, "Evidence link")
     await db.delete(link)
     await db.commit()
     return link_id

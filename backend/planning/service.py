@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, Select, delete, func, not_, or_, select, t
 from backend.catalog.models import Clause
 from backend.db.batch import by_id
 from backend.db.session import TenantSession
-from backend.errors import forbidden, invalid, not_found
+from backend.errors import invalid, not_found
 from backend.planning.models import (
     Action,
     ActionRequirement,
@@ -36,7 +36,7 @@ from backend.planning.models import (
 from backend.programs.models import Program
 from backend.programs.service import KEEP, Change
 from tenants.models import Membership
-from tenants.service import Actor, require_acting_in
+from tenants.service import Actor, require_writer
 
 
 @dataclass(frozen=True)
@@ -163,16 +163,10 @@ async def readable_program(db: TenantSession, program_id: uuid.UUID) -> Program:
     return program
 
 
-def _require_writer(db: TenantSession, actor: Actor, tenant_id: uuid.UUID, what: str) -> None:
-    """Plans change only in the acting tenant, by a role that may write (never a reader)."""
-    require_acting_in(db, actor, tenant_id, what)
-    if not actor.role.can_write:
-        raise forbidden("Viewers and auditors may read the plan but not change it.")
-
-
-async def _program_for_change(db: TenantSession, actor: Actor, program_id: uuid.UUID) -> Program:
+async def writable_program(db: TenantSession, actor: Actor, program_id: uuid.UUID) -> Program:
+    """A program the actor may add to: readable, in its acting tenant, with a writing role."""
     program = await readable_program(db, program_id)
-    _require_writer(db, actor, program.tenant_id, "Program")
+    require_writer(db, actor, program.tenant_id, "Program")
     return program
 
 
@@ -185,7 +179,7 @@ async def _row_for_change(
     row = await db.get(model, row_id)
     if row is None:
         raise not_found(model.__name__, ["id"])
-    _require_writer(db, actor, row.tenant_id, model.__name__)
+    require_writer(db, actor, row.tenant_id, model.__name__)
     return await readable_program(db, row.program_id), row
 
 
@@ -197,7 +191,7 @@ async def create_objective(
 ) -> Objective:
     """A measurable objective: what is measured (indicator), the value to reach (target), and
     the benefit it serves, so management sees why it exists."""
-    program = await _program_for_change(db, actor, program_id)
+    program = await writable_program(db, actor, program_id)
     require_given(values, "statement", "indicator", "target", "benefit")
     objective = Objective(
         tenant_id=program.tenant_id, program_id=program.id, status=ObjectiveStatus.OPEN.value
@@ -244,7 +238,7 @@ async def create_action(
     db: TenantSession, actor: Actor, program_id: uuid.UUID, values: ActionFields
 ) -> Action:
     """Work that closes gaps: linked to the requirements it addresses, owned, dated."""
-    program = await _program_for_change(db, actor, program_id)
+    program = await writable_program(db, actor, program_id)
     require_given(values, "title")
     action = Action(
         tenant_id=program.tenant_id,
@@ -369,7 +363,7 @@ async def _relink(
 async def create_milestone(
     db: TenantSession, actor: Actor, program_id: uuid.UUID, values: MilestoneFields
 ) -> Milestone:
-    program = await _program_for_change(db, actor, program_id)
+    program = await writable_program(db, actor, program_id)
     require_given(values, "title", "due_date")
     milestone = Milestone(tenant_id=program.tenant_id, program_id=program.id)
     _write_milestone(milestone, values)

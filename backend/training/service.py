@@ -22,7 +22,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from backend.catalog.models import Clause
 from backend.db.batch import by_id
 from backend.db.session import TenantSession
-from backend.errors import forbidden, invalid, not_found
+from backend.errors import invalid, not_found
 from backend.evidence.models import EvidenceItem
 from backend.planning.service import (
     TEXT_LIMIT,
@@ -33,6 +33,7 @@ from backend.planning.service import (
     require_given,
     requirements_of,
     text_field,
+    writable_program,
 )
 from backend.programs.models import Program
 from backend.programs.service import KEEP, Change
@@ -45,7 +46,7 @@ from backend.training.models import (
     TrainingType,
 )
 from tenants.models import Membership, Organization
-from tenants.service import Actor, require_acting_in
+from tenants.service import Actor, require_writer
 
 TOPIC_LIMIT = 300
 TRAINER_LIMIT = 200
@@ -99,19 +100,6 @@ class CompetenceFields:
 # --- access -------------------------------------------------------------------------------
 
 
-def require_writer(db: TenantSession, actor: Actor, tenant_id: uuid.UUID, what: str) -> None:
-    """Training records change only in the acting tenant, by a role that may write."""
-    require_acting_in(db, actor, tenant_id, what)
-    if not actor.role.can_write:
-        raise forbidden("Viewers and auditors may read training records but not change them.")
-
-
-async def _program_for_change(db: TenantSession, actor: Actor, program_id: uuid.UUID) -> Program:
-    program = await readable_program(db, program_id)
-    require_writer(db, actor, program.tenant_id, "Program")
-    return program
-
-
 Row = TypeVar("Row", TrainingSession, Attendance, CompetenceRequirement)
 
 
@@ -132,7 +120,7 @@ async def create_session(
     db: TenantSession, actor: Actor, program_id: uuid.UUID, values: SessionFields
 ) -> TrainingSession:
     """A session of the program; it starts planned unless it is recorded as already held."""
-    program = await _program_for_change(db, actor, program_id)
+    program = await writable_program(db, actor, program_id)
     require_given(values, "type", "topic", "held_on", "duration_minutes")
     session = TrainingSession(
         tenant_id=program.tenant_id,
@@ -332,7 +320,7 @@ async def create_competence(
     db: TenantSession, actor: Actor, program_id: uuid.UUID, values: CompetenceFields
 ) -> CompetenceRequirement:
     """What people in a job role must be able to do for this program."""
-    program = await _program_for_change(db, actor, program_id)
+    program = await writable_program(db, actor, program_id)
     require_given(values, "job_role", "competence")
     row = CompetenceRequirement(tenant_id=program.tenant_id, program_id=program.id)
     _write_competence(row, values)
