@@ -48,6 +48,11 @@ ImplementationStatus = strawberry.enum(
     name="ImplementationStatus",
     description="How far an applicable annex control is implemented.",
 )
+Applicability = strawberry.enum(
+    soa.Applicability,
+    name="Applicability",
+    description="Whether an annex control applies to a program, as its assessment says.",
+)
 
 
 async def _user(info: Info, user_id: uuid.UUID | None) -> User | None:
@@ -181,10 +186,20 @@ class StatementOfApplicabilityRow:
     control: str
     title: str
     theme: str | None
-    applicable: bool = strawberry.field(description="False when assessed as not applicable.")
+    applicability: Applicability = strawberry.field(  # type: ignore[valid-type]
+        description="NOT_ASSESSED until the control is assessed, never APPLICABLE by default."
+    )
+    applicable: bool | None = strawberry.field(
+        description="Null while not yet assessed; false when assessed as not applicable.",
+        deprecation_reason="Use applicability.",
+    )
     justification: str = strawberry.field(description="Why it is included or excluded.")
-    implementation: ImplementationStatus | None  # type: ignore[valid-type]
-    status: AssessmentStatus  # type: ignore[valid-type]
+    implementation: ImplementationStatus | None = strawberry.field(  # type: ignore[valid-type]
+        description="How far it is implemented; null when excluded or not stated yet."
+    )
+    status: AssessmentStatus = strawberry.field(  # type: ignore[valid-type]
+        description="The status of the control's assessment."
+    )
 
     @classmethod
     def from_row(cls, row: soa.Row) -> StatementOfApplicabilityRow:
@@ -192,6 +207,7 @@ class StatementOfApplicabilityRow:
             control=row.control,
             title=row.title,
             theme=row.theme,
+            applicability=row.applicability,
             applicable=row.applicable,
             justification=row.justification,
             implementation=row.implementation,

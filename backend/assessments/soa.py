@@ -1,13 +1,16 @@
 """The Statement of Applicability of an ISO/IEC 27001 program, and its CSV export.
 
 One row per annex control, in catalog order: whether it applies, why (the justification of
-an inclusion or an exclusion), and how far it is implemented, all read from the program's
-assessments of the controls. Any program whose standard has annex controls has one.
+an inclusion or an exclusion), its assessment status and how far it is implemented, all read
+from the program's assessments of the controls. A control nobody has assessed yet is shown as
+"not yet assessed", never as applicable: applicability is a judgement, not a default. Any
+program whose standard has annex controls has one.
 """
 
 from __future__ import annotations
 
 import csv
+import enum
 import io
 import re
 import uuid
@@ -22,9 +25,39 @@ from backend.db.session import TenantSession
 from backend.errors import invalid, not_found
 from backend.programs.models import Program
 
-HEADER = ("Control", "Title", "Theme", "Applicable", "Justification", "Implementation")
+HEADER = (
+    "Control",
+    "Title",
+    "Theme",
+    "Applicability",
+    "Justification",
+    "Assessment status",
+    "Implementation status",
+)
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class Applicability(enum.StrEnum):
+    """Whether a control applies, as its assessment says; unassessed controls are neither."""
+
+    APPLICABLE = "applicable"
+    NOT_APPLICABLE = "not_applicable"
+    NOT_ASSESSED = "not_assessed"
+
+    @classmethod
+    def of(cls, status: Conformity) -> Applicability:
+        if status is Conformity.NOT_ASSESSED:
+            return cls.NOT_ASSESSED
+        return cls.NOT_APPLICABLE if status is Conformity.NOT_APPLICABLE else cls.APPLICABLE
+
+
+# How the CSV writes the coded values: words a reader of the statement understands.
+APPLICABILITY_TEXT = {
+    Applicability.APPLICABLE: "applicable",
+    Applicability.NOT_APPLICABLE: "not applicable",
+    Applicability.NOT_ASSESSED: "not yet assessed",
+}
 
 
 @dataclass(frozen=True)
@@ -32,10 +65,20 @@ class Row:
     control: str
     title: str
     theme: str | None
-    applicable: bool
     justification: str
     implementation: Implementation | None
     status: Conformity
+
+    @property
+    def applicability(self) -> Applicability:
+        return Applicability.of(self.status)
+
+    @property
+    def applicable(self) -> bool | None:
+        """None while the control is not yet assessed."""
+        if self.applicability is Applicability.NOT_ASSESSED:
+            return None
+        return self.applicability is Applicability.APPLICABLE
 
 
 @dataclass(frozen=True)
@@ -79,7 +122,6 @@ async def _rows(db: TenantSession, program_id: uuid.UUID) -> list[Row]:
             control=clause.number,
             title=clause.title,
             theme=clause.theme,
-            applicable=assessment.status != Conformity.NOT_APPLICABLE,
             justification=assessment.justification,
             implementation=Implementation(assessment.implementation)
             if assessment.implementation
@@ -102,12 +144,17 @@ def to_csv(rows: Sequence[Row]) -> str:
                 row.control,
                 row.title,
                 row.theme or "",
-                "yes" if row.applicable else "no",
+                APPLICABILITY_TEXT[row.applicability],
                 row.justification,
-                row.implementation.value if row.implementation else "",
+                _words(row.status),
+                _words(row.implementation) if row.implementation else "",
             )
         )
     return buffer.getvalue()
+
+
+def _words(value: enum.StrEnum) -> str:
+    return value.value.replace("_", " ")  # "partially_implemented" -> "partially implemented"
 
 
 def _defused(cell: str) -> str:

@@ -64,7 +64,7 @@ SOA = """
 query Soa($programId: ID!) {
   statementOfApplicability(programId: $programId) {
     standard filename csv
-    rows { control title theme applicable justification implementation status }
+    rows { control title theme applicability applicable justification implementation status }
   }
 }
 """
@@ -413,14 +413,30 @@ async def test_statement_of_applicability_query_and_export(
         "control": "A.6.1",
         "title": "Screening",
         "theme": "people",
+        "applicability": "NOT_APPLICABLE",
         "applicable": False,
         "justification": "@No staff are hired: a one-person company.",
         "implementation": None,
         "status": "NOT_APPLICABLE",
     }
+    # Not assessed yet: neither applicable nor excluded.
+    assert statement["rows"][0] == {
+        "control": "A.5.1",
+        "title": "Policies for information security",
+        "theme": "organizational",
+        "applicability": "NOT_ASSESSED",
+        "applicable": None,
+        "justification": "",
+        "implementation": None,
+        "status": "NOT_ASSESSED",
+    }
     assert (
-        "A.6.1,Screening,people,no,'@No staff are hired: a one-person company.,\r\n"
-        in (statement["csv"])
+        "A.6.1,Screening,people,not applicable,'@No staff are hired: a one-person company.,"
+        "not applicable,\r\n" in statement["csv"]
+    )
+    assert (
+        "A.5.1,Policies for information security,organizational,not yet assessed,,"
+        "not assessed,\r\n" in statement["csv"]
     )
 
     exported = (

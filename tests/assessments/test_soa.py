@@ -1,4 +1,6 @@
-"""The Statement of Applicability: rows read from the controls' assessments, and its CSV."""
+"""The Statement of Applicability: rows read from the controls' assessments, and its CSV.
+
+A control nobody has assessed yet reads "not yet assessed", never "applicable"."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import pytest
 from backend.assessments import service, soa
 from backend.assessments.models import Conformity, Implementation
 from backend.errors import ErrorCode, ServiceError
-from tests.assessments.helpers import Scene
+from tests.assessments.helpers import SECURITY_CONTROLS, Scene
 
 
 async def judge_controls(scene: Scene, program: uuid.UUID) -> None:
@@ -59,22 +61,28 @@ async def test_one_row_per_annex_control_in_catalog_order(
     assert statement.standard == scene.catalog.security.name
     assert statement.filename.startswith("statement-of-applicability-test-isms-")
     assert statement.filename.endswith("-2022.csv")
+    applicable, excluded, unassessed = (
+        soa.Applicability.APPLICABLE,
+        soa.Applicability.NOT_APPLICABLE,
+        soa.Applicability.NOT_ASSESSED,
+    )
     assert [
-        (row.control, row.theme, row.applicable, row.implementation, row.status)
+        (row.control, row.theme, row.applicability, row.implementation, row.status)
         for row in statement.rows
     ] == [
-        ("A.5.1", "organizational", True, Implementation.IMPLEMENTED, Conformity.CONFORMANT),
-        ("A.5.2", "organizational", True, None, Conformity.NOT_ASSESSED),
-        ("A.5.35", "organizational", True, None, Conformity.NOT_ASSESSED),
-        ("A.6.1", "people", False, None, Conformity.NOT_APPLICABLE),
+        ("A.5.1", "organizational", applicable, Implementation.IMPLEMENTED, Conformity.CONFORMANT),
+        ("A.5.2", "organizational", unassessed, None, Conformity.NOT_ASSESSED),
+        ("A.5.35", "organizational", unassessed, None, Conformity.NOT_ASSESSED),
+        ("A.6.1", "people", excluded, None, Conformity.NOT_APPLICABLE),
         (
             "A.8.1",
             "technological",
-            True,
+            applicable,
             Implementation.PARTIALLY_IMPLEMENTED,
             Conformity.PARTIAL,
         ),
     ]
+    assert [row.applicable for row in statement.rows] == [True, None, None, False, True]
     assert statement.rows[0].title == "Policies for information security"
     assert statement.rows[0].justification == "Required by our customers' contracts."
 
@@ -83,7 +91,10 @@ async def test_csv_is_rfc_4180_with_a_header_and_defused_formulas(
     scene: Scene, security: uuid.UUID
 ) -> None:
     text = (await statement_for(scene, "a_owner", security)).csv()
-    assert text.startswith("Control,Title,Theme,Applicable,Justification,Implementation\r\n")
+    assert text.startswith(
+        "Control,Title,Theme,Applicability,Justification,Assessment status,"
+        "Implementation status\r\n"
+    )
     assert text.endswith("\r\n")
     # A quoted field keeps its comma, its doubled quotes and its line break.
     assert '"\'-1, or ""laptops"", line one\nline two"' in text
@@ -92,20 +103,35 @@ async def test_csv_is_rfc_4180_with_a_header_and_defused_formulas(
         "A.5.1",
         "Policies for information security",
         "organizational",
-        "yes",
+        "applicable",
         "Required by our customers' contracts.",
+        "conformant",
         "implemented",
     ]
     assert rows[4] == [
         "A.6.1",
         "Screening",
         "people",
-        "no",
+        "not applicable",
         '\'=HYPERLINK("http://evil.example"), says the contractor',
+        "not applicable",
         "",
     ]
     assert rows[5][4] == '\'-1, or "laptops", line one\nline two'
+    assert rows[5][5:] == ["partial", "partially implemented"]
     assert len(rows) == 6  # the header and five controls
+
+
+async def test_unassessed_controls_are_marked_and_not_applicable_by_default(
+    scene: Scene,
+) -> None:
+    program = await scene.start_program(scene.catalog.security)
+    text = (await statement_for(scene, "a_owner", program)).csv()
+    rows = list(csv.reader(io.StringIO(text, newline="")))[1:]
+    assert [row[0] for row in rows] == [number for number, *_ in SECURITY_CONTROLS]
+    assert {(row[3], row[4], row[5], row[6]) for row in rows} == {
+        ("not yet assessed", "", "not assessed", "")
+    }
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
@@ -114,7 +140,6 @@ def test_every_formula_start_is_defused(start: str) -> None:
         control="A.5.1",
         title=f"{start}SUM(A1:A9)",
         theme=None,
-        applicable=True,
         justification="Plain text stays as it is.",
         implementation=None,
         status=Conformity.CONFORMANT,
@@ -122,6 +147,24 @@ def test_every_formula_start_is_defused(start: str) -> None:
     [_, cells] = list(csv.reader(io.StringIO(soa.to_csv([row]), newline="")))
     assert cells[1] == f"'{start}SUM(A1:A9)"
     assert cells[4] == "Plain text stays as it is."
+
+
+@pytest.mark.parametrize(
+    ("status", "applicability"),
+    [
+        (Conformity.NOT_ASSESSED, "not yet assessed"),
+        (Conformity.NOT_APPLICABLE, "not applicable"),
+        (Conformity.CONFORMANT, "applicable"),
+        (Conformity.PARTIAL, "applicable"),
+        (Conformity.NONCONFORMANT, "applicable"),
+    ],
+)
+def test_applicability_follows_the_assessment_status(
+    status: Conformity, applicability: str
+) -> None:
+    row = soa.Row("A.5.1", "Policies", None, "", None, status)
+    [_, cells] = list(csv.reader(io.StringIO(soa.to_csv([row]), newline="")))
+    assert (cells[3], cells[5]) == (applicability, status.value.replace("_", " "))
 
 
 async def test_the_auditor_may_read_the_statement(scene: Scene, security: uuid.UUID) -> None:
