@@ -14,6 +14,7 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from backend.catalog.loader import load_catalog, read_catalog
+from backend.db.append_only import app_role_revocations
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,8 @@ def _upgrade(connection: Connection) -> None:
 
 
 async def _provision_app_role(connection: AsyncConnection, role: str, password: str | None) -> None:
-    """A login role that owns nothing and cannot bypass row-level security.
+    """A login role that owns nothing and cannot bypass row-level security, and may not
+    change the catalog nor rewrite append-only tables (`backend/db/append_only.py`).
 
     Role names cannot be bound parameters; `role` is validated by the settings pattern.
     """
@@ -87,5 +89,6 @@ async def _provision_app_role(connection: AsyncConnection, role: str, password: 
         f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"',
         *(f'REVOKE INSERT, UPDATE, DELETE ON {table} FROM "{role}"' for table in READ_ONLY_TABLES),
         f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"',
+        *await app_role_revocations(connection, role),
     ):
         await connection.execute(text(statement))

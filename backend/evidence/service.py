@@ -358,7 +358,7 @@ async def record_download(
     (a reader has nothing pending, and anything pending is refused rather than written with
     the wider scope), the single INSERT is committed, and the reader's scope comes back before
     any other statement. The row names the caller, so nobody can record a download for someone
-    else, and no update or delete path exists for it.
+    else, and the table is append-only: the database refuses to change or delete it.
     """
     if db.new or db.dirty or db.deleted:
         raise RuntimeError("Refusing to widen the scope over pending changes.")

@@ -1,5 +1,6 @@
 """Below every service rule, the database itself keeps assessments and their history in their
-tenant: readers cannot write, other tenants cannot see, rows cannot move."""
+tenant: readers cannot write, other tenants cannot see, rows cannot move, history cannot be
+rewritten."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import uuid
 from typing import Any, cast
 
 import pytest
-from sqlalchemy import CursorResult, Delete, Update, delete, select, update
+from sqlalchemy import CursorResult, Delete, Update, delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from backend.assessments.models import Assessment, AssessmentChange
+from backend.assessments import service
+from backend.assessments.models import Assessment, AssessmentChange, Conformity
 from backend.db.session import TenantSession
 from tests.assessments.helpers import Scene
 
@@ -64,7 +66,7 @@ async def test_another_tenant_neither_sees_nor_touches_them(
         assert (await db.scalars(select(AssessmentChange))).all() == []
         changed = update(Assessment).where(Assessment.program_id == program)
         assert await rowcount(db, changed.values(status="conformant")) == 0
-        assert await rowcount(db, delete(AssessmentChange)) == 0
+        assert await rowcount(db, delete(Assessment)) == 0
         await db.commit()
     assert await scene.stored() == before
 
@@ -77,5 +79,23 @@ async def test_a_member_cannot_move_an_assessment_to_another_tenant(
         moved = update(Assessment).where(Assessment.program_id == program)
         with pytest.raises(DBAPIError, match=RLS_REFUSAL):
             await rowcount(db, moved.values(tenant_id=scene.org("b")))
+        await db.rollback()
+    assert await scene.stored() == before
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE assessment_changes SET after = before", "DELETE FROM assessment_changes"],
+)
+async def test_the_history_cannot_be_rewritten_even_in_the_own_tenant(
+    scene: Scene, program: uuid.UUID, statement: str
+) -> None:
+    """The database refuses it to the app role; row-level security alone would allow it."""
+    clause = scene.catalog.environment.clauses[scene.catalog.environment.assessable[0]]
+    async with scene.acting("a_owner") as (db, actor):
+        await service.assess_requirement(db, actor, program, clause, status=Conformity.CONFORMANT)
+        before = await scene.stored()
+        with pytest.raises(DBAPIError, match="permission denied"):
+            await db.execute(text(statement))
         await db.rollback()
     assert await scene.stored() == before

@@ -78,9 +78,11 @@ async def test_an_auditor_downloads_what_is_granted_and_still_writes_nothing_els
     with pytest.raises(DBAPIError, match="row-level security"):
         await session.commit()
     await session.rollback()
-    deleted = await session.execute(text("DELETE FROM evidence_downloads"))
-    assert deleted.rowcount == 0  # type: ignore[attr-defined]
+    with pytest.raises(DBAPIError, match="permission denied"):
+        await session.execute(text("DELETE FROM evidence_downloads"))
+    await session.rollback()
     assert await count_rows(owner_engine, "evidence_items") == 1
+    assert await count_rows(owner_engine, "evidence_downloads") == 1
 
 
 async def test_the_audit_record_never_carries_pending_changes_into_the_wider_scope(
