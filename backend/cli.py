@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
@@ -38,6 +38,9 @@ from backend.demo import DemoLogin, DemoSeedError, seed_demo
 from backend.embedded import EmbeddedDatabaseError, start_embedded
 from backend.runtime import ConfigurationError, Runtime, load_signing_keys
 from backend.settings import Environment, Settings
+
+if TYPE_CHECKING:
+    import uvicorn
 
 logger = logging.getLogger(__name__)
 
@@ -381,17 +384,31 @@ def _run_server(runtime: Runtime, host: str, port: int) -> int:
 
     from backend.app import create_app  # noqa: PLC0415 - loads the whole API
 
-    config = uvicorn.Config(
-        create_app(runtime),
+    server = uvicorn.Server(server_config(create_app(runtime), runtime.settings, host, port))
+    server.run()
+    return 0 if server.started else EXIT_FAILURE
+
+
+def server_config(
+    app: Callable[..., Any], settings: Settings, host: str, port: int
+) -> uvicorn.Config:
+    """How uvicorn serves `app`: forwarded headers are believed only from TRUSTED_PROXIES.
+
+    uvicorn on its own believes X-Forwarded-For from 127.0.0.1, which lets anything on the
+    host pick the client address that login throttling counts. Without trusted proxies the
+    address is the connection's peer; with them, the nearest address they did not add.
+    """
+    import uvicorn  # noqa: PLC0415 - only `serve` needs the server
+
+    return uvicorn.Config(
+        app,
         host=host,
         port=port,
         log_config=None,
-        proxy_headers=True,
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies),
         access_log=False,  # the app logs every request itself, with its request id
     )
-    server = uvicorn.Server(config)
-    server.run()
-    return 0 if server.started else EXIT_FAILURE
 
 
 def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:

@@ -7,6 +7,9 @@ mode refuses those defaults where they would be unsafe (see `Settings.production
 from __future__ import annotations
 
 import enum
+import ipaddress
+import math
+from collections import Counter
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +20,11 @@ from sqlalchemy.engine import URL, make_url
 
 DEV_APP_DB_PASSWORD = "certready-app-dev"  # noqa: S105 - a known development default, refused in production
 DEV_EVIDENCE_SECRET = "certready-evidence-dev"  # noqa: S105 - signs local-store URLs in development
+# Published in this repository, so never a secret wherever they turn up in production.
+DEVELOPMENT_SECRETS = frozenset({DEV_APP_DB_PASSWORD, DEV_EVIDENCE_SECRET})
+# What production asks of a secret: long, and not a repetition of a few characters.
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_BITS = 90
 DEFAULT_EVIDENCE_TYPES = (
     "application/pdf",
     "image/png",
@@ -49,6 +57,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".data")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     database_url: str | None = None
     app_database_url: str | None = None
@@ -68,6 +77,7 @@ class Settings(BaseSettings):
     refresh_cookie_secure: bool = True
     login_max_failures: int = Field(default=5, ge=1)
     login_failure_window_seconds: int = Field(default=900, ge=1)
+    login_backoff_seconds: int = Field(default=30, ge=1)
 
     graphql_introspection: bool | None = None
     graphql_max_depth: int = Field(default=10, ge=2)
@@ -95,11 +105,24 @@ class Settings(BaseSettings):
 
     demo_password: SecretStr = SecretStr("demo-password-1")
 
-    @field_validator("cors_allow_origins", "evidence_allowed_types", mode="before")
+    @field_validator(
+        "cors_allow_origins", "evidence_allowed_types", "trusted_proxies", mode="before"
+    )
     @classmethod
-    def _split_origins(cls, value: object) -> object:
+    def _split_lists(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: list[str]) -> list[str]:
+        """Addresses or networks only: uvicorn would take a typo for a host name and trust it."""
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network") from None
         return value
 
     @property
@@ -157,26 +180,69 @@ class Settings(BaseSettings):
         problems = []
         if self.database_url is None:
             problems.append("DATABASE_URL is required in production (no embedded PostgreSQL).")
-        if self.app_database_url is None and (
-            self.database_app_password.get_secret_value() == DEV_APP_DB_PASSWORD
-        ):
-            problems.append("DATABASE_APP_PASSWORD still has its development default.")
+        problems.extend(self._secret_problems())
         if self.auth_signing_keys is None:
             problems.append(
                 "AUTH_SIGNING_KEYS is required in production (run `certready keys generate`)."
             )
         if "*" in self.cors_allow_origins:
             problems.append("CORS_ALLOW_ORIGINS may not be '*' in production.")
-        if self.s3_bucket is None and (
-            self.evidence_signing_secret.get_secret_value() == DEV_EVIDENCE_SECRET
-        ):
-            problems.append(
-                "EVIDENCE_SIGNING_SECRET still has its development default (set S3_BUCKET"
-                " to keep evidence in S3, or a secret for the local store)."
-            )
         if not self.refresh_cookie_secure:
             problems.append("REFRESH_COOKIE_SECURE must be true in production.")
         return problems
+
+    def _secret_problems(self) -> list[str]:
+        """Every secret in use must be strong; a development value is refused wherever it is."""
+        problems = []
+        if self.app_database_url is None:
+            problems += _default_or_weak(
+                "DATABASE_APP_PASSWORD", self.database_app_password, DEV_APP_DB_PASSWORD
+            )
+        elif (app_password := make_url(self.app_database_url).password) is not None:
+            # Without a password in the URL the role authenticates otherwise (certificate, IAM).
+            problems += _weakness("The password in APP_DATABASE_URL", str(app_password))
+        owner_password = make_url(self.database_url).password if self.database_url else None
+        if owner_password is not None and str(owner_password) in DEVELOPMENT_SECRETS:
+            problems.append("The password in DATABASE_URL is a published development value.")
+        if self.s3_bucket is None:
+            problems += _default_or_weak(
+                "EVIDENCE_SIGNING_SECRET",
+                self.evidence_signing_secret,
+                DEV_EVIDENCE_SECRET,
+                " (set S3_BUCKET to keep evidence in S3, or a secret for the local store)",
+            )
+        return problems
+
+
+def _default_or_weak(name: str, secret: SecretStr, default: str, hint: str = "") -> list[str]:
+    value = secret.get_secret_value()
+    if value == default:
+        return [f"{name} still has its development default{hint}."]
+    return _weakness(name, value)
+
+
+def _weakness(name: str, secret: str) -> list[str]:
+    """Why `secret` cannot guard production (empty when it can)."""
+    if secret in DEVELOPMENT_SECRETS:
+        reason = "is a published development value"
+    elif len(secret) < MIN_SECRET_LENGTH:
+        reason = f"must have at least {MIN_SECRET_LENGTH} characters"
+    # A block typed again and again is as easy to guess as the block.
+    elif secret in (secret + secret)[1:-1] or estimated_bits(secret) < MIN_SECRET_BITS:
+        reason = "is too predictable (repeated or few distinct characters)"
+    else:
+        return []
+    return [f"{name} {reason}; use a random value, e.g. `openssl rand -base64 32`."]
+
+
+def estimated_bits(secret: str) -> float:
+    """Length times the Shannon entropy of its characters: low for repeats and short alphabets.
+
+    A rough upper bound on what guessing costs (dictionary words still score well), enough to
+    refuse `aaaa...` or `abcd` typed eight times; 32 random hex digits score about 115.
+    """
+    counts = Counter(secret)
+    return -sum(n * math.log2(n / len(secret)) for n in counts.values())
 
 
 def _asyncpg(url: URL) -> URL:

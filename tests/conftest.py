@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from pydantic import SecretStr
 from sqlalchemy import make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -28,6 +29,7 @@ from backend.settings import Environment, Settings
 from tests.support import World, seed_world
 
 ROOT = Path(__file__).resolve().parents[1]
+TEST_APP_PASSWORD = "test-app-role-kJ7rQ2xV9mWp4sLd8nHc"
 CATALOG_TABLES = {"standards", "clauses"}
 
 
@@ -70,6 +72,8 @@ def settings(database_url: URL, tmp_path_factory: pytest.TempPathFactory) -> Set
         auth_signing_keys=None,
         graphql_introspection=None,
         database_url=database_url.render_as_string(hide_password=False),
+        # Strong, so the production-mode apps of the tests may connect with the same URL.
+        database_app_password=SecretStr(TEST_APP_PASSWORD),
         data_dir=tmp_path_factory.mktemp("data"),
         login_max_failures=3,
         cors_allow_origins=["https://app.example"],

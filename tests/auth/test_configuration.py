@@ -13,9 +13,11 @@ from pydantic import SecretStr
 
 from backend.auth.keys import DEV_KID_PREFIX, generate_key
 from backend.runtime import ConfigurationError, Runtime
-from backend.settings import Environment, Settings
+from backend.settings import DEV_APP_DB_PASSWORD, DEV_EVIDENCE_SECRET, Environment, Settings
 
 OWNER_URL = "postgresql://certready_owner:owner-secret@db.internal:5432/certready"
+STRONG_APP_PASSWORD = "x9Fq2LmT7vRw4Zk8Bn1Yc6Hs3Jd5Pg0Ua"
+APP_URL = "postgresql://certready_app:{password}@db.internal:5432/certready"
 
 BuildSettings = Callable[..., Settings]
 
@@ -38,8 +40,8 @@ def _production(**overrides: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
         "certready_env": Environment.PRODUCTION,
         "database_url": OWNER_URL,
-        "database_app_password": SecretStr("a-long-random-app-password"),
-        "evidence_signing_secret": SecretStr("a-long-random-evidence-secret"),
+        "database_app_password": SecretStr(STRONG_APP_PASSWORD),
+        "evidence_signing_secret": SecretStr("Vq3t8Zr0bLx5Wm2Nc7Ka1Hd4Gy6Ps9Ej"),
         "auth_signing_keys": SecretStr(json.dumps({"keys": [generate_key()]})),
         "cors_allow_origins": ["https://app.example"],
     }
@@ -104,6 +106,71 @@ async def test_production_with_the_default_app_password_is_refused(
     message = _refusal(make_settings(**values))
     assert "DATABASE_APP_PASSWORD still has its development default" in message
     assert message.count("\n  - ") == 1
+
+
+WEAK_SECRETS: dict[str, tuple[str, str]] = {
+    "short": ("abc", "must have at least 32 characters"),
+    "repeated block": ("abcd" * 8, "is too predictable"),
+    "few characters": ("ab" * 15 + "ba", "is too predictable"),
+    "another development value": (DEV_APP_DB_PASSWORD, "is a published development value"),
+}
+
+
+@pytest.mark.parametrize("case", list(WEAK_SECRETS))
+async def test_production_refuses_a_weak_evidence_secret(
+    make_settings: BuildSettings, case: str
+) -> None:
+    secret, reason = WEAK_SECRETS[case]
+    message = _refusal(make_settings(**_production(evidence_signing_secret=SecretStr(secret))))
+    assert f"EVIDENCE_SIGNING_SECRET {reason}" in message
+    assert "openssl rand" in message
+    assert message.count("\n  - ") == 1
+
+
+@pytest.mark.parametrize("case", list(WEAK_SECRETS))
+async def test_production_refuses_a_weak_app_password(
+    make_settings: BuildSettings, case: str
+) -> None:
+    secret, reason = WEAK_SECRETS[case]
+    if secret == DEV_APP_DB_PASSWORD:
+        secret = DEV_EVIDENCE_SECRET  # the app password's own default has its own message
+    message = _refusal(make_settings(**_production(database_app_password=SecretStr(secret))))
+    assert f"DATABASE_APP_PASSWORD {reason}" in message
+
+
+@pytest.mark.parametrize("password", [DEV_APP_DB_PASSWORD, "short-password"])
+async def test_production_refuses_an_app_database_url_with_a_weak_password(
+    make_settings: BuildSettings, password: str
+) -> None:
+    values = _production(app_database_url=APP_URL.format(password=password))
+    del values["database_app_password"]  # unused once the URL is given
+    message = _refusal(make_settings(**values))
+    assert "The password in APP_DATABASE_URL" in message
+    assert message.count("\n  - ") == 1
+
+
+async def test_production_refuses_a_development_password_in_database_url(
+    make_settings: BuildSettings,
+) -> None:
+    owner_url = OWNER_URL.replace("owner-secret", DEV_APP_DB_PASSWORD)
+    message = _refusal(make_settings(**_production(database_url=owner_url)))
+    assert "The password in DATABASE_URL is a published development value" in message
+
+
+async def test_production_accepts_strong_or_unused_secrets(
+    make_settings: BuildSettings,
+) -> None:
+    strong_url = _production(app_database_url=APP_URL.format(password=STRONG_APP_PASSWORD))
+    # A role that authenticates without a password (certificate, IAM) and evidence in S3,
+    # where the local store's signing secret is never used.
+    passwordless = _production(
+        app_database_url="postgresql://certready_app@db.internal:5432/certready",
+        s3_bucket="evidence",
+        evidence_signing_secret=SecretStr(DEV_EVIDENCE_SECRET),
+    )
+    for values in (strong_url, passwordless):
+        del values["database_app_password"]
+        assert make_settings(**values).production_problems() == []
 
 
 async def test_production_without_database_url_is_refused(make_settings: BuildSettings) -> None:
