@@ -9,11 +9,14 @@ always-200 answers.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter
 from cross_web import HTTPException as GraphQLHTTPException  # what strawberry's views raise
 from litestar import Controller, Request, Response
 from litestar.status_codes import HTTP_400_BAD_REQUEST
+from strawberry.http import GraphQLRequestData
 from strawberry.litestar import make_graphql_controller
 from strawberry.types.unset import UNSET
 
@@ -22,6 +25,7 @@ from backend.api.schema import build_schema
 from backend.settings import Settings
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
 
 
 def graphql_controller(settings: Settings) -> type[Controller]:
@@ -35,11 +39,27 @@ def graphql_controller(settings: Settings) -> type[Controller]:
 
     class GraphQLController(base):  # type: ignore[valid-type,misc]
         def parse_json(self, data: str | bytes) -> Any:
-            # strawberry answers 500 to a JSON body that is neither an object nor a list.
-            parsed = super().parse_json(data)
+            # strawberry answers 500 to a JSON body that is neither an object nor a list, and
+            # to one nested deeper than the decoder's recursion allows.
+            try:
+                parsed = super().parse_json(data)
+            except RecursionError:
+                raise GraphQLHTTPException(400, "The request body is nested too deeply.") from None
             if not isinstance(parsed, dict | list):
                 raise GraphQLHTTPException(400, "A GraphQL request must be a JSON object.")
             return parsed
+
+        async def parse_http_body(
+            self, request: AsyncHTTPRequestAdapter
+        ) -> GraphQLRequestData | list[GraphQLRequestData]:
+            # strawberry repeats an unknown operation name in a plain-text answer, which
+            # cannot be encoded when the name holds a lone surrogate. No operation has a
+            # name that is not a GraphQL name, so refuse those first.
+            body: GraphQLRequestData | list[GraphQLRequestData]
+            body = await super().parse_http_body(request)
+            if isinstance(body, GraphQLRequestData) and not _is_name(body.operation_name):
+                raise GraphQLHTTPException(400, "`operationName` must be a GraphQL name.")
+            return body
 
         async def run(
             self, request: Request[Any, Any, Any], context: Any = UNSET, root_value: Any = UNSET
@@ -50,6 +70,12 @@ def graphql_controller(settings: Settings) -> type[Controller]:
             return response
 
     return GraphQLController
+
+
+def _is_name(operation_name: object) -> bool:
+    if operation_name is None:
+        return True
+    return isinstance(operation_name, str) and _NAME.fullmatch(operation_name) is not None
 
 
 def _accepts_graphql_response(request: Request[Any, Any, Any]) -> bool:

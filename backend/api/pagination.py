@@ -8,15 +8,16 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 import strawberry
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import BigInteger, Select, SmallInteger, func, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 from strawberry import relay
 from strawberry.relay.types import NodeType
 
+from backend.api.control_characters import forbidden_character
 from backend.api.errors import ClientError
 from backend.db.session import TenantSession
 
@@ -41,23 +42,42 @@ def _encode(values: Sequence[Any]) -> str:
 
 
 def _decode(cursor: str, keys: Sequence[InstrumentedAttribute[Any]]) -> list[Any]:
+    """The key values of a cursor `_encode` made; anything else a client crafted is refused
+    here, before it can reach (and fail) a statement."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         raw = json.loads(base64.urlsafe_b64decode(padded.encode()))
         if not isinstance(raw, list) or len(raw) != len(keys):
             raise ValueError
         return [_parse(key, value) for key, value in zip(keys, raw, strict=True)]
-    except (ValueError, TypeError, UnicodeDecodeError):
+    except (ValueError, TypeError, UnicodeError, OverflowError, RecursionError):
         raise ClientError("The `after` cursor is not valid for this list.") from None
 
 
-def _parse(key: InstrumentedAttribute[Any], value: str) -> Any:
+def _parse(key: InstrumentedAttribute[Any], value: object) -> Any:
+    if not isinstance(value, str) or forbidden_character(value) is not None:
+        raise ValueError
     kind = key.type.python_type
     if kind is uuid.UUID:
         return uuid.UUID(value)
     if kind is datetime:
-        return datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError
+        return moment.astimezone(UTC)  # OverflowError at the ends of the calendar
+    if kind is int:
+        return _within_column(key, int(value))
     return kind(value)
+
+
+def _within_column(key: InstrumentedAttribute[Any], number: int) -> int:
+    """An integer the key's column can hold; the driver would fail the statement otherwise."""
+    bits = (
+        64 if isinstance(key.type, BigInteger) else 16 if isinstance(key.type, SmallInteger) else 32
+    )
+    if not -(2 ** (bits - 1)) <= number < 2 ** (bits - 1):
+        raise ValueError
+    return number
 
 
 async def paginate(

@@ -27,6 +27,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from backend.api.context import Info
+from backend.api.control_characters import RefuseControlCharacters
 from backend.api.errors import should_mask
 from backend.assessments.api import AssessmentMutation, AssessmentQuery
 from backend.auth.api import AuthMutation
@@ -109,6 +110,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         partial(MaxTokensLimiter, max_token_count=settings.graphql_max_tokens),
         partial(ParserCache, maxsize=CACHE_SIZE),
         partial(ValidationCache, maxsize=CACHE_SIZE),
+        RefuseControlCharacters,
         partial(MaskErrors, should_mask_error=should_mask),
     ]
     return _Schema(
