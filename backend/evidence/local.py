@@ -45,7 +45,7 @@ class Download:
     """A stored file and how a signed download token says to present it."""
 
     path: Path
-    size_bytes: int
+    stat: os.stat_result  # taken when the token was checked: size, time, and that it exists
     filename: str
     content_type: str
 
@@ -130,8 +130,8 @@ class LocalStore:
         """What a signed download token grants; FileNotFoundError when nothing is stored."""
         claims = self._signer.verify(token, DOWNLOAD)
         path = self._path(claims["key"])
-        size = (await asyncio.to_thread(path.stat)).st_size
-        return Download(path, size, claims["filename"], claims["type"])
+        stat = await asyncio.to_thread(path.stat)
+        return Download(path, stat, claims["filename"], claims["type"])
 
     def _path(self, key: str) -> Path:
         """Only plain name segments pass `check_key`: no '..', no root, nothing outside."""

@@ -6,16 +6,12 @@ path is the whole authorization, exactly like a presigned S3 URL.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 from litestar import Request, Response, Router, get, put
-from litestar.response import Stream
+from litestar.response import File
 
 from backend.evidence.disposition import attachment
-from backend.evidence.hashing import file_chunks
 from backend.evidence.local import (
     ROUTE,
     AlreadyStoredError,
@@ -46,7 +42,9 @@ def local_store_routes(store: EvidenceStore, max_bytes: int) -> list[Router]:
         return Response("", status_code=200)
 
     @get("/{token:str}")
-    async def download(token: str) -> Response[str] | Stream:
+    async def download(token: str) -> Response[str] | File:
+        """The stored file, streamed by Litestar: each chunk is read in a worker thread that a
+        client leaving mid-download does not interrupt, and the file is closed after it."""
         try:
             found = await store.open_download(token)
         except BadTokenError:
@@ -55,19 +53,10 @@ def local_store_routes(store: EvidenceStore, max_bytes: int) -> list[Router]:
             return Response("not found", status_code=404)
         headers = {
             "Content-Disposition": attachment(found.filename),
-            "Content-Length": str(found.size_bytes),
             "X-Content-Type-Options": "nosniff",
         }
-        return Stream(_read(found.path), media_type=found.content_type, headers=headers)
+        return File(
+            found.path, stat_result=found.stat, media_type=found.content_type, headers=headers
+        )
 
     return [Router(ROUTE, route_handlers=[upload, download])]
-
-
-async def _read(path: Path) -> AsyncIterator[bytes]:
-    """The file chunk by chunk, each read in a thread; closed even if the client leaves."""
-    chunks = file_chunks(path)
-    try:
-        while chunk := await asyncio.to_thread(next, chunks, b""):
-            yield chunk
-    finally:
-        chunks.close()

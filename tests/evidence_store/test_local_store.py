@@ -1,16 +1,26 @@
-"""What only the local store does itself: streaming checks and hashing in bounded memory."""
+"""What only the local store does itself: streaming checks, hashing in bounded memory, and
+downloads that end quietly when the client leaves."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import tracemalloc
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from litestar import Litestar
+from litestar.types import Message
 
+from backend.app import create_app
 from backend.evidence.local import LocalStore, UploadRefusedError
 from backend.evidence.store import StoredObject, object_key
-from tests.evidence_store.conftest import Harness
+from backend.runtime import Runtime
+from tests.evidence_store.conftest import Harness, store_settings
 from tests.evidence_store.test_contract import DATA, ticket_for
 
 LARGE = 256 * 1024 * 1024
@@ -49,3 +59,65 @@ async def test_a_large_file_is_hashed_in_bounded_memory(local: Harness) -> None:
         tracemalloc.stop()
     assert stored == StoredObject(LARGE, ZEROS_SHA256)
     assert peak < 4 * 1024 * 1024
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> tuple[Litestar, LocalStore]:
+    """The app and its local store, built before the test so its logging setup runs first and
+    the log capture sees what the app logs."""
+    runtime = Runtime.build(store_settings(tmp_path))
+    assert isinstance(runtime.evidence, LocalStore)
+    return create_app(runtime), runtime.evidence
+
+
+async def _download_abandoned(app: Litestar, path: str) -> None:
+    """A GET whose client leaves once the body has begun, as a server reports it: the next
+    receive says `http.disconnect` while the rest of the file is being read."""
+    first_chunk = asyncio.Event()
+
+    async def receive() -> Message:
+        await first_chunk.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            first_chunk.set()
+
+    scope: dict[str, Any] = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [(b"host", b"127.0.0.1")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "root_path": "",
+        "state": {},
+    }
+    await app(scope, receive, send)  # type: ignore[arg-type]
+
+
+async def test_an_abandoned_download_ends_without_an_error(
+    served: tuple[Litestar, LocalStore], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Leaving mid-download used to close the file reader while a thread was still reading
+    from it ("generator already executing"). The race is narrow (a few percent of abandoned
+    downloads here), so it is run many times."""
+    app, store = served
+    key = object_key(uuid.uuid4(), uuid.uuid4(), uuid.uuid4())
+    path = store.root.joinpath(*key.split("/"))
+    path.parent.mkdir(parents=True)
+    with path.open("wb") as file:
+        file.truncate(LARGE)  # sparse: plenty of chunks still to read when the client leaves
+    url = await store.download_url(
+        key, filename="large.pdf", content_type="application/pdf", ttl_seconds=60
+    )
+    with caplog.at_level(logging.WARNING):
+        for _ in range(200):
+            await _download_abandoned(app, urlsplit(url).path)
+    assert [record.getMessage() for record in caplog.records] == []
+
