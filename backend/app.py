@@ -62,13 +62,21 @@ def create_app(runtime: Runtime) -> Litestar:
 
 
 def _cors(origins: list[str]) -> CORSConfig | None:
+    """Browsers on `origins` may call GraphQL, and PUT uploads to the local evidence store
+    with the headers its tickets name (content-length too, although browsers set it)."""
     if not origins:
         return None
     return CORSConfig(
         allow_origins=origins,
         allow_credentials=True,
-        allow_methods=["GET", "POST", "OPTIONS"],
-        allow_headers=["authorization", "content-type", TENANT_HEADER, "x-request-id"],
+        allow_methods=["GET", "POST", "PUT", "OPTIONS"],
+        allow_headers=[
+            "authorization",
+            "content-type",
+            "content-length",
+            TENANT_HEADER,
+            "x-request-id",
+        ],
         expose_headers=["x-request-id"],
         max_age=600,
     )

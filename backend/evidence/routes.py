@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, Router, get, put
+from litestar import MediaType, Request, Response, Router, get, put
 from litestar.response import File
 
 from backend.evidence.disposition import attachment
@@ -34,12 +34,12 @@ def local_store_routes(store: EvidenceStore, max_bytes: int) -> list[Router]:
                 token, request.headers.get("content-type"), request.content_length, request.stream()
             )
         except BadTokenError:
-            return Response("forbidden", status_code=403)
+            return _answer(403, "forbidden")
         except UploadRefusedError as refusal:
-            return Response(str(refusal), status_code=400)
+            return _answer(400, str(refusal))
         except AlreadyStoredError:
-            return Response("an object is already stored under this key", status_code=409)
-        return Response("", status_code=200)
+            return _answer(409, "an object is already stored under this key")
+        return _answer(200, "")
 
     @get("/{token:str}")
     async def download(token: str) -> Response[str] | File:
@@ -48,9 +48,9 @@ def local_store_routes(store: EvidenceStore, max_bytes: int) -> list[Router]:
         try:
             found = await store.open_download(token)
         except BadTokenError:
-            return Response("forbidden", status_code=403)
+            return _answer(403, "forbidden")
         except FileNotFoundError:
-            return Response("not found", status_code=404)
+            return _answer(404, "not found")
         headers = {
             "Content-Disposition": attachment(found.filename),
             "X-Content-Type-Options": "nosniff",
@@ -60,3 +60,8 @@ def local_store_routes(store: EvidenceStore, max_bytes: int) -> list[Router]:
         )
 
     return [Router(ROUTE, route_handlers=[upload, download])]
+
+
+def _answer(status: int, message: str) -> Response[str]:
+    """A plain-text answer, labelled as such: clients of a file URL show or log it as is."""
+    return Response(message, status_code=status, media_type=MediaType.TEXT)

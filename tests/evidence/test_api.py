@@ -69,6 +69,7 @@ query($programId: ID!) {
 }
 """
 DATA = b"%PDF-1.7 internal audit report, signed"
+BROWSER_ORIGIN = "https://app.example"  # allowed by the test settings (tests/conftest.py)
 
 
 def _declared(data: bytes = DATA) -> dict[str, Any]:
@@ -153,6 +154,43 @@ async def test_upload_link_list_and_download_through_the_local_store(
     assert fetched.content == DATA
     assert "audit.pdf" in fetched.headers["content-disposition"]
     assert await count_rows(owner_engine, "evidence_downloads") == 1
+
+
+async def test_a_browser_on_an_allowed_origin_uploads_to_the_local_store(
+    client: Client, world: World, plan: Plan
+) -> None:
+    """The preflight a browser sends before the PUT, with exactly the ticket's headers."""
+    owner = await login(client, "a_owner")
+    requested = await _request(
+        client,
+        owner,
+        str(world.orgs["a"].id),
+        newEvidence={"title": "Audit report", "kind": "RECORD"},
+        **_declared(),
+    )
+    ticket = requested["ticket"]
+    path = urlsplit(ticket["url"]).path
+    names = sorted(header["name"].lower() for header in ticket["headers"])
+    preflight = await client.options(
+        path,
+        headers={
+            "Origin": BROWSER_ORIGIN,
+            "Access-Control-Request-Method": ticket["method"],
+            "Access-Control-Request-Headers": ",".join(names),
+        },
+    )
+    assert preflight.status_code == 204, preflight.text
+    assert preflight.headers["access-control-allow-origin"] == BROWSER_ORIGIN
+    assert ticket["method"] in _listed(preflight.headers["access-control-allow-methods"])
+    assert set(names) <= _listed(preflight.headers["access-control-allow-headers"].lower())
+    headers = {header["name"]: header["value"] for header in ticket["headers"]}
+    put = await client.put(path, content=DATA, headers={**headers, "Origin": BROWSER_ORIGIN})
+    assert put.status_code == 200, put.text
+    assert put.headers["access-control-allow-origin"] == BROWSER_ORIGIN
+
+
+def _listed(value: str) -> set[str]:
+    return {item.strip() for item in value.split(",")}
 
 
 async def test_a_rejected_confirmation_reports_why_and_shows_the_version(

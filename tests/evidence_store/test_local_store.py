@@ -121,3 +121,23 @@ async def test_an_abandoned_download_ends_without_an_error(
             await _download_abandoned(app, urlsplit(url).path)
     assert [record.getMessage() for record in caplog.records] == []
 
+
+async def test_refusals_answer_in_plain_text(local: Harness) -> None:
+    """What the store says when it refuses is a message, and is labelled text/plain."""
+    key = object_key(uuid.uuid4(), uuid.uuid4(), uuid.uuid4())
+    ticket = await ticket_for(local, key)
+    wrong_type = {**ticket.headers, "Content-Type": "text/plain"}
+    answers = [
+        await local.http.put(ticket.url, content=DATA, headers=wrong_type),
+        await local.http.put(ticket.url + "x", content=DATA, headers=ticket.headers),
+        await local.http.get(ticket.url),  # an upload token is no download token
+        await local.http.get(
+            await local.store.download_url(
+                key, filename="a.pdf", content_type="application/pdf", ttl_seconds=60
+            )
+        ),  # nothing stored yet
+    ]
+    assert [answer.status_code for answer in answers] == [400, 403, 403, 404]
+    for answer in answers:
+        assert answer.headers["content-type"] == "text/plain; charset=utf-8"
+        assert answer.text.strip()
