@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     graphql_max_tokens: int = Field(default=2_000, ge=50)
     graphql_max_aliases: int = Field(default=15, ge=1)
 
-    public_base_url: str = "http://127.0.0.1:8000"
+    public_base_url: str | None = None  # default: where `certready serve` listens (`public_url`)
 
     s3_bucket: str | None = None
     s3_prefix: str = ""
@@ -140,6 +140,18 @@ class Settings(BaseSettings):
         if self.log_format is None:
             return LogFormat.JSON if self.is_production else LogFormat.CONSOLE
         return self.log_format
+
+    @property
+    def public_url(self) -> str:
+        """How clients reach this server: PUBLIC_BASE_URL, else the address and port it listens
+        on, so a server moved to another PORT still signs URLs that reach it. A wildcard address
+        (listen on every interface) is not one a client can dial: it reads as loopback."""
+        if self.public_base_url is not None:
+            return self.public_base_url.rstrip("/")
+        host = "127.0.0.1" if self.host in {"0.0.0.0", "::"} else self.host  # noqa: S104
+        if ":" in host:
+            host = f"[{host}]"  # an IPv6 address in a URL
+        return f"http://{host}:{self.port}"
 
     @property
     def evidence_directory(self) -> Path:

@@ -12,4 +12,4 @@ def make_evidence_store(settings: Settings) -> EvidenceStore:
     if settings.s3_bucket is not None:
         return S3Store.from_settings(settings)
     signer = Signer(settings.evidence_signing_secret.get_secret_value())
-    return LocalStore(settings.evidence_directory, signer, settings.public_base_url)
+    return LocalStore(settings.evidence_directory, signer, settings.public_url)

@@ -6,6 +6,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from litestar.testing import AsyncTestClient
 
 from backend.app import create_app
@@ -22,6 +23,40 @@ def test_local_store_is_the_zero_setup_default(tmp_path: Path) -> None:
     store = make_evidence_store(store_settings(tmp_path))
     assert isinstance(store, LocalStore)
     assert store.root == tmp_path / "evidence"
+
+
+@pytest.mark.parametrize(
+    ("environment", "base"),
+    [
+        ({"PORT": "8100"}, "http://127.0.0.1:8100"),
+        ({"HOST": "api.internal", "PORT": "8100"}, "http://api.internal:8100"),
+        ({"HOST": "0.0.0.0", "PORT": "8100"}, "http://127.0.0.1:8100"),  # noqa: S104
+        ({"HOST": "::", "PORT": "8100"}, "http://127.0.0.1:8100"),
+        ({"HOST": "::1"}, "http://[::1]:8000"),
+        (
+            {"PORT": "8100", "PUBLIC_BASE_URL": "https://evidence.example/"},
+            "https://evidence.example",
+        ),
+    ],
+)
+async def test_local_urls_point_where_the_server_listens_unless_told_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], base: str
+) -> None:
+    """PUBLIC_BASE_URL, when unset, follows HOST and PORT; a wildcard address reads as loopback."""
+    for name in ("HOST", "PORT", "PUBLIC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    store = make_evidence_store(store_settings(tmp_path))
+    key = object_key(uuid.uuid4(), uuid.uuid4(), uuid.uuid4())
+    ticket = await store.upload_ticket(
+        key, size_bytes=1, sha256="0" * 64, content_type="application/pdf", ttl_seconds=60
+    )
+    download = await store.download_url(
+        key, filename="a.pdf", content_type="application/pdf", ttl_seconds=60
+    )
+    assert ticket.url.startswith(f"{base}/evidence/local/")
+    assert download.startswith(f"{base}/evidence/local/")
 
 
 def test_a_bucket_selects_s3(tmp_path: Path, moto_endpoint: str) -> None:
