@@ -8,7 +8,10 @@ UV_VERSION := 0.13.9
 TOOLS_UV := .tools/bin/uv
 UV ?= $(or $(shell command -v uv 2>/dev/null),$(TOOLS_UV))
 # Installed once per change of pyproject.toml or uv.lock; later targets skip uv's own check.
-INSTALLED := .venv/.installed
+# Serving needs only the runtime dependencies; tests, linters and benchmarks need the dev group
+# too. The serving install is inexact (it removes nothing), so neither undoes the other.
+SERVE_INSTALLED := .venv/.installed-serve
+DEV_INSTALLED := .venv/.installed-dev
 RUN := $(UV) run --frozen --no-sync
 PYTEST_ARGS ?=
 
@@ -18,9 +21,13 @@ help: ## list the targets
 	@echo "Usage: make TARGET   (settings come from the environment or .env; see .env.example)"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-install: $(INSTALLED) ## install the locked dependencies into .venv
+install: $(DEV_INSTALLED) ## install the locked dependencies, dev tools included, into .venv
 
-$(INSTALLED): pyproject.toml uv.lock | $(filter $(TOOLS_UV),$(UV))
+$(SERVE_INSTALLED): pyproject.toml uv.lock | $(filter $(TOOLS_UV),$(UV))
+	$(UV) sync --frozen --no-dev --inexact
+	@touch $@
+
+$(DEV_INSTALLED): pyproject.toml uv.lock | $(filter $(TOOLS_UV),$(UV))
 	$(UV) sync --frozen
 	@touch $@
 
@@ -28,7 +35,7 @@ $(TOOLS_UV):
 	python3 -m venv .tools
 	.tools/bin/pip install -q uv==$(UV_VERSION)
 
-run: install ## serve the API (zero-setup: embedded PostgreSQL and demo data unless DATABASE_URL)
+run: $(SERVE_INSTALLED) ## serve the API (zero-setup: embedded PostgreSQL and demo data unless DATABASE_URL)
 	$(RUN) certready serve
 
 test: install ## run the tests (extra pytest arguments: PYTEST_ARGS="-k name -x")
@@ -45,13 +52,13 @@ format: install ## sort imports and format the code
 	$(RUN) ruff check --select I --fix .
 	$(RUN) ruff format .
 
-schema: install ## write graphql/schema.graphql from the code
+schema: $(SERVE_INSTALLED) ## write graphql/schema.graphql from the code
 	$(RUN) certready export-schema
 
-migrate: install ## migrate DATABASE_URL, or the embedded PostgreSQL
+migrate: $(SERVE_INSTALLED) ## migrate DATABASE_URL, or the embedded PostgreSQL
 	$(RUN) certready migrate
 
-demo: install ## seed the demo organizations and accounts, and print their logins
+demo: $(SERVE_INSTALLED) ## seed the demo organizations and accounts, and print their logins
 	$(RUN) certready demo
 
 clean: ## delete .venv, .tools and caches (keeps .data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -75,3 +76,53 @@ def test_compose_settings_are_real_settings_and_production_safe(compose: dict[st
     # Secrets the app refuses to default must be demanded from the operator, not invented.
     for secret in ("DATABASE_APP_PASSWORD", "AUTH_SIGNING_KEYS"):
         assert ":?" in environment[secret], f"{secret} must be required (${{VAR:?message}})"
+
+
+def _planned(workdir: Path, target: str) -> list[str]:
+    """The commands `make TARGET` would run in `workdir` (a dry run: nothing is installed)."""
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-n", target, "UV=uv"],  # noqa: S607
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.splitlines()
+
+
+def _syncs(commands: list[str]) -> list[str]:
+    return [command for command in commands if command.startswith("uv sync")]
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """The Makefile and the files its install stamps depend on, in a fresh directory."""
+    for name in ("Makefile", "pyproject.toml", "uv.lock"):
+        (tmp_path / name).write_bytes((ROOT / name).read_bytes())
+    return tmp_path
+
+
+def test_make_run_installs_only_what_serving_needs(checkout: Path) -> None:
+    """No linters, type checkers or test servers in an environment that only serves; and no
+    removal of them either, so `make test` after `make run` has nothing to reinstall."""
+    [sync] = _syncs(_planned(checkout, "run"))
+    assert "--no-dev" in sync.split()
+    assert "--inexact" in sync.split()
+    for target in ("test", "lint"):
+        [sync] = _syncs(_planned(checkout, target))
+        assert "--no-dev" not in sync.split(), target
+
+
+def test_installed_environments_are_not_synced_again(checkout: Path) -> None:
+    for target in ("run", "test"):
+        for command in _planned(checkout, target):
+            if command.startswith("touch "):
+                stamp = checkout / command.split()[1]
+                stamp.parent.mkdir(parents=True, exist_ok=True)
+                stamp.touch()
+    assert _syncs(_planned(checkout, "run")) == []
+    assert _syncs(_planned(checkout, "test")) == []
+    later = (checkout / "uv.lock").stat().st_mtime + 10
+    os.utime(checkout / "uv.lock", (later, later))  # the lock changed: both sync again
+    assert len(_syncs(_planned(checkout, "run"))) == 1
+    assert len(_syncs(_planned(checkout, "test"))) == 1
