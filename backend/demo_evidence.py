@@ -71,14 +71,21 @@ class DemoDocument:
     code: str
     title: str
     kind: DocumentType
-    requirement: str
+    requirements: tuple[str, ...]
 
 
-MANUAL = DemoDocument("QM-01", "Quality manual", DocumentType.MANUAL, "4.3")
+# A procedure that serves a whole clause serves the clause and each of its parts (the
+# mandatory-documents checklist lists both), as links to a divided clause are after a reload.
+MANUAL = DemoDocument("QM-01", "Quality manual", DocumentType.MANUAL, ("4.3",))
 CONTROL = DemoDocument(
-    "QP-04", "Control of documented information", DocumentType.PROCEDURE, "7.5.3"
+    "QP-04",
+    "Control of documented information",
+    DocumentType.PROCEDURE,
+    ("7.5.3", "7.5.3.1", "7.5.3.2"),
 )
-AUDIT = DemoDocument("QP-07", "Internal audit procedure", DocumentType.PROCEDURE, "9.2")
+AUDIT = DemoDocument(
+    "QP-07", "Internal audit procedure", DocumentType.PROCEDURE, ("9.2", "9.2.1", "9.2.2")
+)
 
 FILES = (
     DemoFile(
@@ -212,7 +219,8 @@ async def _draft(
     )
     created = await create_document(db, owner, fields)
     await add_version(db, owner, created.id, "First issue.", file.id if file else None)
-    await link_requirement(db, owner, created.id, program.id, document.requirement)
+    for requirement in document.requirements:
+        await link_requirement(db, owner, created.id, program.id, requirement)
     return created.id
 
 
@@ -248,7 +256,7 @@ async def _training(db: TenantSession, owner: Actor, program: Program) -> None:
             held_on=date.today() + timedelta(days=21),
             duration_minutes=240,
             trainer="Noah Northwind",
-            requirements=["9.2"],
+            requirements=["9.2", "9.2.1", "9.2.2"],
         ),
     )
     await create_competence(

@@ -31,6 +31,7 @@ async def every_requirement_assessed(db: TenantSession, program: Program) -> Ver
             .where(
                 Assessment.program_id == program.id,
                 Assessment.status == Conformity.NOT_ASSESSED.value,
+                Clause.assessable,
             )
             .order_by(Clause.position)
             .limit(NAMED)

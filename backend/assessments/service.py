@@ -17,8 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, case, cast, select
+from sqlalchemy import Select, case, cast, exists, select
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import aliased
 
 from backend.assessments.models import (
     Assessment,
@@ -215,7 +216,11 @@ async def _targets(
     rows = await db.execute(
         select(Assessment, Clause)
         .join(Clause, Clause.id == Assessment.clause_id)
-        .where(Assessment.program_id == program_id, Assessment.clause_id.in_(clause_ids))
+        .where(
+            Assessment.program_id == program_id,
+            Assessment.clause_id.in_(clause_ids),
+            Clause.assessable,  # a clause divided into sub-clauses is no longer assessed itself
+        )
         .with_for_update(of=Assessment)
     )
     return {clause.id: (assessment, clause) for assessment, clause in rows}
@@ -287,11 +292,18 @@ async def apply_to_siblings(
 ) -> list[Assessment]:
     """Copy one assessment to the equivalent requirement of other programs of the organization.
 
-    Equivalent means the same harmonized-structure clause. The programs are named one by one:
-    a program that cannot take the assessment is refused by name, never skipped.
+    Equivalent means the same harmonized-structure clause: the requirement with that key, or
+    every requirement under the grouping node that has it (a standard that divides the clause
+    gets the judgement on each part). The programs are named one by one: a program that
+    cannot take the assessment is refused by name, never skipped.
     Implementation status is not copied; it belongs to one program's annex controls.
     """
     source, clause = await _source(db, actor, assessment_id)
+    if not clause.assessable:
+        raise invalid(
+            "This clause is divided into sub-clauses now; apply the assessment of one of them.",
+            ["assessmentId"],
+        )
     hs_key = clause.hs_key
     if hs_key is None:
         raise invalid("This requirement has no counterpart in other standards.", ["assessmentId"])
@@ -358,11 +370,18 @@ async def _named_programs(
 async def _equivalents(
     db: TenantSession, program_ids: Sequence[uuid.UUID], hs_key: str
 ) -> dict[uuid.UUID, list[Assessment]]:
-    """The programs' assessments of requirements with harmonized key `hs_key`, locked."""
+    """The programs' assessments of requirements of harmonized clause `hs_key` (the clause
+    with that key, or the leaves under it when it is a grouping node), locked."""
+    keyed = aliased(Clause)
+    of_the_clause = exists().where(
+        keyed.standard_id == Clause.standard_id,
+        keyed.hs_key == hs_key,
+        (keyed.id == Clause.id) | Clause.number.startswith(keyed.number.concat(".")),
+    )
     rows = await db.scalars(
         select(Assessment)
         .join(Clause, Clause.id == Assessment.clause_id)
-        .where(Assessment.program_id.in_(program_ids), Clause.hs_key == hs_key)
+        .where(Assessment.program_id.in_(program_ids), Clause.assessable, of_the_clause)
         .order_by(Clause.position)
         .with_for_update(of=Assessment)
     )
@@ -430,7 +449,7 @@ def requirements_of(program_id: uuid.UUID, filters: Filters) -> Select[Clause]:
     statement = (
         select(Clause)
         .join(Assessment, Assessment.clause_id == Clause.id)
-        .where(Assessment.program_id == program_id)
+        .where(Assessment.program_id == program_id, Clause.assessable)
     )
     if filters.status is not None:
         statement = statement.where(Assessment.status == filters.status.value)
@@ -467,6 +486,7 @@ async def gaps(db: TenantSession, program_id: uuid.UUID) -> list[tuple[Assessmen
         .where(
             Assessment.program_id == program_id,
             Assessment.status.in_([status.value for status in GAP_STATUSES]),
+            Clause.assessable,
         )
         .order_by(PRIORITY_ORDER, Clause.position)
     )

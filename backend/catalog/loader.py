@@ -6,7 +6,8 @@ and every problem is reported with its file and clause, so a mistake changes not
 easy to find. Loading runs as the schema owner (the app role may only read the catalog),
 inside `certready migrate` and on demand with `certready catalog load`, and is idempotent:
 an unchanged file is skipped, a changed one updates its standard in place (clause ids stay
-stable, so assessments keep pointing at the same requirement).
+stable, so assessments keep pointing at the same requirement), and running programs get what
+new leaves need (`upgrade.py`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backend.catalog.models import Clause, ClauseKind, Standard
+from backend.catalog.upgrade import Upgrade, open_new_leaves, stored_leaves
 
 DATA_DIR = Path(__file__).with_name("data")
 TOP_LEVEL_CLAUSES = tuple(str(number) for number in range(4, 11))
@@ -39,11 +41,12 @@ _FILE_KEYS = ({"code", "edition", "title", "purpose", "components", "clauses"}, 
 _COMPONENT_KEYS = ({"key", "title"}, set[str]())
 _NODE_KEYS = (
     {"number", "title", "guidance"},
-    {"hs_key", "components", "documented_information", "children"},
+    {"hs_key", "components", "documented_information", "children", "descriptive_title"},
 )
 _ANNEX_KEYS = ({"title", "themes"}, set[str]())
 _THEME_KEYS = ({"key", "number", "title", "controls"}, set[str]())
-_CONTROL_KEYS = (_NODE_KEYS[0], _NODE_KEYS[1] - {"children"})
+# Every annex control has a title of its own, so none has a descriptive one.
+_CONTROL_KEYS = (_NODE_KEYS[0], _NODE_KEYS[1] - {"children", "descriptive_title"})
 
 
 class CatalogError(Exception):
@@ -69,6 +72,8 @@ class NodeData:
     assessable: bool
     parent_number: str | None
     position: int
+    # The standard numbers this paragraph but gives it no title; `title` is our description.
+    descriptive_title: bool = False
 
 
 @dataclass(frozen=True)
@@ -271,6 +276,7 @@ class _FileReader:
                 assessable=assessable,
                 parent_number=parent,
                 position=len(self.nodes) + 1,
+                descriptive_title=self.flag(entry, "descriptive_title", where),
             )
         )
 
@@ -359,13 +365,20 @@ class Outcome(enum.StrEnum):
 class LoadReport:
     standard: StandardData
     outcome: Outcome
+    upgrade: Upgrade = field(default_factory=Upgrade)  # what running programs got
 
     def __str__(self) -> str:
         data = self.standard
-        return (
+        line = (
             f"{data.label}: {data.clause_count} clauses, {data.assessable_count} assessable,"
             f" {data.control_count} annex controls ({self.outcome})"
         )
+        if self.upgrade.opened:
+            line += (
+                f"; programs got {self.upgrade.opened} assessments of new requirements,"
+                f" {self.upgrade.carried} of them judged as the clause they divide"
+            )
+        return line
 
 
 async def load_catalog(
@@ -389,8 +402,13 @@ async def _load_standard(connection: AsyncConnection, data: StandardData) -> Loa
     if stored is not None and stored.source_digest == data.digest:
         return LoadReport(data, Outcome.UNCHANGED)
     standard_id = await _upsert_standard(connection, data)
+    if stored is None:
+        await _store_clauses(connection, standard_id, data)
+        return LoadReport(data, Outcome.CREATED)
+    leaves_before = await stored_leaves(connection, standard_id)
     await _store_clauses(connection, standard_id, data)
-    return LoadReport(data, Outcome.CREATED if stored is None else Outcome.UPDATED)
+    upgrade = await open_new_leaves(connection, standard_id, data, leaves_before)
+    return LoadReport(data, Outcome.UPDATED, upgrade)
 
 
 async def _upsert_standard(connection: AsyncConnection, data: StandardData) -> uuid.UUID:

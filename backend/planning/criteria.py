@@ -54,7 +54,11 @@ async def every_gap_has_an_action(db: TenantSession, program: Program) -> Verdic
             )
             .select_from(Assessment)
             .join(Clause, Clause.id == Assessment.clause_id)
-            .where(Assessment.program_id == program.id, Assessment.status.in_(GAP_STATUSES))
+            .where(
+                Assessment.program_id == program.id,
+                Assessment.status.in_(GAP_STATUSES),
+                Clause.assessable,
+            )
         )
     ).one()
     gaps, missing, named = int(row[0]), int(row[1]), list(row[2] or [])

@@ -91,7 +91,7 @@ async def test_standards_lists_every_edition_with_its_counts(client: Client, tok
         assert row["requirementCount"] == data.assessable_count
         assert row["controlCount"] == data.control_count
     assert (listed["ISO 9001:2015"]["clauseCount"], listed["ISO 9001:2015"]["controlCount"]) == (
-        75,
+        91,
         0,
     )
 
@@ -120,8 +120,8 @@ async def test_requirements_are_the_assessable_nodes_in_document_order(
     body = await gql(client, REQUIREMENTS, _tree_variables(QUALITY), token=token)
     rows = body["data"]["standard"]["requirements"]
     assert [row["number"] for row in rows] == _expected_requirements(QUALITY)
-    audit = next(row for row in rows if row["number"] == "9.2")
-    assert audit["hsKey"] == "9.2"
+    audit = next(row for row in rows if row["number"] == "9.2.2")
+    assert audit["hsKey"] == "9.2.2"
     assert audit["documentedInformation"] is True
     assert audit["guidance"]
     assert "improvement" in audit["components"]
@@ -179,12 +179,12 @@ async def test_an_unknown_edition_is_null(client: Client, token: str) -> None:
 async def test_requirements_and_standards_resolve_as_nodes(client: Client, token: str) -> None:
     body = await gql(client, REQUIREMENTS, _tree_variables(QUALITY), token=token)
     rows = body["data"]["standard"]["requirements"]
-    audit_id = next(row["id"] for row in rows if row["number"] == "9.2")
+    audit_id = next(row["id"] for row in rows if row["number"] == "9.2.2")
     node = (await gql(client, NODE, {"id": audit_id}, token=token))["data"]["node"]
     assert node == {
         "__typename": "Requirement",
-        "number": "9.2",
-        "hsKey": "9.2",
+        "number": "9.2.2",
+        "hsKey": "9.2.2",
         "standard": {"code": "ISO 9001", "edition": "2015"},
         "children": [],
     }

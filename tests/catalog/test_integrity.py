@@ -35,16 +35,16 @@ ANNEX_A_THEMES = {"organizational": 37, "people": 8, "physical": 14, "technologi
 SENTENCE_END = re.compile(r"(?<!e\.g)(?<!i\.e)[.!?](?=\s|$)")
 
 QUALITY_REQUIREMENTS = [
-    "4.1", "4.2", "4.3", "4.4",
+    "4.1", "4.2", "4.3", "4.4.1", "4.4.2",
     "5.1.1", "5.1.2", "5.2.1", "5.2.2", "5.3",
-    "6.1", "6.2", "6.3",
+    "6.1.1", "6.1.2", "6.2.1", "6.2.2", "6.3",
     "7.1.1", "7.1.2", "7.1.3", "7.1.4", "7.1.5.1", "7.1.5.2", "7.1.6",
-    "7.2", "7.3", "7.4", "7.5.1", "7.5.2", "7.5.3",
-    "8.1", "8.2.1", "8.2.2", "8.2.3", "8.2.4",
+    "7.2", "7.3", "7.4", "7.5.1", "7.5.2", "7.5.3.1", "7.5.3.2",
+    "8.1", "8.2.1", "8.2.2", "8.2.3.1", "8.2.3.2", "8.2.4",
     "8.3.1", "8.3.2", "8.3.3", "8.3.4", "8.3.5", "8.3.6", "8.4.1", "8.4.2", "8.4.3",
-    "8.5.1", "8.5.2", "8.5.3", "8.5.4", "8.5.5", "8.5.6", "8.6", "8.7",
-    "9.1.1", "9.1.2", "9.1.3", "9.2", "9.3.1", "9.3.2", "9.3.3",
-    "10.1", "10.2", "10.3",
+    "8.5.1", "8.5.2", "8.5.3", "8.5.4", "8.5.5", "8.5.6", "8.6", "8.7.1", "8.7.2",
+    "9.1.1", "9.1.2", "9.1.3", "9.2.1", "9.2.2", "9.3.1", "9.3.2", "9.3.3",
+    "10.1", "10.2.1", "10.2.2", "10.3",
 ]  # fmt: skip
 ENVIRONMENTAL_REQUIREMENTS = [
     "4.1", "4.2", "4.3", "4.4",
@@ -142,6 +142,36 @@ def test_harmonized_clauses_share_their_key_across_standards(hs_key: str) -> Non
     assert all(len(numbers) == 1 for numbers in holders.values()), holders
 
 
+# Harmonized sub-keys and the key of the clause they divide (data/README.md).
+HS_SUB_KEYS = {
+    "6.2.1": "6.2",
+    "6.2.2": "6.2",
+    "7.5.1": "7.5",
+    "7.5.2": "7.5",
+    "7.5.3": "7.5",
+    "9.2.1": "9.2",
+    "9.2.2": "9.2",
+    "9.3.1": "9.3",
+    "9.3.2": "9.3",
+    "9.3.3": "9.3",
+}
+
+
+@every_standard
+def test_a_divided_harmonized_clause_gives_its_parts_the_sub_keys(standard: StandardData) -> None:
+    """Where a standard divides a harmonized clause that has sub-keys, its parts carry them,
+    so sibling programs match part to part; where it does not, nothing has them."""
+    by_key = {node.hs_key: node for node in standard.nodes if node.hs_key}
+    for sub_key, key in HS_SUB_KEYS.items():
+        divided = any(node.parent_number == by_key[key].number for node in standard.nodes)
+        if divided:
+            assert by_key[sub_key].parent_number == by_key[key].number, sub_key
+        else:
+            assert sub_key not in by_key, sub_key
+    keyed_parts = {key for key in by_key if key.count(".") == 2}
+    assert keyed_parts <= set(HS_SUB_KEYS)
+
+
 def test_continual_improvement_shares_its_key_whatever_its_number() -> None:
     improvement = {
         standard.label: next(node.title for node in standard.nodes if node.hs_key == "10.3")
@@ -161,7 +191,7 @@ def test_assessable_clauses_follow_the_published_structure(label: str, expected:
 
 def test_quality_and_environmental_counts() -> None:
     quality, environmental = BY_LABEL["ISO 9001:2015"], BY_LABEL["ISO 14001:2015"]
-    assert (len(quality.nodes), quality.assessable_count) == (75, 57)
+    assert (len(quality.nodes), quality.assessable_count) == (91, 65)
     assert (len(environmental.nodes), environmental.assessable_count) == (45, 32)
 
 
@@ -239,6 +269,17 @@ def _not_a_flag(doc: dict[str, Any]) -> None:
     top(doc, "9")["documented_information"] = "yes"
 
 
+def _descriptive_title_not_a_flag(doc: dict[str, Any]) -> None:
+    top(doc, "8")["children"][0]["descriptive_title"] = "ours"
+
+
+def _descriptive_title_on_a_control(doc: dict[str, Any]) -> None:
+    control: dict[str, Any] = {"number": "A.5.1", "title": "A control", "guidance": "Show it."}
+    control["descriptive_title"] = True
+    theme = {"key": "organizational", "number": "A.5", "title": "Themed", "controls": [control]}
+    doc["annex"] = {"title": "Controls", "themes": [theme]}
+
+
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
@@ -254,6 +295,8 @@ def _not_a_flag(doc: dict[str, Any]) -> None:
         (_shared_hs_key, "hs_key 4: is on more than one clause"),
         (_control_outside_its_theme, "control A.6.1: a control of theme A.5 must be A.5.<n>"),
         (_not_a_flag, "clause 9: documented_information must be true or false"),
+        (_descriptive_title_not_a_flag, "clause 8.1: descriptive_title must be true or false"),
+        (_descriptive_title_on_a_control, "control A.5.1: unknown key 'descriptive_title'"),
     ],
 )
 def test_a_broken_file_is_refused_with_its_file_and_clause(
