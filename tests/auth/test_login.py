@@ -202,7 +202,7 @@ async def test_old_failures_outside_the_window_do_not_count(
 
 
 async def test_overlong_or_odd_emails_are_refused_not_crashed(client: Client, world: World) -> None:
-    for email in ("x" * 300 + "@example.test", "nul\x00byte@example.test", ""):
+    for email in ("x" * 300 + "@example.test", "", "   "):
         response = await post(client, LOGIN_ERRORS, {"email": email, "password": WRONG})
         assert response.status_code == 200, response.text
         body = response.json()

@@ -90,7 +90,7 @@ async def test_replaying_a_rotated_token_revokes_its_family_only(
 
 
 async def test_unknown_refresh_token_fails(client: Client, world: World) -> None:
-    for token in ("not-a-token", "x" * 5000, "nul\x00byte"):
+    for token in ("not-a-token", "x" * 5000, ""):
         assert error_codes(await _refresh(client, token)) == ["INVALID_REFRESH_TOKEN"]
 
 
