@@ -1,0 +1,468 @@
+"""Hand-written baselines that `make bench` measures certready against.
+
+- `plain_app`: a Litestar app with one JSON POST route, the floor of any request: HTTP, routing,
+  JSON in and out. `{ __typename }` and `me` are compared with it.
+- `dashboard_app`: the program dashboard (tests/bench/scenarios.py DASHBOARD) written by hand
+  on an asyncpg pool, answering exactly the JSON the GraphQL query answers. It does the work
+  the API must do for that answer and nothing else: it checks the bearer token with the same
+  keys and claims, resolves the caller's entitlements and login in one statement, refuses an
+  `X-Tenant-ID` the caller is not entitled to, and runs as the same NOBYPASSRLS app role with
+  the same transaction-local tenant settings (`set_config(..., true)`, as
+  backend/db/session.py writes them). Its SQL is the API's own statements, one for one (the
+  program, its steps, the requirements with their assessments and action counts, each exit
+  criterion), so the ratio between the two is what the framework layers cost, not the data.
+
+tests/bench/test_baseline_honest.py keeps the dashboard baseline equal to the API's answer.
+Both serve POST /graphql, so one request body drives either.
+
+    python -m tests.bench.baselines plain|dashboard --port N   (settings from the environment)
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwt import JWTClaimsRegistry
+from litestar import Litestar, Request, Response, post
+
+from backend.auth.keys import SigningKeys, development_keys, parse_keys
+from backend.programs.steps import STEPS
+from backend.settings import Settings
+
+PLAIN_ANSWER: dict[str, Any] = {"data": {"__typename": "Query"}}
+NAMED = 5  # how many requirements, sessions or people a criterion's reason names
+PAGE = 500  # the dashboard asks for `first: 500`
+# The order of the roles, strongest first (tenants/roles.py); writes need one above viewer.
+ROLES = ("owner", "admin", "consultant", "manager", "contributor", "viewer", "auditor")
+READ_ONLY_ROLES = {"viewer", "auditor"}
+
+
+def plain_app() -> Litestar:
+    """One JSON POST route: the body is decoded, a small JSON object comes back."""
+
+    @post("/graphql", status_code=200)
+    async def graphql(data: dict[str, Any]) -> dict[str, Any]:
+        return PLAIN_ANSWER
+
+    return Litestar([graphql])
+
+
+# --- the dashboard, by hand --------------------------------------------------------------
+
+_SET_CONTEXT = (
+    "SELECT set_config('app.user_id', $1, true), set_config('app.read_tenants', $2, true),"
+    " set_config('app.write_tenant', $3, true)"
+)
+_ENTITLEMENTS = """
+SELECT s.live, (SELECT u.is_active FROM users u WHERE u.id = $1) AS active, r.tenant_id, r.role
+FROM (SELECT EXISTS (SELECT 1 FROM refresh_tokens t
+                     WHERE t.family_id = $2 AND t.user_id = $1 AND t.revoked_at IS NULL) AS live) s
+LEFT JOIN (
+    SELECT m.tenant_id, m.role::text AS role FROM memberships m WHERE m.user_id = $1
+    UNION ALL
+    SELECT e.tenant_id, CASE WHEN m.role::text = 'viewer' THEN 'viewer' ELSE 'consultant' END
+    FROM consultancy_engagements e JOIN memberships m ON m.tenant_id = e.consultancy_id
+    WHERE m.user_id = $1 AND e.started_at <= now() AND (e.ended_at IS NULL OR e.ended_at > now())
+    UNION ALL
+    SELECT g.tenant_id, 'auditor' FROM auditor_grants g
+    WHERE g.certification_body_id IN (SELECT m.tenant_id FROM memberships m WHERE m.user_id = $1)
+      AND g.valid_from <= now() AND g.valid_until > now() AND g.revoked_at IS NULL
+) r ON s.live
+"""
+_PROGRAM = """
+SELECT p.status::text AS status, p.standard_id, s.code, s.edition
+FROM programs p JOIN standards s ON s.id = p.standard_id WHERE p.id = $1
+"""
+_STEPS = """
+SELECT number, key::text AS key, status::text AS status, checklist::text AS checklist
+FROM program_steps WHERE program_id = $1 ORDER BY number
+"""
+_REQUIREMENTS = f"""
+SELECT a.status::text AS status, a.priority::text AS priority, c.number, c.title,
+       (SELECT count(*) FROM actions x JOIN action_requirements ar ON ar.action_id = x.id
+        WHERE x.program_id = a.program_id AND ar.clause_id = a.clause_id
+          AND x.status::text <> 'cancelled') AS action_count,
+       count(*) OVER () AS total
+FROM assessments a JOIN clauses c ON c.id = a.clause_id
+WHERE a.program_id = $1 ORDER BY c.position, c.id LIMIT {PAGE}
+"""
+_NOT_ASSESSED = f"""
+SELECT c.number, count(*) OVER () AS remaining
+FROM clauses c JOIN assessments a ON a.clause_id = c.id
+WHERE a.program_id = $1 AND a.status::text = 'not_assessed'
+ORDER BY c.position LIMIT {NAMED}
+"""
+_GAPS_WITHOUT_ACTION = f"""
+SELECT count(*), count(*) FILTER (WHERE NOT covered),
+       (array_agg(number ORDER BY position) FILTER (WHERE NOT covered))[1:{NAMED}]
+FROM (SELECT c.number, c.position, EXISTS (
+          SELECT 1 FROM action_requirements ar JOIN actions x ON x.id = ar.action_id
+          WHERE ar.clause_id = a.clause_id AND x.program_id = $1
+            AND x.status::text <> 'cancelled' AND x.owner_id IS NOT NULL
+            AND x.due_date IS NOT NULL) AS covered
+      FROM assessments a JOIN clauses c ON c.id = a.clause_id
+      WHERE a.program_id = $1 AND a.status::text IN ('partial', 'nonconformant')) gaps
+"""
+_MEASURABLE_OBJECTIVES = """
+SELECT count(*) FROM objectives
+WHERE program_id = $1 AND status::text <> 'cancelled'
+  AND trim(indicator) <> '' AND trim(target) <> ''
+"""
+_SESSIONS = f"""
+SELECT count(*), count(*) FILTER (WHERE status::text = 'planned'),
+       (array_agg(topic ORDER BY held_on, topic)
+          FILTER (WHERE status::text = 'planned'))[1:{NAMED}]
+FROM training_sessions WHERE program_id = $1 AND status::text <> 'cancelled'
+"""
+_ATTENDANCE = f"""
+SELECT count(*), count(*) FILTER (WHERE NOT attended),
+       (array_agg(who || ' (' || topic || ')' ORDER BY held_on, who)
+          FILTER (WHERE NOT attended))[1:{NAMED}]
+FROM (SELECT a.attended, s.held_on, s.topic, coalesce(a.person_name, u.name, 'a member') AS who
+      FROM training_attendance a JOIN training_sessions s ON s.id = a.session_id
+      LEFT JOIN users u ON u.id = a.user_id
+      WHERE s.program_id = $1 AND s.status::text = 'held') attendance
+"""
+_DOCUMENTS = f"""
+SELECT count(*), count(*) FILTER (WHERE NOT covered),
+       (array_agg(number ORDER BY position) FILTER (WHERE NOT covered))[1:{NAMED}]
+FROM (SELECT c.number, c.position, EXISTS (
+          SELECT 1 FROM document_requirements r JOIN controlled_documents d ON d.id = r.document_id
+          WHERE r.program_id = $1 AND r.clause_id = c.id
+            AND d.approved_at IS NOT NULL AND d.status::text <> 'obsolete'
+            AND CAST(timezone('UTC', d.approved_at) AS date) + d.review_interval_days >= $3
+      ) AS covered
+      FROM clauses c WHERE c.standard_id = $2 AND c.documented_information) items
+"""
+
+
+class RefusedError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_id: uuid.UUID
+    roles: dict[uuid.UUID, str]
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _more(count: int, named: list[str]) -> str:
+    return f" and {count - len(named)} more" if count > len(named) else ""
+
+
+class DashboardBaseline:
+    """Token, entitlements, tenant settings, then the dashboard's statements; no framework."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.keys = _signing_keys(settings)
+        self.claims = JWTClaimsRegistry(
+            leeway=5,
+            iss={"essential": True, "value": settings.auth_issuer},
+            aud={"essential": True, "value": settings.auth_audience},
+            sub={"essential": True},
+            sid={"essential": True},
+            exp={"essential": True},
+        )
+        self.dsn = settings.app_url.set(drivername="postgresql").render_as_string(
+            hide_password=False
+        )
+        self.pool_size = settings.database_pool_size
+        self.pool: asyncpg.Pool | None = None
+
+    async def start(self) -> None:
+        self.pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=self.pool_size)
+
+    async def stop(self) -> None:
+        if self.pool is not None:
+            await self.pool.close()
+
+    def _subject(self, authorization: str | None) -> tuple[uuid.UUID, uuid.UUID]:
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise RefusedError(401, "Authorization must be 'Bearer <access token>'.")
+        try:
+            decoded = jwt.decode(token.strip(), self.keys.keyset, algorithms=self.keys.algorithms)
+            if not decoded.header.get("kid"):
+                raise RefusedError(401, "token has no key id")
+            self.claims.validate(decoded.claims)
+            return uuid.UUID(str(decoded.claims["sub"])), uuid.UUID(str(decoded.claims["sid"]))
+        except (JoseError, ValueError, TypeError):
+            raise RefusedError(401, "The access token is invalid or expired.") from None
+
+    async def answer(
+        self, authorization: str | None, tenant_header: str | None, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        user_id, session_id = self._subject(authorization)
+        program_id = _program_uuid((body.get("variables") or {}).get("id"))
+        assert self.pool is not None, "start() first"
+        async with self.pool.acquire() as connection, connection.transaction():
+            await connection.execute(_SET_CONTEXT, str(user_id), "", "")
+            caller = await _caller(connection, user_id, session_id)
+            acting = _acting_tenant(tenant_header, caller)
+            role = caller.roles.get(acting) if acting else None
+            write = str(acting) if role is not None and role not in READ_ONLY_ROLES else ""
+            read = ",".join(sorted(str(tenant) for tenant in caller.roles))
+            await connection.execute(_SET_CONTEXT, str(user_id), read, write)
+            return {"data": await _dashboard(connection, program_id)}
+
+
+def _signing_keys(settings: Settings) -> SigningKeys:
+    if settings.auth_signing_keys is not None:
+        return parse_keys(settings.auth_signing_keys.get_secret_value())
+    return development_keys(settings.data_dir)
+
+
+def _program_uuid(global_id: Any) -> uuid.UUID | None:
+    try:
+        type_name, _, value = (
+            base64.b64decode(str(global_id), validate=True).decode().partition(":")
+        )
+        return uuid.UUID(value) if type_name == "Program" else None
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+
+
+async def _caller(
+    connection: asyncpg.Connection, user_id: uuid.UUID, session_id: uuid.UUID
+) -> Caller:
+    rows = await connection.fetch(_ENTITLEMENTS, user_id, session_id)
+    if not rows[0]["live"]:
+        raise RefusedError(401, "The access token is invalid or expired.")
+    if not rows[0]["active"]:
+        raise RefusedError(401, "The account is disabled.")
+    roles: dict[uuid.UUID, str] = {}
+    for row in rows:
+        tenant, role = row["tenant_id"], row["role"]
+        if tenant is not None and (
+            tenant not in roles or ROLES.index(role) < ROLES.index(roles[tenant])
+        ):
+            roles[tenant] = role
+    return Caller(user_id, roles)
+
+
+def _acting_tenant(raw: str | None, caller: Caller) -> uuid.UUID | None:
+    if raw is None or not raw.strip():
+        return None
+    try:
+        tenant = uuid.UUID(raw.strip())
+    except ValueError:
+        try:
+            type_name, _, value = (
+                base64.b64decode(raw.strip(), validate=True).decode().partition(":")
+            )
+            tenant = uuid.UUID(value) if type_name == "Organization" else uuid.UUID(int=0)
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise RefusedError(400, "X-Tenant-ID must be an organization id.") from None
+    if tenant not in caller.roles:
+        raise RefusedError(404, "Organization not found.")
+    return tenant
+
+
+async def _dashboard(
+    connection: asyncpg.Connection, program_id: uuid.UUID | None
+) -> dict[str, Any]:
+    program = await connection.fetchrow(_PROGRAM, program_id) if program_id else None
+    rows = await connection.fetch(_REQUIREMENTS, program_id) if program_id else []
+    assessments = {
+        "totalCount": rows[0]["total"] if rows else 0,
+        "edges": [
+            {
+                "node": {
+                    "status": row["status"].upper(),
+                    "priority": row["priority"].upper() if row["priority"] else None,
+                    "requirement": {"number": row["number"], "title": row["title"]},
+                    "actionCount": row["action_count"],
+                }
+            }
+            for row in rows
+        ],
+    }
+    if program is None or program_id is None:
+        return {"program": None, "assessments": assessments}
+    steps = await connection.fetch(_STEPS, program_id)
+    criteria = await _criteria(connection, program_id, program["standard_id"])
+    return {
+        "program": {
+            "status": program["status"].upper(),
+            "standard": {"code": program["code"], "edition": program["edition"]},
+            "steps": [_step(row, criteria.get(row["key"], [])) for row in steps],
+        },
+        "assessments": assessments,
+    }
+
+
+def _step(row: asyncpg.Record, criteria: list[dict[str, Any]]) -> dict[str, Any]:
+    ticked = json.loads(row["checklist"]) if row["checklist"] else {}
+    definition = next(step for step in STEPS if step.key.value == row["key"])
+    return {
+        "number": row["number"],
+        "key": row["key"].upper(),
+        "status": row["status"].upper(),
+        "canComplete": row["status"] != "completed" and all(item["met"] for item in criteria),
+        "criteria": criteria,
+        "checklist": [
+            {"key": item.key, "done": bool(ticked.get(item.key, False))}
+            for item in definition.checklist
+        ],
+    }
+
+
+async def _criteria(
+    connection: asyncpg.Connection, program_id: uuid.UUID, standard_id: uuid.UUID
+) -> dict[str, list[dict[str, Any]]]:
+    """Each step's exit criteria, in the order the features register them (backend/features.py)."""
+    verdicts = {
+        "gap_analysis": [("all-assessed", await _all_assessed(connection, program_id))],
+        "documentation": [
+            (
+                "mandatory-documents-covered",
+                await _documents(connection, program_id, standard_id),
+            )
+        ],
+        "planning": [
+            ("every-gap-has-an-action", await _gaps(connection, program_id)),
+            ("measurable-objective", await _objectives(connection, program_id)),
+        ],
+        "training": [
+            ("every-planned-session-held", await _sessions(connection, program_id)),
+            ("everyone-in-scope-attended", await _attendance(connection, program_id)),
+        ],
+    }
+    return {
+        step: [{"key": key, "met": met, "reason": reason} for key, (met, reason) in items]
+        for step, items in verdicts.items()
+    }
+
+
+async def _all_assessed(connection: asyncpg.Connection, program_id: uuid.UUID) -> tuple[bool, str]:
+    rows = await connection.fetch(_NOT_ASSESSED, program_id)
+    if not rows:
+        return (True, "Every requirement has been assessed.")
+    remaining, numbers = rows[0]["remaining"], [row["number"] for row in rows]
+    listed = ", ".join(numbers) + _more(remaining, numbers)
+    if remaining == 1:
+        return (False, f"1 requirement is not assessed yet: {listed}.")
+    return (False, f"{remaining} requirements are not assessed yet: {listed}.")
+
+
+async def _documents(
+    connection: asyncpg.Connection, program_id: uuid.UUID, standard_id: uuid.UUID
+) -> tuple[bool, str]:
+    today: date = datetime.now(UTC).date()
+    items, missing, named = await connection.fetchrow(_DOCUMENTS, program_id, standard_id, today)
+    named = list(named or [])
+    if items == 0:
+        return (True, "The standard asks for no documented information.")
+    if missing == 0:
+        return (True, f"All {items} mandatory items are covered by an approved, in-date document.")
+    subject = "1 mandatory item is" if missing == 1 else f"{missing} mandatory items are"
+    return (
+        False,
+        f"{subject} not covered by an approved, in-date document:"
+        f" {', '.join(named)}{_more(missing, named)}.",
+    )
+
+
+async def _gaps(connection: asyncpg.Connection, program_id: uuid.UUID) -> tuple[bool, str]:
+    gaps, missing, named = await connection.fetchrow(_GAPS_WITHOUT_ACTION, program_id)
+    named = list(named or [])
+    if gaps == 0:
+        return (True, "No partial or nonconformant requirements are recorded.")
+    if missing == 0:
+        return (True, f"Each of the {_plural(gaps, 'gap', 'gaps')} has an owned, dated action.")
+    return (
+        False,
+        f"{_plural(missing, 'gap lacks', 'gaps lack')} an action with an owner and a due date:"
+        f" {', '.join(named)}{_more(missing, named)}.",
+    )
+
+
+async def _objectives(connection: asyncpg.Connection, program_id: uuid.UUID) -> tuple[bool, str]:
+    count = await connection.fetchval(_MEASURABLE_OBJECTIVES, program_id)
+    if not count:
+        return (False, "No objective has both an indicator and a target yet.")
+    return (True, f"{_plural(count, 'measurable objective', 'measurable objectives')}.")
+
+
+async def _sessions(connection: asyncpg.Connection, program_id: uuid.UUID) -> tuple[bool, str]:
+    sessions, waiting, topics = await connection.fetchrow(_SESSIONS, program_id)
+    topics = list(topics or [])
+    if sessions == 0:
+        return (False, "No training session is recorded yet.")
+    if waiting:
+        noun = "session is" if waiting == 1 else "sessions are"
+        listed = ", ".join(topics) + _more(waiting, topics)
+        return (False, f"{waiting} {noun} still planned: {listed}.")
+    if sessions == 1:
+        return (True, "The one session has been held.")
+    return (True, f"All {sessions} sessions have been held.")
+
+
+async def _attendance(connection: asyncpg.Connection, program_id: uuid.UUID) -> tuple[bool, str]:
+    in_scope, missing, named = await connection.fetchrow(_ATTENDANCE, program_id)
+    named = list(named or [])
+    if in_scope == 0:
+        return (False, "Nobody is recorded in scope of a held session yet.")
+    if missing:
+        listed = ", ".join(named) + _more(missing, named)
+        return (False, f"{missing} of {in_scope} did not attend: {listed}.")
+    if in_scope == 1:
+        return (True, "The one person in scope attended.")
+    return (True, f"All {in_scope} people in scope attended.")
+
+
+def dashboard_app(settings: Settings) -> Litestar:
+    """The hand-written dashboard on POST /graphql (the query text is not read: one answer)."""
+    baseline = DashboardBaseline(settings)
+
+    @post("/graphql", status_code=200)
+    async def graphql(request: Request[Any, Any, Any], data: dict[str, Any]) -> Response[Any]:
+        try:
+            answer = await baseline.answer(
+                request.headers.get("authorization"), request.headers.get("x-tenant-id"), data
+            )
+        except RefusedError as refusal:
+            return Response({"errors": [{"message": str(refusal)}]}, status_code=refusal.status)
+        return Response(answer)
+
+    return Litestar([graphql], on_startup=[baseline.start], on_shutdown=[baseline.stop])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("app", choices=["plain", "dashboard"])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    arguments = parser.parse_args()
+    import uvicorn  # noqa: PLC0415 - only serving needs it
+
+    app = plain_app() if arguments.app == "plain" else dashboard_app(Settings())
+    # As `certready serve` runs the API (backend/cli.py server_config): one process, no access log.
+    uvicorn.run(
+        app,
+        host=arguments.host,
+        port=arguments.port,
+        log_config=None,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+if __name__ == "__main__":
+    main()
