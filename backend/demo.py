@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.auth.passwords import hash_password, verify_password
+from backend.auth.service import act_as, credentials
 from backend.db.base import Base
 from backend.db.session import TenantSession
 from backend.demo_evidence import seed_evidence
@@ -134,7 +135,7 @@ async def seed_demo(runtime: Runtime) -> list[DemoLogin]:
         await _ensure_auditor_grant(session, ACME, BUREAU, granted_by=users[ACME_OWNER])
     await seed_programs(runtime, ACME.id, users[ACME_OWNER].id)
     await seed_evidence(runtime, ACME.id, users[ACME_OWNER].id, users[NORTHWIND_CONSULTANT].id)
-    return [_login(account, users[account.email], password) for account in ACCOUNTS]
+    return [_login(account, users[account.email]) for account in ACCOUNTS]
 
 
 async def _insert(session: TenantSession, tenant_id: uuid.UUID, row: Base) -> None:
@@ -162,17 +163,31 @@ async def _ensure_organization(session: TenantSession, organization: DemoOrganiz
         ) from error
 
 
-async def _ensure_user(session: TenantSession, account: DemoAccount, password: str) -> User:
-    user = await session.scalar(select(User).where(func.lower(User.email) == account.email))
-    if user is None:
-        user = User(email=account.email, name=account.name, password_hash=hash_password(password))
-        session.add(user)
-        await session.flush()
-    return user
+@dataclass(frozen=True)
+class _Account:
+    id: uuid.UUID
+    password_is_demo: bool
+
+
+async def _ensure_user(session: TenantSession, account: DemoAccount, password: str) -> _Account:
+    """The account of that address, made when missing (as itself, like any new account)."""
+    found = await credentials(session, account.email)
+    if found is not None:
+        return _Account(found.user_id, verify_password(found.password_hash, password))
+    user = User(
+        id=uuid.uuid4(),
+        email=account.email,
+        name=account.name,
+        password_hash=hash_password(password),
+    )
+    await act_as(session, user.id)
+    session.add(user)
+    await session.flush()
+    return _Account(user.id, password_is_demo=True)
 
 
 async def _ensure_membership(
-    session: TenantSession, organization: DemoOrganization, user: User, role: Role
+    session: TenantSession, organization: DemoOrganization, user: _Account, role: Role
 ) -> None:
     await session.set_scope(SEED_SCOPE)
     existing = await session.scalar(
@@ -202,7 +217,7 @@ async def _ensure_engagement(
 
 
 async def _ensure_auditor_grant(
-    session: TenantSession, client: DemoOrganization, body: DemoOrganization, granted_by: User
+    session: TenantSession, client: DemoOrganization, body: DemoOrganization, granted_by: _Account
 ) -> None:
     """A grant that lapsed since the last seed is replaced, so the auditor login keeps working."""
     await session.set_scope(SEED_SCOPE)
@@ -228,11 +243,11 @@ async def _ensure_auditor_grant(
         await _insert(session, client.id, row)
 
 
-def _login(account: DemoAccount, user: User, password: str) -> DemoLogin:
+def _login(account: DemoAccount, user: _Account) -> DemoLogin:
     return DemoLogin(
         email=account.email,
         organization=account.organization.name,
         role=account.role.value,
         access=account.access,
-        password_is_demo=verify_password(user.password_hash, password),
+        password_is_demo=user.password_is_demo,
     )

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from backend.auth.keys import KeyConfigurationError, SigningKeys, development_keys, parse_keys
 from backend.auth.service import AuthPolicy
+from backend.auth.throttle import ThrottleRules
 from backend.auth.tokens import TokenIssuer
 from backend.db.engine import make_engine, make_sessionmaker
 from backend.db.session import TenantSession
@@ -40,8 +41,11 @@ class Runtime:
         auth = AuthPolicy(
             issuer=issuer,
             refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
-            max_failures=settings.login_max_failures,
-            failure_window=timedelta(seconds=settings.login_failure_window_seconds),
+            throttle=ThrottleRules(
+                max_failures=settings.login_max_failures,
+                window=timedelta(seconds=settings.login_failure_window_seconds),
+                backoff=timedelta(seconds=settings.login_backoff_seconds),
+            ),
             invitation_ttl=timedelta(seconds=settings.invitation_ttl_seconds),
         )
         evidence = make_evidence_store(settings)

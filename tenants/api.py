@@ -16,6 +16,7 @@ from backend.api.errors import UserError
 from backend.api.loaders import Batch
 from backend.api.mutations import attempt, node_uuid
 from backend.api.pagination import Connection, PageRequest, paginate
+from backend.auth.models import Invitation as Invitation_
 from tenants import models, service
 from tenants.models import OrganizationKind as OrganizationKindValue
 from tenants.roles import Role as RoleValue
@@ -200,6 +201,35 @@ class AuditorGrant(LoadedNode, relay.Node):
         return Organization.from_model(body) if body else None
 
 
+@strawberry.type(description="An invitation to join an organization, pending until accepted.")
+class Invitation(LoadedNode, relay.Node):
+    loader: ClassVar[Batch] = service.invitations_by_id
+    id: relay.NodeID[str]
+    email: str
+    role: Role  # type: ignore[valid-type]
+    created_at: datetime
+    expires_at: datetime
+    accepted_at: datetime | None
+    tenant_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_model(cls, invitation: Invitation_) -> Invitation:
+        return cls(
+            id=str(invitation.id),
+            email=invitation.email,
+            role=RoleValue(invitation.role),
+            created_at=invitation.created_at,
+            expires_at=invitation.expires_at,
+            accepted_at=invitation.accepted_at,
+            tenant_id=invitation.tenant_id,
+        )
+
+    @strawberry.field(description="The organization to join.")
+    async def organization(self, info: Info) -> Organization:
+        organization = await info.context.loaders.organization.load(self.tenant_id)
+        return Organization.from_model(organization)
+
+
 @strawberry.type(description="An organization you may act in, and how.")
 class ActingOrganization:
     organization: Organization
@@ -291,12 +321,14 @@ class UpdateOrganizationInput:
 
 
 @strawberry.input
-class AddMemberInput:
+class InviteMemberInput:
     organization_id: relay.GlobalID
     email: str
     role: Role  # type: ignore[valid-type]
     name: str | None = strawberry.field(
-        default=None, description="Required when the email has no account yet."
+        default=None,
+        description="A name to suggest should the address have no account yet; the person may"
+        " give their own when accepting.",
     )
 
 
@@ -337,11 +369,12 @@ class MembershipPayload:
 
 
 @strawberry.type
-class AddMemberPayload:
-    membership: Membership | None
+class InviteMemberPayload:
+    invitation: Invitation | None
     invitation_token: str | None = strawberry.field(
-        description="Only when the person had no account: pass it on so they can set a password"
-        " with acceptInvitation. Shown once."
+        description="Pass it on to the person, shown once: without an account they accept with"
+        " acceptInvitation (and a first password), with one they sign in and use"
+        " joinOrganization."
     )
     errors: list[UserError]
 
@@ -399,10 +432,13 @@ class TenantMutation:
         organization, errors = await attempt(info, action)
         return OrganizationPayload(organization=organization, errors=errors)
 
-    @strawberry.mutation
-    async def add_member(self, info: Info, input: AddMemberInput) -> AddMemberPayload:
-        async def action() -> service.AddedMember:
-            return await service.add_member(
+    @strawberry.mutation(
+        description="Invite a person by e-mail to join with a role; the answer is the same"
+        " whether or not the address has an account, and nobody joins without accepting."
+    )
+    async def invite_member(self, info: Info, input: InviteMemberInput) -> InviteMemberPayload:
+        async def action() -> service.Invited:
+            return await service.invite_member(
                 info.context.db,
                 actor_of(info),
                 node_uuid(input.organization_id, "Organization", "organizationId"),
@@ -412,12 +448,12 @@ class TenantMutation:
                 invitation_ttl=info.context.runtime.auth.invitation_ttl,
             )
 
-        added, errors = await attempt(info, action)
-        if added is None:
-            return AddMemberPayload(membership=None, invitation_token=None, errors=errors)
-        return AddMemberPayload(
-            membership=Membership.from_model(added.membership),
-            invitation_token=added.invitation_token,
+        invited, errors = await attempt(info, action)
+        if invited is None:
+            return InviteMemberPayload(invitation=None, invitation_token=None, errors=errors)
+        return InviteMemberPayload(
+            invitation=Invitation.from_model(invited.invitation),
+            invitation_token=invited.token,
             errors=[],
         )
 

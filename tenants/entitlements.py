@@ -5,22 +5,28 @@ engagement of an organization it belongs to (`consultant` in the client, or `vie
 the consultancy's own viewers), and a valid
 auditor grant to a certification body it belongs to (`auditor` in the client, read-only).
 Validity is judged by the database clock at every request, so an expired or revoked grant
-stops working at once.
+stops working at once. The same statement checks that the request's login (the access token's
+refresh-token family) has not been ended, so logging out ends its access tokens at once too,
+at no extra round trip.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Select,
     String,
     Uuid,
     bindparam,
     case,
     cast,
+    exists,
     func,
     literal,
     or_,
@@ -28,6 +34,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from backend.auth.models import RefreshToken
 from backend.db.session import TenantSession, execution_options_skipping_criteria
 from tenants.models import AuditorGrant, ConsultancyEngagement, Membership
 from tenants.roles import Role
@@ -84,18 +91,64 @@ def _consultant_role() -> ColumnElement[str]:
     )
 
 
+def _routes_of_live_session() -> Select[tuple[bool, uuid.UUID | None, str | None]]:
+    """Whether login `:session_id` is live, with the routes when it is: always one row at least.
+
+    A family is live while any of its tokens is unrevoked (revoking sets every one).
+    """
+    live = select(
+        exists()
+        .where(
+            RefreshToken.family_id == bindparam("session_id", type_=Uuid),
+            RefreshToken.user_id == bindparam("user_id", type_=Uuid),
+            RefreshToken.revoked_at.is_(None),
+        )
+        .label("live")
+    ).subquery("session")
+    routes = _entitlement_routes().subquery("routes")
+    return select(live.c.live, routes.c.tenant_id, routes.c.role).select_from(
+        live.outerjoin(routes, live.c.live)
+    )
+
+
 _ROUTES = _entitlement_routes()
+_ROUTES_OF_LIVE_SESSION = _routes_of_live_session()
 
 
 async def load_entitlements(session: TenantSession, user_id: uuid.UUID) -> Entitlements:
-    """One statement over the three routes; row-level security admits just the user's own rows."""
+    """One statement over the three routes; row-level security admits just the user's own rows.
+
+    For work that acts as a user outside any login; requests use `load_session_entitlements`.
+    """
     await session.set_scope(TenantScope(user_id=user_id))
     rows = await session.execute(
         _ROUTES, {"user_id": user_id}, execution_options=execution_options_skipping_criteria()
     )
+    return Entitlements(user_id, _best_roles(rows))
+
+
+async def load_session_entitlements(
+    session: TenantSession, user_id: uuid.UUID, session_id: uuid.UUID
+) -> Entitlements | None:
+    """The entitlements of a request's login in one statement, or None once it was ended."""
+    await session.set_scope(TenantScope(user_id=user_id))
+    rows = (
+        await session.execute(
+            _ROUTES_OF_LIVE_SESSION,
+            {"user_id": user_id, "session_id": session_id},
+            execution_options=execution_options_skipping_criteria(),
+        )
+    ).all()
+    if not rows[0].live:
+        return None
+    return Entitlements(user_id, _best_roles((row[1], row[2]) for row in rows if row[1]))
+
+
+def _best_roles(rows: Iterable[Any]) -> dict[uuid.UUID, Role]:
+    """Per tenant, the strongest role any route gives."""
     roles: dict[uuid.UUID, Role] = {}
     for tenant_id, role_name in rows:
         role = Role(role_name)
         if tenant_id not in roles or role.rank < roles[tenant_id].rank:
             roles[tenant_id] = role
-    return Entitlements(user_id, roles)
+    return roles

@@ -52,7 +52,8 @@ class User(Identified, Timestamped, Base):
 
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(200))
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # Not granted to the app role: never loaded unless asked for, and an error if touched.
+    password_hash: Mapped[str] = mapped_column(String(255), deferred=True, deferred_raiseload=True)
     is_active: Mapped[bool] = mapped_column(default=True)
 
 

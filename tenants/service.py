@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.auth.invitations import invite
-from backend.auth.passwords import UNUSABLE_PASSWORD
+from backend.auth.models import Invitation
 from backend.auth.service import normalize_email
+from backend.db.batch import by_id
 from backend.db.session import TenantSession, execution_options_skipping_criteria
 from backend.errors import ErrorCode, ServiceError, forbidden, invalid, not_found
 from tenants.models import (
@@ -35,11 +36,13 @@ SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TIMEZONES = frozenset(zoneinfo.available_timezones())
 
+invitations_by_id = by_id(Invitation)
+
 
 @dataclass(frozen=True)
-class AddedMember:
-    membership: Membership
-    invitation_token: str | None  # only for a new account; shown once
+class Invited:
+    invitation: Invitation
+    token: str  # shown once
 
 
 @dataclass(frozen=True)
@@ -186,7 +189,7 @@ async def update_organization(
 # --- members -----------------------------------------------------------------------------
 
 
-async def add_member(
+async def invite_member(
     db: TenantSession,
     actor: Actor,
     organization_id: uuid.UUID,
@@ -195,27 +198,37 @@ async def add_member(
     role: Role,
     name: str | None = None,
     invitation_ttl: timedelta,
-) -> AddedMember:
-    """Add a person by email. Someone new gets an account and an invitation to set a password."""
+) -> Invited:
+    """Invite a person by e-mail; they become a member when they accept.
+
+    The answer is the same whether or not the address has an account, so inviting tells
+    nobody who has one. Only the organization's own members, whom the inviter sees anyway,
+    are refused.
+    """
     require_acting_in(db, actor, organization_id, "Organization")
     _require_manager(actor)
     _require_may_assign(actor, _membership_role(role))
     email = clean_email(email)
-    user = await db.scalar(select(User).where(func.lower(User.email) == email))
-    invitation = None
-    if user is None:
-        if name is None:
-            raise invalid("Name is required for someone without an account yet.", ["name"])
-        user = User(email=email, name=clean_name(name), password_hash=UNUSABLE_PASSWORD)
-        db.add(user)
-        await db.flush()
-        invitation = invite(db, user.id, invitation_ttl)
-    membership = Membership(tenant_id=organization_id, user_id=user.id, role=role.value)
-    db.add(membership)
-    await _commit(
-        db, ServiceError(ErrorCode.CONFLICT, "That person is already a member.", ["email"])
+    name = clean_name(name) if name is not None else None
+    member = await db.scalar(
+        select(Membership.id)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.tenant_id == organization_id, func.lower(User.email) == email)
     )
-    return AddedMember(membership, invitation)
+    if member is not None:
+        raise ServiceError(ErrorCode.CONFLICT, "That person is already a member.", ["email"])
+    invitation, token = await invite(
+        db,
+        tenant_id=organization_id,
+        email=email,
+        role=role,
+        name=name,
+        invited_by=actor.user_id,
+        ttl=invitation_ttl,
+    )
+    # Two invitations of one address at once: the other one won.
+    await _commit(db, ServiceError(ErrorCode.CONFLICT, "That address was just invited.", ["email"]))
+    return Invited(invitation, token)
 
 
 def _require_may_assign(actor: Actor, role: Role) -> None:

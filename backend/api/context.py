@@ -24,7 +24,7 @@ from backend.db.session import TenantSession
 from backend.errors import ErrorCode, ServiceError
 from backend.observability import bind_request
 from backend.runtime import Runtime
-from tenants.entitlements import Entitlements, load_entitlements
+from tenants.entitlements import Entitlements, load_session_entitlements
 from tenants.roles import Role
 
 TENANT_HEADER = "x-tenant-id"
@@ -99,19 +99,26 @@ async def _authenticate(
     if scheme.lower() != "bearer" or not token:
         raise NotAuthorizedException("Authorization must be 'Bearer <access token>'.")
     try:
-        user_id = runtime.auth.issuer.verify(token.strip())
+        subject = runtime.auth.issuer.verify(token.strip())
     except InvalidAccessTokenError:
-        raise NotAuthorizedException(
-            "The access token is invalid or expired; refresh it or log in again.",
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        ) from None
-    # Entitlements first: their scope then rides on the transaction's opening statement.
-    entitlements = await load_entitlements(db, user_id)
+        raise _invalid_token() from None
+    # Entitlements first: their scope then rides on the transaction's opening statement,
+    # which also tells whether the token's login was ended (logout, a replayed refresh token).
+    entitlements = await load_session_entitlements(db, subject.user_id, subject.session_id)
+    if entitlements is None:
+        raise _invalid_token()
     # Through the loader, so resolvers asking for the caller (`me`) reuse this row.
-    user = await loaders.user.load(user_id)
+    user = await loaders.user.load(subject.user_id)
     if user is None or not user.is_active:
         raise NotAuthorizedException("The account is disabled.")
     return entitlements
+
+
+def _invalid_token() -> NotAuthorizedException:
+    return NotAuthorizedException(
+        "The access token is invalid or expired; refresh it or log in again.",
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
 
 
 def _acting_tenant(

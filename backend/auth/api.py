@@ -17,7 +17,7 @@ from backend.api.errors import UserError
 from backend.api.mutations import attempt
 from backend.auth import invitations, service
 from backend.errors import ErrorCode, ServiceError
-from tenants.api import User
+from tenants.api import Membership, MembershipPayload, User
 
 GRAPHQL_PATH = "/graphql"
 
@@ -44,7 +44,15 @@ class RefreshInput:
 class AcceptInvitationInput:
     token: str
     password: str
+    name: str | None = strawberry.field(
+        default=None, description="Your name; defaults to the one the inviter suggested."
+    )
     refresh_token_in_cookie: bool = False
+
+
+@strawberry.input
+class JoinOrganizationInput:
+    token: str
 
 
 @strawberry.input
@@ -148,16 +156,34 @@ class AuthMutation:
         payload, errors = await attempt(info, action)
         return payload or AuthPayload(errors=errors)
 
-    @strawberry.mutation(description="Set the first password from an invitation, and log in.")
+    @strawberry.mutation(
+        description="Accept an invitation to an address without an account: create it with"
+        " this first password, join, and log in."
+    )
     async def accept_invitation(self, info: Info, input: AcceptInvitationInput) -> AuthPayload:
         async def action() -> AuthPayload:
             session = await invitations.accept_invitation(
-                info.context.db, info.context.runtime.auth, input.token, input.password
+                info.context.db, info.context.runtime.auth, input.token, input.password, input.name
             )
             return _payload(info, session, input.refresh_token_in_cookie)
 
         payload, errors = await attempt(info, action)
         return payload or AuthPayload(errors=errors)
+
+    @strawberry.mutation(
+        description="Accept an invitation to your own address while signed in, and join."
+    )
+    async def join_organization(
+        self, info: Info, input: JoinOrganizationInput
+    ) -> MembershipPayload:
+        async def action() -> Membership:
+            row = await invitations.join_organization(
+                info.context.db, info.context.user_id, input.token
+            )
+            return Membership.from_model(row)
+
+        membership, errors = await attempt(info, action)
+        return MembershipPayload(membership=membership, errors=errors)
 
     @strawberry.mutation(description="End this login everywhere its refresh tokens are held.")
     async def logout(self, info: Info, input: LogoutInput) -> LogoutPayload:

@@ -1,14 +1,15 @@
-"""Tables behind sessions and login throttling; they belong to users, not tenants."""
+"""Tables behind sessions, login throttling and invitations (`backend/auth/rls.py` guards them)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, func
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db.base import Base, Identified
+from backend.db.base import Base, Identified, TenantOwned, value_enum
+from tenants.roles import MEMBERSHIP_ROLES, Role
 
 
 class RefreshToken(Identified, Base):
@@ -31,30 +32,50 @@ class RefreshToken(Identified, Base):
     revoked_at: Mapped[datetime | None]
 
 
-class LoginFailure(Identified, Base):
-    """A failed login, counted per email and per client address to throttle guessing."""
+class LoginThrottle(Base):
+    """Recent failed logins of one key: an (email, address) pair, an email, or an address.
 
-    __tablename__ = "login_failures"
-    __table_args__ = (
-        Index("ix_login_failures_email_at", "email", "occurred_at"),
-        Index("ix_login_failures_address_at", "client_address", "occurred_at"),
-    )
+    The email and the address rows leave the other column empty (''). A login locks its
+    three rows while it decides whether it may try and records the try, so concurrent
+    attempts are counted one after another (`backend/auth/throttle.py`).
+    """
 
-    email: Mapped[str] = mapped_column(String(254))
-    client_address: Mapped[str] = mapped_column(String(64))
-    occurred_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    __tablename__ = "login_throttles"
+
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    client_address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    last_failure_at: Mapped[datetime | None]
+    # For a crowded email or address: when the next password may be checked.
+    next_attempt_at: Mapped[datetime | None]
 
 
-class Invitation(Identified, Base):
-    """A one-time link for someone added to an organization before they had an account.
+class Invitation(Identified, TenantOwned, Base):
+    """An invitation to join an organization, for an e-mail address with or without an account.
 
-    Stored as the SHA-256 of its token; accepting it sets the first password and logs in.
+    The membership exists only once the invitation is accepted: by setting a first password
+    when the address has no account yet, or by the signed-in account of that address. Stored
+    as the SHA-256 of its token; one pending invitation per organization and address.
     """
 
     __tablename__ = "invitations"
+    __table_args__ = (
+        Index(
+            "uq_invitations_pending",
+            "tenant_id",
+            "email",
+            unique=True,
+            postgresql_where=text("accepted_at IS NULL"),
+        ),
+    )
 
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(
+        value_enum(Role, "membership_role", tuple(str(role.value) for role in MEMBERSHIP_ROLES))
+    )
+    invited_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
     )
     token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -1,8 +1,12 @@
 """Logging in, rotating refresh tokens and logging out.
 
 Refresh tokens are opaque random strings; only their SHA-256 is stored. Each login starts a
-family; each refresh marks the presented token rotated and issues its successor. Presenting a
-rotated token again means someone kept a copy, so the whole family is revoked.
+family, whose id its access tokens carry (`sid`); each refresh marks the presented token
+rotated and issues its successor. Presenting a rotated token again means someone kept a
+copy, so the whole family is revoked, and with it every access token of that login.
+
+Row-level security (`backend/auth/rls.py`) shows each step only what it proves: the token
+whose digest it presents, then the rows of the user it acts as once that is known.
 """
 
 from __future__ import annotations
@@ -12,28 +16,34 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, func, select, text, update
 
-from backend.auth.models import LoginFailure, RefreshToken
+from backend.auth import throttle
+from backend.auth.models import RefreshToken
 from backend.auth.passwords import hash_password, needs_rehash, verify_password
+from backend.auth.throttle import ThrottleRules
 from backend.auth.tokens import AccessToken, TokenIssuer
+from backend.db.session import TenantSession
 from backend.errors import ErrorCode, ServiceError
 from tenants.models import User
+from tenants.scope import TenantScope
 
-# One address may try this many times the per-email limit: an office behind one NAT is normal.
-ADDRESS_LIMIT_FACTOR = 4
-EMAIL_MAX_LENGTH = 254  # LoginFailure.email and User.email
-ADDRESS_MAX_LENGTH = 64  # LoginFailure.client_address
+EMAIL_MAX_LENGTH = 254  # LoginThrottle.email and User.email
+ADDRESS_MAX_LENGTH = 64  # LoginThrottle.client_address
+_PRESENT_TOKEN = text("SELECT set_config('app.token_digest', :digest, true)")
+# The one way to a password hash (a SECURITY DEFINER function: the column is not granted).
+_CREDENTIALS = select(
+    func.auth_credentials(bindparam("email")).table_valued("user_id", "password_hash", "is_active")
+)
 
 
 @dataclass(frozen=True)
 class AuthPolicy:
     issuer: TokenIssuer
     refresh_ttl: timedelta
-    max_failures: int
-    failure_window: timedelta
+    throttle: ThrottleRules
     invitation_ttl: timedelta
 
 
@@ -55,63 +65,63 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+async def present_token(db: TenantSession, token: str) -> bytes:
+    """Let this transaction see the row stored for `token`, and return the token's digest."""
+    digest = token_digest(token)
+    await db.execute(_PRESENT_TOKEN, {"digest": digest.hex()})
+    return digest
+
+
+async def act_as(db: TenantSession, user_id: uuid.UUID) -> None:
+    """From now on the session reads and writes what belongs to `user_id` (no tenant yet)."""
+    await db.set_scope(TenantScope(user_id=user_id))
+
+
+async def credentials(db: TenantSession, email: str) -> Any:
+    """The account of `email`: user_id, password_hash and is_active, or None."""
+    return (await db.execute(_CREDENTIALS, {"email": email})).one_or_none()
+
+
 async def login(
-    db: AsyncSession, policy: AuthPolicy, email: str, password: str, client_address: str
+    db: TenantSession, policy: AuthPolicy, email: str, password: str, client_address: str
 ) -> Session:
     email = normalize_email(email)
-    # Failures are kept under what the columns can hold; an email they cannot hold (too long,
-    # or with a NUL byte PostgreSQL refuses) matches no account and fails like any unknown one.
+    # Throttled under what the columns can hold; an email they cannot hold (too long, or with
+    # a NUL byte PostgreSQL refuses) matches no account and fails like any unknown one.
     key = email.replace("\x00", "")[:EMAIL_MAX_LENGTH]
-    client_address = client_address[:ADDRESS_MAX_LENGTH]
-    await _refuse_when_throttled(db, policy, key, client_address)
-    user = None
-    if key == email:
-        user = await db.scalar(select(User).where(func.lower(User.email) == email))
-    valid = verify_password(user.password_hash if user else None, password)
-    if user is None or not valid or not user.is_active:
-        db.add(LoginFailure(email=key, client_address=client_address))
-        await db.commit()
-        raise ServiceError(ErrorCode.INVALID_CREDENTIALS, "Email or password is incorrect.")
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    await db.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    address = client_address[:ADDRESS_MAX_LENGTH]
+    if not key:
+        raise _invalid_credentials()
+    await throttle.admit(db, policy.throttle, key, address)
+    found = await credentials(db, email) if key == email else None
+    valid = verify_password(found.password_hash if found else None, password)
+    if found is None or not valid or not found.is_active:
+        raise _invalid_credentials()
+    await act_as(db, found.user_id)
+    await throttle.succeeded(db, key, address)
+    if needs_rehash(found.password_hash):
+        await db.execute(
+            update(User)
+            .where(User.id == found.user_id)
+            .values(password_hash=hash_password(password))
+            .execution_options(synchronize_session=False)
+        )
+    user = await db.get_one(User, found.user_id)
     session = await issue_session(db, policy, user)
     await db.commit()
     return session
 
 
-async def _refuse_when_throttled(
-    db: AsyncSession, policy: AuthPolicy, email: str, client_address: str
-) -> None:
-    since = datetime.now(UTC) - policy.failure_window
-    by_email, by_address = (
-        await db.execute(
-            select(
-                func.count().filter(LoginFailure.email == email),
-                func.count().filter(LoginFailure.client_address == client_address),
-            ).where(
-                LoginFailure.occurred_at > since,
-                or_(LoginFailure.email == email, LoginFailure.client_address == client_address),
-            )
-        )
-    ).one()
-    if by_email >= policy.max_failures or by_address >= policy.max_failures * ADDRESS_LIMIT_FACTOR:
-        minutes = max(1, int(policy.failure_window.total_seconds() // 60))
-        raise ServiceError(
-            ErrorCode.RATE_LIMITED,
-            f"Too many failed logins. Try again in up to {minutes} minutes.",
-        )
+def _invalid_credentials() -> ServiceError:
+    return ServiceError(ErrorCode.INVALID_CREDENTIALS, "Email or password is incorrect.")
 
 
-async def refresh(db: AsyncSession, policy: AuthPolicy, refresh_token: str) -> Session:
-    stored = await db.scalar(
-        select(RefreshToken)
-        .where(RefreshToken.token_hash == token_digest(refresh_token))
-        .with_for_update()
-    )
+async def refresh(db: TenantSession, policy: AuthPolicy, refresh_token: str) -> Session:
+    stored = await _presented(db, refresh_token)
     now = datetime.now(UTC)
     if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
         raise _invalid_refresh()
+    await act_as(db, stored.user_id)
     if stored.rotated_at is not None:
         await _revoke_family(db, stored.family_id)
         await db.commit()
@@ -125,35 +135,49 @@ async def refresh(db: AsyncSession, policy: AuthPolicy, refresh_token: str) -> S
     return session
 
 
-async def logout(db: AsyncSession, refresh_token: str) -> None:
-    """End the login the token belongs to; unknown tokens are ignored, so logout is idempotent."""
-    family = await db.scalar(
-        select(RefreshToken.family_id).where(RefreshToken.token_hash == token_digest(refresh_token))
-    )
-    if family is not None:
-        await _revoke_family(db, family)
+async def logout(db: TenantSession, refresh_token: str) -> None:
+    """End the login the token belongs to; unknown tokens are ignored, so logout is idempotent.
+
+    Its access tokens stop working on their next request, since each names its family.
+    """
+    stored = await _presented(db, refresh_token)
+    if stored is not None:
+        await act_as(db, stored.user_id)
+        await _revoke_family(db, stored.family_id)
         await db.commit()
 
 
+async def _presented(db: TenantSession, refresh_token: str) -> RefreshToken | None:
+    """The stored token, locked: two refreshes of one token are decided one after the other."""
+    digest = await present_token(db, refresh_token)
+    return await db.scalar(
+        select(RefreshToken)
+        .where(RefreshToken.token_hash == digest)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 async def issue_session(
-    db: AsyncSession, policy: AuthPolicy, user: User, family_id: uuid.UUID | None = None
+    db: TenantSession, policy: AuthPolicy, user: User, family_id: uuid.UUID | None = None
 ) -> Session:
-    """Tokens for `user`: a new login family unless `family_id` continues one."""
+    """Tokens for `user`, whom `db` acts as: a new login unless `family_id` continues one."""
     token = secrets.token_urlsafe(32)
     expires_at = datetime.now(UTC) + policy.refresh_ttl
+    family = family_id or uuid.uuid4()
     db.add(
         RefreshToken(
             user_id=user.id,
-            family_id=family_id or uuid.uuid4(),
+            family_id=family,
             token_hash=token_digest(token),
             expires_at=expires_at,
         )
     )
     await db.flush()
-    return Session(user, policy.issuer.issue(user.id), token, expires_at)
+    return Session(user, policy.issuer.issue(user.id, family), token, expires_at)
 
 
-async def _revoke_family(db: AsyncSession, family_id: uuid.UUID) -> None:
+async def _revoke_family(db: TenantSession, family_id: uuid.UUID) -> None:
     await db.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))

@@ -1,4 +1,8 @@
-"""Short-lived access tokens (JWT) signed with the current key and checked against all keys."""
+"""Short-lived access tokens (JWT) signed with the current key and checked against all keys.
+
+Each token names its login (`sid`, the refresh-token family), so ending the login ends the
+token at once: every request checks that the login is still live (`tenants/entitlements.py`).
+"""
 
 from __future__ import annotations
 
@@ -25,19 +29,28 @@ class AccessToken:
 
 
 @dataclass(frozen=True)
+class TokenSubject:
+    """Whom a valid token speaks for, and in which login."""
+
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+
+
+@dataclass(frozen=True)
 class TokenIssuer:
     keys: SigningKeys
     issuer: str
     audience: str
     ttl_seconds: int
 
-    def issue(self, user_id: uuid.UUID) -> AccessToken:
+    def issue(self, user_id: uuid.UUID, session_id: uuid.UUID) -> AccessToken:
         now = int(time.time())
         expires = now + self.ttl_seconds
         claims = {
             "iss": self.issuer,
             "aud": self.audience,
             "sub": str(user_id),
+            "sid": str(session_id),
             "iat": now,
             "nbf": now,
             "exp": expires,
@@ -49,14 +62,15 @@ class TokenIssuer:
         token = jwt.encode(header, claims, self.keys.current, algorithms=[self.keys.algorithm])
         return AccessToken(token, datetime.fromtimestamp(expires, UTC))
 
-    def verify(self, token: str) -> uuid.UUID:
-        """The user id the token was issued to; raises InvalidAccessTokenError for anything else."""
+    def verify(self, token: str) -> TokenSubject:
+        """Whom the token was issued to; raises InvalidAccessTokenError for anything else."""
         try:
             decoded = jwt.decode(token, self.keys.keyset, algorithms=self.keys.algorithms)
             if not decoded.header.get("kid"):
                 raise InvalidAccessTokenError("token has no key id")
             self._registry().validate(decoded.claims)
-            return uuid.UUID(str(decoded.claims["sub"]))
+            claims = decoded.claims
+            return TokenSubject(uuid.UUID(str(claims["sub"])), uuid.UUID(str(claims["sid"])))
         except (JoseError, ValueError, TypeError) as error:
             raise InvalidAccessTokenError(str(error) or type(error).__name__) from None
 
@@ -66,5 +80,6 @@ class TokenIssuer:
             iss={"essential": True, "value": self.issuer},
             aud={"essential": True, "value": self.audience},
             sub={"essential": True},
+            sid={"essential": True},
             exp={"essential": True},
         )

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
+from backend.auth.rls import app_role_auth_grants
 from backend.catalog.loader import load_catalog, read_catalog
 from backend.db.append_only import app_role_revocations
 
@@ -66,7 +67,8 @@ def _upgrade(connection: Connection) -> None:
 
 async def _provision_app_role(connection: AsyncConnection, role: str, password: str | None) -> None:
     """A login role that owns nothing and cannot bypass row-level security, and may not
-    change the catalog nor rewrite append-only tables (`backend/db/append_only.py`).
+    change the catalog nor rewrite append-only tables (`backend/db/append_only.py`) nor read
+    password hashes (`backend/auth/rls.py`).
 
     Role names cannot be bound parameters; `role` is validated by the settings pattern.
     """
@@ -90,5 +92,6 @@ async def _provision_app_role(connection: AsyncConnection, role: str, password: 
         *(f'REVOKE INSERT, UPDATE, DELETE ON {table} FROM "{role}"' for table in READ_ONLY_TABLES),
         f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"',
         *await app_role_revocations(connection, role),
+        *await app_role_auth_grants(connection, role),
     ):
         await connection.execute(text(statement))

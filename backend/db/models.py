@@ -1,7 +1,7 @@
 """Every mapped table, imported in one place so metadata is complete for migrations."""
 
 from backend.assessments.models import Assessment, AssessmentChange
-from backend.auth.models import Invitation, LoginFailure, RefreshToken
+from backend.auth.models import Invitation, LoginThrottle, RefreshToken
 from backend.catalog.models import Clause, Standard
 from backend.db.base import Base
 from backend.documents.models import ControlledDocument, DocumentRequirement, DocumentVersion
@@ -35,7 +35,7 @@ __all__ = [
     "EvidenceLink",
     "EvidenceVersion",
     "Invitation",
-    "LoginFailure",
+    "LoginThrottle",
     "Membership",
     "Milestone",
     "Objective",

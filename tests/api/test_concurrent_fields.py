@@ -5,9 +5,9 @@ from __future__ import annotations
 from tests.api.helpers import messages, post
 from tests.support import Client, World, login
 
-ADD_MEMBER = """
-mutation Add($org: ID!) {
-  addMember(input: {organizationId: $org, email: "b_owner@example.test", role: VIEWER}) {
+CHANGE_ROLE = """
+mutation Change($membership: ID!) {
+  changeMemberRole(input: {membershipId: $membership, role: MANAGER}) {
     membership { role user { email } organization { name members { totalCount } } }
     errors { code }
   }
@@ -20,9 +20,13 @@ async def test_payload_fields_load_concurrently_after_the_commit(
 ) -> None:
     token = await login(client, "a_owner")
     response = await post(
-        client, ADD_MEMBER, {"org": world.org_gid("a")}, token=token, tenant=world.org_gid("a")
+        client,
+        CHANGE_ROLE,
+        {"membership": world.membership_gid("a_viewer", "a")},
+        token=token,
+        tenant=world.org_gid("a"),
     )
     assert messages(response) == []
-    membership = response.json()["data"]["addMember"]["membership"]
-    assert membership["user"]["email"] == "b_owner@example.test"
-    assert membership["organization"]["members"]["totalCount"] == 4
+    membership = response.json()["data"]["changeMemberRole"]["membership"]
+    assert membership["user"]["email"] == "a_viewer@example.test"
+    assert membership["organization"]["members"]["totalCount"] == 3

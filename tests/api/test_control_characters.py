@@ -40,8 +40,8 @@ mutation($input: UpdateOrganizationInput!) {
   updateOrganization(input: $input) { organization { name } errors { code } }
 }
 """
-ADD_MEMBER = """
-mutation($input: AddMemberInput!) { addMember(input: $input) { errors { code } } }
+INVITE_MEMBER = """
+mutation($input: InviteMemberInput!) { inviteMember(input: $input) { errors { code } } }
 """
 CREATE_DOCUMENT = """
 mutation($input: CreateDocumentInput!) { createDocument(input: $input) { errors { code } } }
@@ -93,8 +93,8 @@ def _cases(bad: str, world: World) -> list[Case]:
             at_input + ".name",
         ),
         Case(
-            "addMember",
-            ADD_MEMBER,
+            "inviteMember",
+            INVITE_MEMBER,
             {
                 "input": {
                     "organizationId": org,

@@ -6,16 +6,17 @@ import base64
 import json
 import time
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from joserfc import jwt
 from joserfc.jwk import ECKey, Key
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.auth.keys import generate_key
-from backend.auth.models import LoginFailure, RefreshToken
+from backend.auth.models import LoginThrottle, RefreshToken
 from backend.settings import Settings
 from tests.support import PASSWORD, Client
 
@@ -157,12 +158,16 @@ def new_key(kid: str | None = None) -> ECKey:
     return ECKey.import_key(data)
 
 
-def claims_for(settings: Settings, user_id: uuid.UUID, **overrides: Any) -> dict[str, Any]:
+def claims_for(
+    settings: Settings, user_id: uuid.UUID, session_id: uuid.UUID | None = None, **overrides: Any
+) -> dict[str, Any]:
+    """Claims like ours; `session_id` names a login (`live_session`), else a made-up one."""
     now = int(time.time())
     claims: dict[str, Any] = {
         "iss": settings.auth_issuer,
         "aud": settings.auth_audience,
         "sub": str(user_id),
+        "sid": str(session_id or uuid.uuid4()),
         "iat": now,
         "nbf": now,
         "exp": now + 300,
@@ -200,12 +205,36 @@ def unsigned(header: dict[str, Any], claims: dict[str, Any], signature: str = ""
 # --- database -----------------------------------------------------------------------------
 
 
-async def failure_count(owner_engine: AsyncEngine, email: str) -> int:
+TEST_CLIENT_ADDRESS = "testclient"  # what the in-process test client reports as its peer
+
+
+async def failure_count(
+    owner_engine: AsyncEngine, email: str, address: str = TEST_CLIENT_ADDRESS
+) -> int:
+    """Recent failures of the (email, address) pair; '' for either means all of the other."""
     async with owner_engine.connect() as connection:
         count = await connection.scalar(
-            select(func.count()).select_from(LoginFailure).where(LoginFailure.email == email)
+            select(LoginThrottle.failures).where(
+                LoginThrottle.email == email, LoginThrottle.client_address == address
+            )
         )
     return int(count or 0)
+
+
+async def live_session(owner_engine: AsyncEngine, user_id: uuid.UUID) -> uuid.UUID:
+    """A login of `user_id` that has not ended, as an access token's `sid` names it."""
+    family_id = uuid.uuid4()
+    async with owner_engine.begin() as connection:
+        await connection.execute(
+            insert(RefreshToken).values(
+                id=uuid.uuid4(),
+                user_id=user_id,
+                family_id=family_id,
+                token_hash=uuid.uuid4().bytes * 2,
+                expires_at=func.now() + timedelta(days=1),
+            )
+        )
+    return family_id
 
 
 async def refresh_rows(owner_engine: AsyncEngine) -> list[Any]:

@@ -230,3 +230,55 @@ async def test_failed_login_in_cookie_mode_sets_no_cookie(client: Client, world:
     response = await login_response(client, email_of("a_owner"), "wrong", in_cookie=True)
     assert error_codes(data_of(response, "login")) == ["INVALID_CREDENTIALS"]
     assert set_cookies(response) == []
+
+
+# --- access tokens end with their login ---------------------------------------------------
+
+
+async def _me_status(client: Client, access_token: str) -> int:
+    response = await post(client, ME, headers={"Authorization": f"Bearer {access_token}"})
+    return response.status_code
+
+
+async def test_logout_ends_the_access_tokens_of_that_login_at_once(
+    client: Client, world: World
+) -> None:
+    session = await login_session(client, "a_owner")
+    renewed = await _refresh(client, session["refreshToken"])
+    other_login = await login_session(client, "a_owner")
+    assert await _me_status(client, session["accessToken"]) == 200
+
+    assert data_of(await _logout(client, renewed["refreshToken"]), "logout") == {"errors": []}
+
+    # Both access tokens of the login, the first and the renewed one, are refused on the next
+    # request, long before they expire; the user's other login is untouched.
+    assert await _me_status(client, session["accessToken"]) == 401
+    assert await _me_status(client, renewed["accessToken"]) == 401
+    assert await _me_status(client, other_login["accessToken"]) == 200
+
+
+async def test_a_replayed_refresh_token_ends_the_access_tokens_of_its_login(
+    client: Client, world: World
+) -> None:
+    stolen = await login_session(client, "a_owner")
+    other_login = await login_session(client, "a_owner")
+    victim = await _refresh(client, stolen["refreshToken"])
+    assert await _me_status(client, victim["accessToken"]) == 200
+
+    replay = await _refresh(client, stolen["refreshToken"])
+    assert error_codes(replay) == ["INVALID_REFRESH_TOKEN"]
+
+    assert await _me_status(client, stolen["accessToken"]) == 401
+    assert await _me_status(client, victim["accessToken"]) == 401
+    assert await _me_status(client, other_login["accessToken"]) == 200
+
+
+async def test_the_access_token_names_its_login(client: Client, world: World) -> None:
+    session = await login_session(client, "a_owner")
+    renewed = await _refresh(client, session["refreshToken"])
+    other_login = await login_session(client, "a_owner")
+    sid = {
+        name: segments(tokens["accessToken"])[1]["sid"]
+        for name, tokens in (("first", session), ("renewed", renewed), ("other", other_login))
+    }
+    assert sid["first"] == sid["renewed"] != sid["other"]

@@ -20,7 +20,7 @@ from backend.auth.keys import (
     generate_key,
     parse_keys,
 )
-from backend.auth.tokens import InvalidAccessTokenError, TokenIssuer
+from backend.auth.tokens import InvalidAccessTokenError, TokenIssuer, TokenSubject
 from backend.runtime import Runtime
 from backend.settings import Settings
 from tests.auth.helpers import (
@@ -28,6 +28,7 @@ from tests.auth.helpers import (
     b64url,
     claims_for,
     email_of,
+    live_session,
     new_key,
     post,
     segments,
@@ -65,13 +66,24 @@ async def test_a_valid_token_is_accepted(client: Client, world: World) -> None:
 
 
 async def test_a_token_crafted_with_our_key_and_right_claims_is_accepted(
-    client: Client, world: World, runtime: Runtime, settings: Settings
+    client: Client, world: World, runtime: Runtime, settings: Settings, owner_engine: AsyncEngine
 ) -> None:
     """The control for the refusals below: only the one thing each of them changes matters."""
-    token = sign(runtime.keys.current, claims_for(settings, _user_id(world)))
+    login = await live_session(owner_engine, _user_id(world))
+    token = sign(runtime.keys.current, claims_for(settings, _user_id(world), login))
     response = await _me(client, f"Bearer {token}")
     assert response.status_code == 200, response.text
     assert response.json()["data"]["me"]["user"]["email"] == email_of("a_owner")
+
+
+async def test_a_token_naming_no_login_of_its_user_is_refused(
+    client: Client, world: World, runtime: Runtime, settings: Settings, owner_engine: AsyncEngine
+) -> None:
+    """Signed by us with every claim right, but its `sid` is a made-up or another user's login."""
+    someone_elses = await live_session(owner_engine, world.users["b_owner"].id)
+    for session_id in (uuid.uuid4(), someone_elses):
+        claims = claims_for(settings, _user_id(world), session_id)
+        await _assert_refused(client, sign(runtime.keys.current, claims))
 
 
 _NOW = int(time.time())
@@ -85,6 +97,8 @@ BAD_CLAIMS: dict[str, dict[str, Any]] = {
     "no-sub": {"sub": None},
     "no-iss": {"iss": None},
     "no-aud": {"aud": None},
+    "no-sid": {"sid": None},
+    "sid-not-a-login-id": {"sid": "main"},
 }
 
 
@@ -248,12 +262,12 @@ async def test_key_rotation_keeps_old_tokens_valid_until_the_old_key_is_dropped(
     settings: Settings,
 ) -> None:
     old, new = new_key("2025-old"), new_key("2026-new")
-    user = uuid.uuid4()
-    old_token = _issuer(settings, [old]).issue(user).token
+    user = TokenSubject(uuid.uuid4(), uuid.uuid4())
+    old_token = _issuer(settings, [old]).issue(user.user_id, user.session_id).token
 
     rotated = _issuer(settings, [new, old])
     assert rotated.verify(old_token) == user
-    new_token = rotated.issue(user).token
+    new_token = rotated.issue(user.user_id, user.session_id).token
     assert segments(new_token)[0]["kid"] == "2026-new"
     assert rotated.verify(new_token) == user
     assert [key["kid"] for key in rotated.keys.public_jwks()["keys"]] == ["2026-new", "2025-old"]
@@ -270,8 +284,8 @@ async def test_an_ed25519_key_signs_and_verifies(settings: Settings) -> None:
     key = OKPKey.generate_key("Ed25519", parameters={"kid": "ed-1"}, private=True)
     keys = parse_keys(json.dumps({"keys": [key.as_dict(private=True)]}))
     issuer = TokenIssuer(keys, settings.auth_issuer, settings.auth_audience, ttl_seconds=60)
-    user = uuid.uuid4()
-    token = issuer.issue(user).token
+    user = TokenSubject(uuid.uuid4(), uuid.uuid4())
+    token = issuer.issue(user.user_id, user.session_id).token
     assert segments(token)[0]["alg"] == keys.algorithm
     assert issuer.verify(token) == user
 

@@ -20,6 +20,7 @@ SNAPSHOT_TABLES = (
     "memberships",
     "consultancy_engagements",
     "auditor_grants",
+    "invitations",
 )
 
 Snapshot = dict[str, list[tuple[Any, ...]]]
