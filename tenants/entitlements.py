@@ -13,7 +13,7 @@ at no extra round trip.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,7 +132,7 @@ async def load_session_entitlements(
 ) -> Entitlements | None:
     """The entitlements of a request's login in one statement, or None once it was ended."""
     await session.set_scope(TenantScope(user_id=user_id))
-    rows = (
+    rows: Sequence[Any] = (
         await session.execute(
             _ROUTES_OF_LIVE_SESSION,
             {"user_id": user_id, "session_id": session_id},

@@ -162,13 +162,14 @@ def _account_name(given: str | None, suggested: str | None) -> str:
 
 async def _join(db: TenantSession, invitation: Invitation, user_id: uuid.UUID) -> Membership:
     """Use the invitation up and make the membership; an existing member keeps their role."""
-    claimed = await db.execute(
+    claimed = await db.scalar(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
         .values(accepted_at=func.now())
+        .returning(Invitation.id)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:  # accepted meanwhile
+    if claimed is None:  # accepted meanwhile
         raise _invalid_invitation()
     existing = await db.scalar(
         select(Membership).where(

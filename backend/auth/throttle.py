@@ -73,7 +73,7 @@ async def admit(db: TenantSession, rules: ThrottleRules, email: str, address: st
         .execution_options(populate_existing=True)
     )
     rows = {(row.email, row.client_address): row for row in locked}
-    now: datetime = await db.scalar(select(func.clock_timestamp()))
+    now: datetime = (await db.execute(select(func.clock_timestamp()))).scalar_one()
     pair, crowds = rows[(email, address)], [rows[(email, ANY)], rows[(ANY, address)]]
     wait = max(_pair_wait(pair, now, rules), *(_crowd_wait(row, now, rules) for row in crowds))
     if wait > timedelta(0):
@@ -122,7 +122,8 @@ def _pair_wait(row: LoginThrottle, now: datetime, rules: ThrottleRules) -> timed
     if beyond < 0 or row.last_failure_at is None:
         return timedelta(0)
     backoff = min(rules.window, rules.backoff * 2 ** min(beyond, _MAX_DOUBLINGS))
-    return row.last_failure_at + backoff - now
+    wait: timedelta = row.last_failure_at + backoff - now
+    return wait
 
 
 def _crowd_wait(row: LoginThrottle, now: datetime, rules: ThrottleRules) -> timedelta:
