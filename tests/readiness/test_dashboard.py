@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.api.helpers import count_statements, messages, post
+from tests.bench.scenarios import DASHBOARD
 from tests.support import Client, World, login
 
 START = """
@@ -13,19 +14,6 @@ mutation Start($code: String!, $edition: String!) {
   startProgram(input: {standardCode: $code, standardEdition: $edition,
                        scopeStatement: "Everything", targetDate: "2027-06-30"}) {
     program { id } errors { code message }
-  }
-}
-"""
-DASHBOARD = """
-query Dashboard($id: ID!) {
-  program(id: $id) {
-    status
-    standard { code edition }
-    steps { number key status canComplete criteria { key met reason } checklist { key done } }
-  }
-  assessments(programId: $id, first: 500) {
-    totalCount
-    edges { node { status priority requirement { number title } actionCount } }
   }
 }
 """
