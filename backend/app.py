@@ -15,7 +15,12 @@ from backend.api.context import TENANT_HEADER
 from backend.api.http import graphql_controller
 from backend.evidence.routes import local_store_routes
 from backend.health import live, ready
-from backend.observability import configure_logging, ensure_request_id, request_logging
+from backend.observability import (
+    configure_logging,
+    ensure_request_id,
+    log_server_error,
+    request_logging,
+)
 from backend.runtime import Runtime
 
 
@@ -54,6 +59,7 @@ def create_app(runtime: Runtime) -> Litestar:
         cors_config=_cors(settings.cors_allow_origins),
         middleware=[DefineMiddleware(request_logging)],
         before_send=[ensure_request_id],
+        after_exception=[log_server_error],
         lifespan=[lifespan],
         debug=False,
         openapi_config=None,

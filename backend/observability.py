@@ -18,6 +18,7 @@ from typing import Any
 
 import structlog
 from litestar.enums import ScopeType
+from litestar.exceptions import HTTPException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from structlog.typing import EventDict, Processor, WrappedLogger
 
@@ -107,6 +108,14 @@ def request_logging(app: ASGIApp) -> ASGIApp:
             _request_fields.reset(token)
 
     return middleware
+
+
+def log_server_error(error: Exception, _: Scope) -> None:
+    """After-exception hook: an error a request ran into is logged with its traceback (and,
+    like every line, the request id). HTTP errors meant for the client are answers, not faults."""
+    if isinstance(error, HTTPException) and error.status_code < 500:
+        return
+    structlog.get_logger("certready.http").error("server error", exc_info=error)
 
 
 def ensure_request_id(message: Message, scope: Scope) -> None:

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(default=10, ge=2)
     graphql_max_tokens: int = Field(default=2_000, ge=50)
     graphql_max_aliases: int = Field(default=15, ge=1)
+    graphql_max_cost: int = Field(default=25_000, ge=1)
+    graphql_time_budget_seconds: float = Field(default=10.0, gt=0)
+    graphql_max_response_bytes: int = Field(default=5_000_000, ge=1_000)
 
     public_base_url: str | None = None  # default: where `certready serve` listens (`public_url`)
 

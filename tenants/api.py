@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import strawberry
 from sqlalchemy import exists, select
 from strawberry import relay
 
+from backend.api import slices
 from backend.api.context import Info
 from backend.api.errors import UserError
 from backend.api.loaders import Batch
@@ -242,15 +243,23 @@ class Me:
     user: User
     user_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field
-    async def memberships(self, info: Info) -> list[Membership]:
+    @strawberry.field(description="Your memberships, oldest first.")
+    async def memberships(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=slices.FIRST)] = None,
+    ) -> list[Membership]:
         rows = await info.context.loaders.memberships_of_user.load(self.user_id)
-        return [Membership.from_model(row) for row in rows]
+        return [Membership.from_model(row) for row in slices.first(rows, first)]
 
     @strawberry.field(
         description="Every organization you may act in: memberships, clients, grants."
     )
-    async def organizations(self, info: Info) -> list[ActingOrganization]:
+    async def organizations(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=slices.FIRST)] = None,
+    ) -> list[ActingOrganization]:
         roles = info.context.require_entitlements().roles
         rows = await info.context.loaders.organization.load_many(list(roles))
         acting = [
@@ -262,7 +271,7 @@ class Me:
             for row in rows
             if row is not None
         ]
-        return sorted(acting, key=lambda item: item.organization.name.lower())
+        return slices.first(sorted(acting, key=lambda item: item.organization.name.lower()), first)
 
 
 # --- queries -----------------------------------------------------------------------------

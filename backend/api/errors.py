@@ -7,6 +7,8 @@ else is masked, so internals never leak.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.relay.types import GlobalIDValueError
@@ -14,6 +16,7 @@ from strawberry.relay.types import GlobalIDValueError
 from backend.errors import ErrorCode, ServiceError
 
 UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode")
+MAX_USER_ERRORS = 500  # one per item of the largest list input (a bulk assessment)
 
 
 @strawberry.type(description="An expected failure of a mutation; nothing was changed.")
@@ -21,6 +24,9 @@ class UserError:
     field: list[str] = strawberry.field(description="Path of the input field at fault, if any.")
     code: UserErrorCode  # type: ignore[valid-type]
     message: str
+    # Every list of UserError is a payload's `errors`, which `attempt` keeps to this many; the
+    # cost limit reads it (backend.api.cost.ITEM_BOUND).
+    list_bound: ClassVar[int] = MAX_USER_ERRORS
 
     @classmethod
     def from_service(cls, error: ServiceError) -> UserError:

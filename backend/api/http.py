@@ -18,8 +18,10 @@ from litestar import Controller, Request, Response
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 from strawberry.http import GraphQLRequestData
 from strawberry.litestar import make_graphql_controller
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
+from backend.api.budget import within_size_cap, within_time_budget
 from backend.api.context import provide_context
 from backend.api.schema import build_schema
 from backend.settings import Settings
@@ -60,6 +62,16 @@ def graphql_controller(settings: Settings) -> type[Controller]:
             if isinstance(body, GraphQLRequestData) and not _is_name(body.operation_name):
                 raise GraphQLHTTPException(400, "`operationName` must be a GraphQL name.")
             return body
+
+        async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+            operation = kwargs["request_data"].operation_name
+            execution = super().execute_single(*args, **kwargs)
+            return await within_time_budget(
+                execution, settings.graphql_time_budget_seconds, operation
+            )
+
+        def encode_json(self, data: object) -> str | bytes:
+            return within_size_cap(super().encode_json(data), settings.graphql_max_response_bytes)
 
         async def run(
             self, request: Request[Any, Any, Any], context: Any = UNSET, root_value: Any = UNSET

@@ -9,7 +9,7 @@ from typing import TypeVar
 from strawberry import relay
 
 from backend.api.context import Info
-from backend.api.errors import UserError
+from backend.api.errors import MAX_USER_ERRORS, UserError
 from backend.errors import ServiceError, invalid
 
 Result = TypeVar("Result")
@@ -18,12 +18,13 @@ Result = TypeVar("Result")
 async def attempt(
     info: Info, action: Callable[[], Awaitable[Result]]
 ) -> tuple[Result | None, list[UserError]]:
-    """Run `action`; on a ServiceError roll back so nothing of it is kept, and report it."""
+    """Run `action`; on a ServiceError roll back so nothing of it is kept, and report it (its
+    first MAX_USER_ERRORS problems)."""
     try:
         return await action(), []
     except ServiceError as error:
         await info.context.db.rollback()
-        return None, [UserError.from_service(each) for each in error.each()]
+        return None, [UserError.from_service(each) for each in error.each()[:MAX_USER_ERRORS]]
 
 
 def node_uuid(global_id: relay.GlobalID, type_name: str, field: str) -> uuid.UUID:

@@ -28,6 +28,7 @@ from strawberry.types import ExecutionContext
 
 from backend.api.context import Info
 from backend.api.control_characters import RefuseControlCharacters
+from backend.api.cost import CostLimit
 from backend.api.errors import should_mask
 from backend.assessments.api import AssessmentMutation, AssessmentQuery
 from backend.auth.api import AuthMutation
@@ -99,9 +100,11 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     # Factories, not instances: strawberry builds fresh extensions for every request. The
     # limit rules are built once here, though: QueryDepthLimiter and MaxAliasesLimiter would
     # make new rule classes per request, and new rules miss the validation cache every time.
+    cost = CostLimit(settings.graphql_max_cost, remembered=2 * CACHE_SIZE)
     rules: list[type[ASTValidationRule]] = [
         depth_rule(settings.graphql_max_depth, None, None),
         alias_rule(settings.graphql_max_aliases),
+        cost.rule(),
     ]
     if not settings.introspection_enabled:
         rules.append(NoSchemaIntrospectionCustomRule)
@@ -110,6 +113,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         partial(MaxTokensLimiter, max_token_count=settings.graphql_max_tokens),
         partial(ParserCache, maxsize=CACHE_SIZE),
         partial(ValidationCache, maxsize=CACHE_SIZE),
+        cost.extension,
         RefuseControlCharacters,
         partial(MaskErrors, should_mask_error=should_mask),
     ]

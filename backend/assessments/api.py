@@ -11,7 +11,9 @@ from typing import Annotated, Any, ClassVar, TypeVar
 import strawberry
 from strawberry import relay
 
+from backend.api import slices
 from backend.api.context import Info
+from backend.api.cost import at_most
 from backend.api.errors import UserError
 from backend.api.loaders import Batch
 from backend.api.mutations import attempt, node_uuid
@@ -22,6 +24,7 @@ from backend.assessments.models import Implementation as ImplementationValue
 from backend.assessments.models import Priority as PriorityValue
 from backend.catalog import service as catalog_service
 from backend.catalog.api import Requirement
+from backend.catalog.loader import MAX_NODES
 from backend.catalog.models import Clause
 from backend.errors import CombinedServiceError, ErrorCode, ServiceError
 from backend.planning import service as planning_service
@@ -155,10 +158,14 @@ class Assessment(LoadedNode, relay.Node):
     async def assessed_by(self, info: Info) -> User | None:
         return await _user(info, self.assessed_by_id)
 
-    @strawberry.field(description="Every change, oldest first.")
-    async def history(self, info: Info) -> list[AssessmentChange]:
+    @strawberry.field(description="The latest changes, oldest first.")
+    async def history(
+        self,
+        info: Info,
+        last: Annotated[int | None, strawberry.argument(description=slices.LAST)] = None,
+    ) -> list[AssessmentChange]:
         rows = await info.context.loaders.of(service.histories).load(uuid.UUID(self.id))
-        return [AssessmentChange.from_model(row) for row in rows]
+        return [AssessmentChange.from_model(row) for row in slices.last(rows, last)]
 
     @strawberry.field(
         description="How many of the program's actions, cancelled ones aside, address it."
@@ -227,7 +234,7 @@ CSV_DESCRIPTION = (
 class StatementOfApplicability:
     standard: str
     filename: str
-    rows: list[StatementOfApplicabilityRow]
+    rows: list[StatementOfApplicabilityRow] = strawberry.field(metadata=at_most(MAX_NODES))
     csv: str = strawberry.field(description=CSV_DESCRIPTION)
 
     @classmethod
@@ -249,7 +256,8 @@ ProgramId = Annotated[relay.GlobalID, strawberry.argument(description="A Program
 class AssessmentQuery:
     @strawberry.field(
         description="A program's assessments in the standard's order; empty when the program"
-        " is not yours."
+        " is not yours.",
+        metadata=at_most(REQUIREMENTS_PAGE),
     )
     async def assessments(
         self,
@@ -285,7 +293,8 @@ class AssessmentQuery:
 
     @strawberry.field(
         description="A program's partial and nonconformant requirements: high priority first,"
-        " then in the standard's order. Empty when the program is not yours."
+        " then in the standard's order. Empty when the program is not yours.",
+        metadata=at_most(MAX_NODES),
     )
     async def gaps(self, info: Info, program_id: ProgramId) -> list[Assessment]:
         info.context.require_entitlements()
@@ -374,7 +383,7 @@ class AssessmentPayload:
 
 @strawberry.type
 class AssessmentsPayload:
-    assessments: list[Assessment] | None
+    assessments: list[Assessment] | None = strawberry.field(metadata=at_most(service.MAX_ITEMS))
     errors: list[UserError]
 
 

@@ -343,8 +343,10 @@ async def _source(
 def _program_list_problems(
     program_ids: Sequence[uuid.UUID], source_program: uuid.UUID
 ) -> list[ServiceError]:
-    if not program_ids:
-        return [invalid("Name at least one program to apply the assessment to.", ["programIds"])]
+    if not 1 <= len(program_ids) <= MAX_ITEMS:
+        return [
+            invalid(f"Name 1 to {MAX_ITEMS} programs to apply the assessment to.", ["programIds"])
+        ]
     errors = []
     for index, program_id in enumerate(program_ids):
         at = ["programIds", str(index)]

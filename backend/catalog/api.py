@@ -15,8 +15,16 @@ import strawberry
 from strawberry import relay
 
 from backend.api.context import Info
+from backend.api.cost import at_most
 from backend.api.loaders import Batch
 from backend.catalog import models, service
+from backend.catalog.loader import (
+    MAX_CHILDREN,
+    MAX_COMPONENTS,
+    MAX_NODES,
+    MAX_STANDARDS,
+    TOP_LEVEL_CLAUSES,
+)
 from backend.catalog.models import ClauseKind
 from tenants.api import LoadedNode
 
@@ -75,7 +83,7 @@ class Requirement(CatalogNode, relay.Node):
     )
     assessable: bool
     parent_number: str | None
-    standard_id: strawberry.Private[uuid.UUID]
+    standard_uuid: strawberry.Private[uuid.UUID]
 
     @classmethod
     def from_model(cls, clause: models.Clause) -> Requirement:
@@ -92,18 +100,22 @@ class Requirement(CatalogNode, relay.Node):
             assessable=clause.assessable,
             # The loader accepts a child only when its number is its parent's plus one step.
             parent_number=clause.number.rpartition(".")[0] if clause.parent_id else None,
-            standard_id=clause.standard_id,
+            standard_uuid=clause.standard_id,
         )
 
-    @strawberry.field(description="The sub-clauses, in document order.")
+    @strawberry.field(
+        description="The sub-clauses, in document order.", metadata=at_most(MAX_CHILDREN)
+    )
     async def children(self, info: Info) -> list[Requirement]:
-        tree = await _tree(info, self.standard_id)
+        tree = await _tree(info, self.standard_uuid)
         return [Requirement.from_model(row) for row in tree.children_of(uuid.UUID(self.id))]
 
-    @strawberry.field
-    async def standard(self, info: Info) -> Standard:
-        row = await info.context.loaders.of(service.standards_by_id).load(self.standard_id)
-        return Standard.from_model(row)
+    @strawberry.field(
+        description="The standard edition it belongs to (a Standard id). An id rather than the"
+        " standard itself, so requirements do not lead back to every other requirement."
+    )
+    def standard_id(self) -> relay.GlobalID:
+        return relay.GlobalID("Standard", str(self.standard_uuid))
 
 
 @strawberry.type(description="A standard edition of the catalog, such as ISO 9001:2015.")
@@ -114,7 +126,7 @@ class Standard(CatalogNode, relay.Node):
     edition: str
     title: str
     purpose: str
-    components: list[StandardComponent]
+    components: list[StandardComponent] = strawberry.field(metadata=at_most(MAX_COMPONENTS))
 
     @classmethod
     def from_model(cls, standard: models.Standard) -> Standard:
@@ -127,7 +139,10 @@ class Standard(CatalogNode, relay.Node):
             components=[StandardComponent(**entry) for entry in standard.components],
         )
 
-    @strawberry.field(description="Clauses 4 to 10, each with its children.")
+    @strawberry.field(
+        description="Clauses 4 to 10, each with its children.",
+        metadata=at_most(len(TOP_LEVEL_CLAUSES)),
+    )
     async def clauses(self, info: Info) -> list[Requirement]:
         tree = await _tree(info, uuid.UUID(self.id))
         return [Requirement.from_model(row) for row in tree.clauses]
@@ -135,7 +150,8 @@ class Standard(CatalogNode, relay.Node):
     @strawberry.field(
         description="Every assessable clause and annex control in document order, optionally"
         " only those of one component or those that do (or do not) demand documented"
-        " information."
+        " information.",
+        metadata=at_most(MAX_NODES),
     )
     async def requirements(
         self,
@@ -164,8 +180,8 @@ class Standard(CatalogNode, relay.Node):
 
 
 def _answer(info: Info, rows: list[models.Standard]) -> list[Standard]:
-    """The standards as nodes; the request's loader keeps them, so their requirements'
-    `standard` field costs no second query."""
+    """The standards as nodes; the request's loader keeps them, so `node` lookups of them
+    cost no second query."""
     loader = info.context.loaders.of(service.standards_by_id)
     for row in rows:
         loader.prime(row.id, row)
@@ -174,7 +190,9 @@ def _answer(info: Info, rows: list[models.Standard]) -> list[Standard]:
 
 @strawberry.type
 class CatalogQuery:
-    @strawberry.field(description="Every standard edition in the catalog.")
+    @strawberry.field(
+        description="Every standard edition in the catalog.", metadata=at_most(MAX_STANDARDS)
+    )
     async def standards(self, info: Info) -> list[Standard]:
         info.context.require_entitlements()
         return _answer(info, await service.list_standards(info.context.db))

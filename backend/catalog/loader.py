@@ -33,6 +33,12 @@ from backend.catalog.upgrade import Upgrade, open_new_leaves, stored_leaves
 
 DATA_DIR = Path(__file__).with_name("data")
 TOP_LEVEL_CLAUSES = tuple(str(number) for number in range(4, 11))
+# How long the catalog's lists may be. The GraphQL cost limit counts every catalog list at
+# these sizes, so the loader refuses data that would exceed them.
+MAX_STANDARDS = 20  # standard editions in the catalog
+MAX_NODES = 250  # clauses and annex controls of one edition
+MAX_CHILDREN = 12  # sub-clauses of one clause (ISO 13485 7.5 has 11)
+MAX_COMPONENTS = 20  # key components of one edition
 
 _KEY = re.compile(r"[a-z][a-z0-9_]*")
 _SEGMENT = re.compile(r"[0-9A-Za-z]+")  # one step of a clause number: "8.5" + "." + "1"
@@ -126,6 +132,8 @@ def read_catalog(directory: Path = DATA_DIR) -> list[StandardData]:
         for standard in standards
         if labels[standard.label] > 1
     )
+    if len(standards) > MAX_STANDARDS:
+        problems.append(f"{directory}: more than {MAX_STANDARDS} standard editions")
     if problems:
         raise CatalogError(problems)
     return standards
@@ -164,6 +172,7 @@ class _FileReader:
             self.annex(top["annex"])
         self.check_unique_numbers()
         self.check_hs_keys()
+        self.check_sizes(len(components))
         return StandardData(
             file=self.file,
             digest=digest,
@@ -210,6 +219,8 @@ class _FileReader:
         if parent is not None and number and not _extends(number, parent):
             self.problem(where, f"a child of {parent} must be numbered {parent}.<n>")
         children = self.sequence(entry.get("children", []), f"{where}: children")
+        if len(children) > MAX_CHILDREN:
+            self.problem(where, f"more than {MAX_CHILDREN} children")
         self.add(
             entry,
             where,
@@ -286,6 +297,12 @@ class _FileReader:
         counts = Counter(node.number for node in self.nodes if node.number)
         for number in sorted(number for number, count in counts.items() if count > 1):
             self.problem(f"clause {number}", "the number appears more than once")
+
+    def check_sizes(self, components: int) -> None:
+        if len(self.nodes) > MAX_NODES:
+            self.problem("file", f"more than {MAX_NODES} clauses and controls")
+        if components > MAX_COMPONENTS:
+            self.problem("components", f"more than {MAX_COMPONENTS} components")
 
     def check_hs_keys(self) -> None:
         """A harmonized clause must map to one clause of each sibling standard."""

@@ -7,15 +7,22 @@ a `tenant_id` filter for the same read set, so a mistake in one layer is caught 
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
 
 from backend.db.base import TenantOwned
 from tenants.scope import NO_TENANT, TenantScope
+
+Result = TypeVar("Result")
+log = logging.getLogger(__name__)
 
 SCOPE_KEY = "tenant_scope"
 SKIP_TENANT_CRITERIA = "skip_tenant_criteria"
@@ -34,15 +41,64 @@ class TenantSession(AsyncSession):
     session. Concurrent statements on one held connection queue up behind the driver's lock,
     but two that both find no connection would race to open one and fail. So the session
     holds a connection from its first use to its close: ending a transaction opens the next.
+
+    GraphQL also cancels work half-way: when a field fails, graphql-core cancels its siblings,
+    and a DataLoader cancels its batch once nobody waits for it. A statement cancelled inside
+    asyncpg leaves the connection closed under the session. So every database call runs to its
+    end in a task of its own (a cancelled caller just stops waiting), and `close` waits for
+    those before it rolls back and hands the connection back to the pool.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._running: set[asyncio.Task[Any]] = set()
+
+    async def _to_the_end(self, call: Coroutine[Any, Any, Result]) -> Result:
+        task = asyncio.ensure_future(call)
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        return await asyncio.shield(task)
+
+    if not TYPE_CHECKING:  # the same signatures as AsyncSession's, which type checkers keep
+
+        async def execute(self, *args: Any, **kwargs: Any) -> Any:  # scalars() comes here too
+            return await self._to_the_end(super().execute(*args, **kwargs))
+
+        async def scalar(self, *args: Any, **kwargs: Any) -> Any:
+            return await self._to_the_end(super().scalar(*args, **kwargs))
+
+        async def get(self, *args: Any, **kwargs: Any) -> Any:
+            return await self._to_the_end(super().get(*args, **kwargs))
+
+        async def refresh(self, *args: Any, **kwargs: Any) -> None:
+            await self._to_the_end(super().refresh(*args, **kwargs))
+
+        async def flush(self, *args: Any, **kwargs: Any) -> None:
+            await self._to_the_end(super().flush(*args, **kwargs))
+
+        async def delete(self, *args: Any, **kwargs: Any) -> None:
+            await self._to_the_end(super().delete(*args, **kwargs))
+
+        async def connection(self, *args: Any, **kwargs: Any) -> Any:
+            return await self._to_the_end(super().connection(*args, **kwargs))
+
     async def commit(self) -> None:
-        await super().commit()
+        await self._to_the_end(super().commit())
         await self.connection()
 
     async def rollback(self) -> None:
-        await super().rollback()
+        await self._to_the_end(super().rollback())
         await self.connection()
+
+    async def close(self) -> None:
+        """Close once every database call has ended. A connection that still cannot roll back
+        (the server went away) is discarded, and the request keeps its answer."""
+        await asyncio.gather(*self._running, return_exceptions=True)
+        try:
+            await super().close()
+        except SQLAlchemyError:
+            log.exception("closing the database session failed; its connection is discarded")
+            await super().invalidate()
 
     @property
     def scope(self) -> TenantScope:

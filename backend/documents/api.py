@@ -6,17 +6,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import strawberry
 from strawberry import relay
 
+from backend.api import slices
 from backend.api.context import Info
+from backend.api.cost import at_most
 from backend.api.errors import UserError
 from backend.api.loaders import Batch
 from backend.api.mutations import attempt, node_uuid
 from backend.api.pagination import Connection, paginate
 from backend.catalog.api import Requirement
+from backend.catalog.loader import MAX_NODES
 from backend.db.session import TenantSession
 from backend.documents import models, review, service
 from backend.documents.models import DocumentStatus as DocumentStatusValue
@@ -136,9 +139,14 @@ class ControlledDocument(LoadedNode, relay.Node):
     async def owner(self, info: Info) -> User | None:
         return await _user(info, self.owner_id)
 
-    @strawberry.field(description="Every version, newest first.")
-    async def versions(self, info: Info) -> list[DocumentVersion]:
-        return [DocumentVersion.from_model(row) for row in await self._versions(info)]
+    @strawberry.field(description="The newest versions first.")
+    async def versions(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=slices.FIRST)] = None,
+    ) -> list[DocumentVersion]:
+        rows = slices.first(await self._versions(info), first)
+        return [DocumentVersion.from_model(row) for row in rows]
 
     @strawberry.field(description="The latest approved version: the one in force.")
     async def current_version(self, info: Info) -> DocumentVersion | None:
@@ -147,7 +155,10 @@ class ControlledDocument(LoadedNode, relay.Node):
         approved = [row for row in await self._versions(info) if row.approved_at is not None]
         return DocumentVersion.from_model(approved[0]) if approved else None
 
-    @strawberry.field(description="The program requirements it serves.")
+    @strawberry.field(
+        description="The program requirements it serves.",
+        metadata=at_most(service.MAX_REQUIREMENTS),
+    )
     async def requirements(self, info: Info) -> list[DocumentRequirement]:
         loader = info.context.loaders.of(service.requirements_of_documents)
         return [
@@ -164,10 +175,17 @@ class ControlledDocument(LoadedNode, relay.Node):
 @strawberry.type(description="A clause that asks for documented information, and what covers it.")
 class MandatoryDocument:
     requirement: Requirement
-    documents: list[ControlledDocument] = strawberry.field(
-        description="The documents linked to it in this program."
-    )
     coverage: Coverage  # type: ignore[valid-type]
+    linked: strawberry.Private[list[ControlledDocument]]
+
+    @strawberry.field(description="The documents linked to it in this program.")
+    def documents(
+        self,
+        first: Annotated[
+            int, strawberry.argument(description=slices.NESTED_FIRST)
+        ] = slices.NESTED_PAGE,
+    ) -> list[ControlledDocument]:
+        return slices.first(self.linked, first)
 
     @strawberry.field(description="An approved document covers it and is not past its review.")
     def covered(self) -> bool:
@@ -198,7 +216,8 @@ class DocumentQuery:
         return Connection[ControlledDocument].from_page(page, ControlledDocument.from_model)
 
     @strawberry.field(
-        description="The checklist of documented information the program's standard asks for."
+        description="The checklist of documented information the program's standard asks for.",
+        metadata=at_most(MAX_NODES),
     )
     async def mandatory_documents(
         self, info: Info, program_id: relay.GlobalID
@@ -208,7 +227,7 @@ class DocumentQuery:
         return [
             MandatoryDocument(
                 requirement=Requirement.from_model(item.clause),
-                documents=[ControlledDocument.from_model(row) for row in item.documents],
+                linked=[ControlledDocument.from_model(row) for row in item.documents],
                 coverage=item.coverage,
             )
             for item in items

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import ColumnElement, Select, delete, select
+from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.catalog.models import Clause
@@ -47,6 +47,7 @@ TITLE_LIMIT = 300
 SUMMARY_LIMIT = 10_000
 REVIEW_DAYS = range(1, 3651)  # one day to ten years
 DEFAULT_REVIEW_DAYS = 365
+MAX_REQUIREMENTS = 50  # program requirements one document serves; reads of them stay short
 
 
 @dataclass(frozen=True)
@@ -309,6 +310,7 @@ async def link_requirement(
         select(DocumentRequirement.id).where(*_link(document, program, clause))
     )
     if linked is None:
+        await _check_room(db, document)
         db.add(
             DocumentRequirement(
                 tenant_id=document.tenant_id,
@@ -318,6 +320,17 @@ async def link_requirement(
             )
         )
     return await _save(db, document)
+
+
+async def _check_room(db: TenantSession, document: ControlledDocument) -> None:
+    count = await db.scalar(
+        select(func.count()).where(DocumentRequirement.document_id == document.id)
+    )
+    if (count or 0) >= MAX_REQUIREMENTS:
+        raise invalid(
+            f"A document serves at most {MAX_REQUIREMENTS} requirements; unlink one first.",
+            ["requirement"],
+        )
 
 
 async def unlink_requirement(

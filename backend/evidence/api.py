@@ -10,13 +10,16 @@ from typing import Annotated, ClassVar
 import strawberry
 from strawberry import relay
 
+from backend.api import slices
 from backend.api.context import Info
+from backend.api.cost import at_most
 from backend.api.errors import UserError
 from backend.api.loaders import Batch
 from backend.api.mutations import attempt, node_uuid
 from backend.api.pagination import Connection, paginate
 from backend.catalog import service as catalog_service
 from backend.catalog.api import Requirement
+from backend.catalog.loader import MAX_NODES
 from backend.errors import ErrorCode, invalid
 from backend.evidence import models, service
 from backend.evidence.freshness import Freshness as FreshnessValue
@@ -31,6 +34,7 @@ from backend.programs import service as program_service
 from backend.programs.api import Program, ProgramStep
 from tenants.api import LoadedNode, User, actor_of
 
+MAX_UPLOAD_HEADERS = 12  # what a store's signed PUT names; S3 names at most nine
 EvidenceKind = strawberry.enum(EvidenceKindValue, name="EvidenceKind")
 EvidenceVersionStatus = strawberry.enum(
     VersionStatus,
@@ -146,10 +150,14 @@ class EvidenceItem(LoadedNode, relay.Node):
     async def owner(self, info: Info) -> User | None:
         return await _user(info, self.owner_id)
 
-    @strawberry.field(description="Every version, newest first, rejected ones included.")
-    async def versions(self, info: Info) -> list[EvidenceVersion]:
+    @strawberry.field(description="The newest versions first, rejected ones included.")
+    async def versions(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=slices.FIRST)] = None,
+    ) -> list[EvidenceVersion]:
         rows = await info.context.loaders.of(service.versions_of_items).load(uuid.UUID(self.id))
-        return [EvidenceVersion.from_model(row) for row in rows]
+        return [EvidenceVersion.from_model(row) for row in slices.first(rows, first)]
 
     @strawberry.field(description="The newest available version: the file that counts.")
     async def current_version(self, info: Info) -> EvidenceVersion | None:
@@ -157,9 +165,13 @@ class EvidenceItem(LoadedNode, relay.Node):
         return EvidenceVersion.from_model(row) if row else None
 
     @strawberry.field(description="What it proves: requirements, steps and actions.")
-    async def links(self, info: Info) -> list[EvidenceLink]:
+    async def links(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=slices.FIRST)] = None,
+    ) -> list[EvidenceLink]:
         rows = await info.context.loaders.of(service.links_of_items).load(uuid.UUID(self.id))
-        return [EvidenceLink.from_model(row) for row in rows]
+        return [EvidenceLink.from_model(row) for row in slices.first(rows, first)]
 
     @strawberry.field
     async def freshness(self, info: Info) -> EvidenceFreshness:  # type: ignore[valid-type]
@@ -241,7 +253,16 @@ class RequirementEvidence:
     flagged: bool = strawberry.field(
         description="It expects evidence and none is current (expiring soon still counts)."
     )
-    evidence: list[CurrentEvidence]
+    current: strawberry.Private[list[CurrentEvidence]]
+
+    @strawberry.field(description="Its current evidence.")
+    def evidence(
+        self,
+        first: Annotated[
+            int, strawberry.argument(description=slices.NESTED_FIRST)
+        ] = slices.NESTED_PAGE,
+    ) -> list[CurrentEvidence]:
+        return slices.first(self.current, first)
 
     @classmethod
     def from_result(cls, result: service.RequirementEvidence) -> RequirementEvidence:
@@ -252,7 +273,7 @@ class RequirementEvidence:
             expects_evidence=result.expects_evidence,
             freshness=result.freshness,
             flagged=result.flagged,
-            evidence=[
+            current=[
                 CurrentEvidence(
                     evidence=EvidenceItem.from_model(entry.item),
                     version=EvidenceVersion.from_model(entry.version),
@@ -299,7 +320,8 @@ class EvidenceQuery:
 
     @strawberry.field(
         description="Every requirement of a program with its current evidence: version,"
-        " checksum, who uploaded it and when."
+        " checksum, who uploaded it and when.",
+        metadata=at_most(MAX_NODES),
     )
     async def requirement_evidence(
         self, info: Info, program_id: relay.GlobalID
@@ -370,7 +392,7 @@ class HttpHeader:
 class UploadTicket:
     url: str
     method: str
-    headers: list[HttpHeader]
+    headers: list[HttpHeader] = strawberry.field(metadata=at_most(MAX_UPLOAD_HEADERS))
     expires_at: datetime
 
 

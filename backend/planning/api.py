@@ -11,7 +11,9 @@ import strawberry
 from strawberry import relay
 from strawberry.relay.types import GlobalIDValueError
 
+from backend.api import slices
 from backend.api.context import Info
+from backend.api.cost import at_most
 from backend.api.errors import UserError
 from backend.api.loaders import Batch
 from backend.api.mutations import attempt, node_uuid
@@ -113,7 +115,10 @@ class Action(LoadedNode, relay.Node):
             objective_id=action.objective_id,
         )
 
-    @strawberry.field(description="The requirements (and so the gaps) it addresses.")
+    @strawberry.field(
+        description="The requirements (and so the gaps) it addresses.",
+        metadata=at_most(service.MAX_LINKED_REQUIREMENTS),
+    )
     async def requirements(self, info: Info) -> list[Requirement]:
         loader = info.context.loaders.of(service.requirements_of_actions)
         return [Requirement.from_model(clause) for clause in await loader.load(uuid.UUID(self.id))]
@@ -242,10 +247,15 @@ class PlanningQuery:
         return Connection[Action].from_page(page, Action.from_model)
 
     @strawberry.field(description="A program's milestones in date order.")
-    async def milestones(self, info: Info, program_id: relay.GlobalID) -> list[Milestone]:
+    async def milestones(
+        self,
+        info: Info,
+        program_id: relay.GlobalID,
+        first: Annotated[int | None, strawberry.argument(description=slices.FIRST)] = None,
+    ) -> list[Milestone]:
         program = await program_of(info, program_id)
-        rows = await info.context.db.scalars(service.milestones_statement(program))
-        return [Milestone.from_model(row) for row in rows]
+        rows = (await info.context.db.scalars(service.milestones_statement(program))).all()
+        return [Milestone.from_model(row) for row in slices.first(rows, first)]
 
 
 # --- mutations -----------------------------------------------------------------------------
@@ -314,8 +324,8 @@ def _objective_fields(
 
 
 REQUIREMENTS = (
-    'Requirement numbers ("8.5.1", "A.5.1") or ids of the program\'s standard; replaces the'
-    " linked set."
+    'Requirement numbers ("8.5.1", "A.5.1") or ids of the program\'s standard, at most'
+    f" {service.MAX_LINKED_REQUIREMENTS}; replaces the linked set."
 )
 
 

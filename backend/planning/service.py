@@ -78,6 +78,7 @@ class MilestoneFields:
 TITLE_LIMIT = 300
 TEXT_LIMIT = 10_000
 MAX_EFFORT = Decimal("999999.9")  # what the column holds: seven digits, one after the point
+MAX_LINKED_REQUIREMENTS = 25  # what one action or training session addresses; reads stay short
 FINISHED_ACTION_STATUSES = (ActionStatus.DONE.value, ActionStatus.CANCELLED.value)
 
 
@@ -306,6 +307,8 @@ async def requirements_of(
     db: TenantSession, program: Program, refs: Sequence[RequirementRef]
 ) -> list[Clause]:
     """The clauses of the program's standard that `refs` name; unknown names are refused."""
+    if len(refs) > MAX_LINKED_REQUIREMENTS:
+        raise invalid(f"Name at most {MAX_LINKED_REQUIREMENTS} requirements.", ["requirements"])
     ids = {ref for ref in refs if isinstance(ref, uuid.UUID)}
     numbers = {ref.strip() for ref in refs if isinstance(ref, str)}
     clauses = (

@@ -13,6 +13,7 @@ from strawberry import relay
 from strawberry.types.unset import UNSET
 
 from backend.api.context import Info
+from backend.api.cost import at_most
 from backend.api.errors import UserError
 from backend.api.loaders import Batch
 from backend.api.mutations import attempt, node_uuid
@@ -20,11 +21,11 @@ from backend.api.pagination import Connection, paginate
 from backend.catalog import service as catalog_service
 from backend.catalog.api import Standard
 from backend.programs import models, service
-from backend.programs.criteria import CriterionResult
+from backend.programs.criteria import MAX_CRITERIA, CriterionResult
 from backend.programs.models import ProgramStatus as ProgramStatusValue
 from backend.programs.models import StepKey as StepKeyValue
 from backend.programs.models import StepStatus as StepStatusValue
-from backend.programs.steps import BY_KEY
+from backend.programs.steps import BY_KEY, STEPS
 from tenants.api import LoadedNode, Organization, User, actor_of
 
 ProgramStatus = strawberry.enum(
@@ -73,7 +74,9 @@ class ProgramStep(LoadedNode, relay.Node):
     started_at: datetime | None
     completed_at: datetime | None
     notes: str
-    checklist: list[ChecklistItem]
+    checklist: list[ChecklistItem] = strawberry.field(
+        metadata=at_most(max(len(step.checklist) for step in STEPS))
+    )
     program_id: strawberry.Private[uuid.UUID]
     owner_id: strawberry.Private[uuid.UUID | None]
 
@@ -116,7 +119,9 @@ class ProgramStep(LoadedNode, relay.Node):
         results: list[CriterionResult] = await loader.load((self.program_id, self.key))
         return results
 
-    @strawberry.field(description="The exit criteria and whether each is met now.")
+    @strawberry.field(
+        description="The exit criteria and whether each is met now.", metadata=at_most(MAX_CRITERIA)
+    )
     async def criteria(self, info: Info) -> list[ExitCriterion]:
         return [ExitCriterion.from_result(result) for result in await self._criteria(info)]
 
@@ -181,7 +186,7 @@ class Program(LoadedNode, relay.Node):
     async def owner(self, info: Info) -> User | None:
         return await _user(info, self.owner_id)
 
-    @strawberry.field(description="All seven steps, in order.")
+    @strawberry.field(description="All seven steps, in order.", metadata=at_most(len(STEPS)))
     async def steps(self, info: Info) -> list[ProgramStep]:
         loader = info.context.loaders.of(service.steps_of_programs)
         return [ProgramStep.from_model(row) for row in await loader.load(uuid.UUID(self.id))]

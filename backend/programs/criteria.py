@@ -41,6 +41,8 @@ class Criterion:
 
 
 _REGISTRY: dict[StepKey, list[Criterion]] = {key: [] for key in StepKey}
+MAX_CRITERIA = 12
+"""Exit criteria per step; the GraphQL cost limit counts a step's criteria at this many."""
 
 
 def criterion(step: StepKey, key: str, description: str) -> Callable[[Check], Check]:
@@ -49,6 +51,8 @@ def criterion(step: StepKey, key: str, description: str) -> Callable[[Check], Ch
     def register(check: Check) -> Check:
         if any(existing.key == key for existing in _REGISTRY[step]):
             raise ValueError(f"criterion {key!r} is already registered for {step.value}")
+        if len(_REGISTRY[step]) == MAX_CRITERIA:
+            raise ValueError(f"{step.value} already has {MAX_CRITERIA} exit criteria")
         _REGISTRY[step].append(Criterion(step, key, description, check))
         return check
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import strawberry
 from strawberry import relay
 
+from backend.api import slices
 from backend.api.context import Info
+from backend.api.cost import at_most
 from backend.api.errors import UserError
 from backend.api.loaders import Batch
 from backend.api.mutations import attempt, node_uuid
@@ -23,6 +25,7 @@ from backend.planning.api import (
     program_of,
     requirement_ref,
 )
+from backend.planning.service import MAX_LINKED_REQUIREMENTS
 from backend.programs.service import KEEP
 from backend.training import models, service
 from backend.training.models import SessionStatus as SessionStatusValue
@@ -67,7 +70,13 @@ class TrainingCompletion:
 @strawberry.type(description="A program's training completion, in total and per job role.")
 class ProgramTrainingCompletion:
     overall: TrainingCompletion
-    by_job_role: list[TrainingCompletion]
+    roles: strawberry.Private[list[TrainingCompletion]]
+
+    @strawberry.field(description="Per job role, by name.")
+    def by_job_role(
+        self, first: Annotated[int | None, strawberry.argument(description=slices.FIRST)] = None
+    ) -> list[TrainingCompletion]:
+        return slices.first(self.roles, first)
 
 
 @strawberry.type(description="One person in scope of a training session.")
@@ -129,15 +138,22 @@ class TrainingSession(LoadedNode, relay.Node):
             updated_at=row.updated_at,
         )
 
-    @strawberry.field(description="The requirements it teaches.")
+    @strawberry.field(
+        description="The requirements it teaches.", metadata=at_most(MAX_LINKED_REQUIREMENTS)
+    )
     async def requirements(self, info: Info) -> list[Requirement]:
         loader = info.context.loaders.of(service.requirements_of_sessions)
         return [Requirement.from_model(clause) for clause in await loader.load(uuid.UUID(self.id))]
 
     @strawberry.field(description="The people in scope, in the order they were added.")
-    async def attendance(self, info: Info) -> list[Attendance]:
+    async def attendance(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=slices.FIRST)] = None,
+    ) -> list[Attendance]:
         loader = info.context.loaders.of(service.attendance_of_sessions)
-        return [Attendance.from_model(row) for row in await loader.load(uuid.UUID(self.id))]
+        rows = slices.first(await loader.load(uuid.UUID(self.id)), first)
+        return [Attendance.from_model(row) for row in rows]
 
     @strawberry.field
     async def completion(self, info: Info) -> TrainingCompletion:
@@ -193,7 +209,7 @@ class TrainingQuery:
         completion = await service.program_completion(info.context.db, program)
         return ProgramTrainingCompletion(
             overall=TrainingCompletion.from_counts(completion.overall, None),
-            by_job_role=[
+            roles=[
                 TrainingCompletion.from_counts(counts, role)
                 for role, counts in completion.by_job_role.items()
             ],
@@ -201,11 +217,14 @@ class TrainingQuery:
 
     @strawberry.field(description="A program's competence requirements, by job role.")
     async def competence_requirements(
-        self, info: Info, program_id: relay.GlobalID
+        self,
+        info: Info,
+        program_id: relay.GlobalID,
+        first: Annotated[int | None, strawberry.argument(description=slices.FIRST)] = None,
     ) -> list[CompetenceRequirement]:
         program = await program_of(info, program_id)
-        rows = await info.context.db.scalars(service.competences_statement(program))
-        return [CompetenceRequirement.from_model(row) for row in rows]
+        rows = (await info.context.db.scalars(service.competences_statement(program))).all()
+        return [CompetenceRequirement.from_model(row) for row in slices.first(rows, first)]
 
 
 # --- inputs --------------------------------------------------------------------------------
