@@ -26,6 +26,7 @@ from backend.observability import bind_request
 from backend.runtime import Runtime
 from tenants.entitlements import Entitlements, load_session_entitlements
 from tenants.roles import Role
+from tenants.service import Actor
 
 TENANT_HEADER = "x-tenant-id"
 
@@ -148,3 +149,9 @@ def parse_tenant_id(raw: str) -> uuid.UUID:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
     raise ClientException("X-Tenant-ID must be an organization id (UUID or global ID).")
+
+
+def actor_of(info: Info) -> Actor:
+    """Who acts in this request, where, and with which role (for every domain's mutations)."""
+    tenant_id, role = info.context.acting_role()
+    return Actor(info.context.user_id, tenant_id, role)

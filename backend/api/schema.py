@@ -30,6 +30,7 @@ from backend.api.context import Info
 from backend.api.control_characters import RefuseControlCharacters
 from backend.api.cost import CostLimit
 from backend.api.errors import should_mask
+from backend.api.tenants import TenantMutation, TenantQuery
 from backend.assessments.api import AssessmentMutation, AssessmentQuery
 from backend.auth.api import AuthMutation
 from backend.catalog.api import CatalogQuery
@@ -39,7 +40,6 @@ from backend.planning.api import PlanningMutation, PlanningQuery
 from backend.programs.api import ProgramMutation, ProgramQuery
 from backend.settings import Settings
 from backend.training.api import TrainingMutation, TrainingQuery
-from tenants.api import TenantMutation, TenantQuery
 
 CACHE_SIZE = 512
 

@@ -12,12 +12,14 @@ import strawberry
 from strawberry import relay
 
 from backend.api import slices
-from backend.api.context import Info
+from backend.api.context import Info, actor_of
 from backend.api.cost import at_most
 from backend.api.errors import UserError
 from backend.api.loaders import Batch
 from backend.api.mutations import attempt, node_uuid
+from backend.api.nodes import LoadedNode
 from backend.api.pagination import Connection, paginate
+from backend.api.tenants import User
 from backend.assessments import models, service, soa
 from backend.assessments.models import Conformity
 from backend.assessments.models import Implementation as ImplementationValue
@@ -30,7 +32,6 @@ from backend.errors import CombinedServiceError, ErrorCode, ServiceError
 from backend.planning import service as planning_service
 from backend.programs import service as program_service
 from backend.programs.api import Program
-from tenants.api import LoadedNode, User, actor_of
 
 # A whole program fits in one page (ISO/IEC 27001 has the most: 123), so a dashboard can
 # show every requirement with a single request.

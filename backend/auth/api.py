@@ -15,9 +15,9 @@ from litestar.datastructures import Cookie
 from backend.api.context import Info
 from backend.api.errors import UserError
 from backend.api.mutations import attempt
+from backend.api.tenants import Membership, MembershipPayload, User
 from backend.auth import invitations, service
 from backend.errors import ErrorCode, ServiceError
-from tenants.api import Membership, MembershipPayload, User
 
 GRAPHQL_PATH = "/graphql"
 

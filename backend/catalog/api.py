@@ -17,6 +17,7 @@ from strawberry import relay
 from backend.api.context import Info
 from backend.api.cost import at_most
 from backend.api.loaders import Batch
+from backend.api.nodes import LoadedNode
 from backend.catalog import models, service
 from backend.catalog.loader import (
     MAX_CHILDREN,
@@ -26,7 +27,6 @@ from backend.catalog.loader import (
     TOP_LEVEL_CLAUSES,
 )
 from backend.catalog.models import ClauseKind
-from tenants.api import LoadedNode
 
 RequirementKind = strawberry.enum(
     ClauseKind,

@@ -12,12 +12,14 @@ import strawberry
 from strawberry import relay
 
 from backend.api import slices
-from backend.api.context import Info
+from backend.api.context import Info, actor_of
 from backend.api.cost import at_most
 from backend.api.errors import UserError
 from backend.api.loaders import Batch
 from backend.api.mutations import attempt, node_uuid
+from backend.api.nodes import LoadedNode
 from backend.api.pagination import Connection, paginate
+from backend.api.tenants import User
 from backend.catalog.api import Requirement
 from backend.catalog.loader import MAX_NODES
 from backend.db.session import TenantSession
@@ -28,7 +30,6 @@ from backend.planning.api import clearable_id, given, program_of, requirement_re
 from backend.planning.service import RequirementRef
 from backend.programs.api import Program
 from backend.programs.service import programs_by_id
-from tenants.api import LoadedNode, User, actor_of
 from tenants.service import Actor
 
 DocumentType = strawberry.enum(DocumentTypeValue, name="DocumentType")

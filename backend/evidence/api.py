@@ -11,12 +11,14 @@ import strawberry
 from strawberry import relay
 
 from backend.api import slices
-from backend.api.context import Info
+from backend.api.context import Info, actor_of
 from backend.api.cost import at_most
 from backend.api.errors import UserError
 from backend.api.loaders import Batch
 from backend.api.mutations import attempt, node_uuid
+from backend.api.nodes import LoadedNode
 from backend.api.pagination import Connection, paginate
+from backend.api.tenants import User
 from backend.catalog import service as catalog_service
 from backend.catalog.api import Requirement
 from backend.catalog.loader import MAX_NODES
@@ -32,7 +34,6 @@ from backend.planning.api import Action, program_of, requirement_ref
 from backend.planning.service import local_today
 from backend.programs import service as program_service
 from backend.programs.api import Program, ProgramStep
-from tenants.api import LoadedNode, User, actor_of
 
 MAX_UPLOAD_HEADERS = 12  # what a store's signed PUT names; S3 names at most nine
 EvidenceKind = strawberry.enum(EvidenceKindValue, name="EvidenceKind")

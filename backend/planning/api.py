@@ -12,12 +12,14 @@ from strawberry import relay
 from strawberry.relay.types import GlobalIDValueError
 
 from backend.api import slices
-from backend.api.context import Info
+from backend.api.context import Info, actor_of
 from backend.api.cost import at_most
 from backend.api.errors import UserError
 from backend.api.loaders import Batch
 from backend.api.mutations import attempt, node_uuid
+from backend.api.nodes import LoadedNode
 from backend.api.pagination import Connection, paginate
+from backend.api.tenants import User
 from backend.catalog.api import Requirement
 from backend.planning import models, service
 from backend.planning.models import ActionStatus as ActionStatusValue
@@ -25,7 +27,6 @@ from backend.planning.models import Benefit as BenefitValue
 from backend.planning.models import ObjectiveStatus as ObjectiveStatusValue
 from backend.programs.models import Program
 from backend.programs.service import KEEP, Change
-from tenants.api import LoadedNode, User, actor_of
 
 Benefit = strawberry.enum(
     BenefitValue, name="Benefit", description="Why an objective exists: the benefit it pursues."

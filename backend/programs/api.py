@@ -12,12 +12,14 @@ import strawberry
 from strawberry import relay
 from strawberry.types.unset import UNSET
 
-from backend.api.context import Info
+from backend.api.context import Info, actor_of
 from backend.api.cost import at_most
 from backend.api.errors import UserError
 from backend.api.loaders import Batch
 from backend.api.mutations import attempt, node_uuid
+from backend.api.nodes import LoadedNode
 from backend.api.pagination import Connection, paginate
+from backend.api.tenants import Organization, User
 from backend.catalog import service as catalog_service
 from backend.catalog.api import Standard
 from backend.programs import models, service
@@ -26,7 +28,6 @@ from backend.programs.models import ProgramStatus as ProgramStatusValue
 from backend.programs.models import StepKey as StepKeyValue
 from backend.programs.models import StepStatus as StepStatusValue
 from backend.programs.steps import BY_KEY, STEPS
-from tenants.api import LoadedNode, Organization, User, actor_of
 
 ProgramStatus = strawberry.enum(
     ProgramStatusValue, name="ProgramStatus", description="Where a program stands in its lifecycle."

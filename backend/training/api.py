@@ -10,12 +10,14 @@ import strawberry
 from strawberry import relay
 
 from backend.api import slices
-from backend.api.context import Info
+from backend.api.context import Info, actor_of
 from backend.api.cost import at_most
 from backend.api.errors import UserError
 from backend.api.loaders import Batch
 from backend.api.mutations import attempt, node_uuid
+from backend.api.nodes import LoadedNode
 from backend.api.pagination import Connection, paginate
+from backend.api.tenants import User
 from backend.catalog.api import Requirement
 from backend.planning.api import (
     REQUIREMENTS,
@@ -30,7 +32,6 @@ from backend.programs.service import KEEP
 from backend.training import models, service
 from backend.training.models import SessionStatus as SessionStatusValue
 from backend.training.models import TrainingType as TrainingTypeValue
-from tenants.api import LoadedNode, User, actor_of
 
 TrainingType = strawberry.enum(TrainingTypeValue, name="TrainingType")
 TrainingSessionStatus = strawberry.enum(

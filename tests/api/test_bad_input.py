@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.api import tenants as tenants_api
 from backend.api.loaders import Loaders
-from tenants import api as tenants_api
 from tenants import service as tenants_service
 from tenants.models import Membership
 from tests.api.helpers import messages, one_error, post, post_raw

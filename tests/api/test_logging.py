@@ -9,11 +9,11 @@ from collections.abc import Iterator
 import pytest
 from litestar.testing import AsyncTestClient
 
+from backend.api import tenants as tenants_api
 from backend.app import create_app
 from backend.observability import configure_logging
 from backend.runtime import Runtime
 from backend.settings import LogFormat, Settings
-from tenants import api as tenants_api
 from tests.support import Client, World, gql, login
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tenants import api as tenants_api
+from backend.api import tenants as tenants_api
 from tests.api.helpers import messages, one_error, post
 from tests.support import Client, World, gql, login
 

@@ -1,21 +1,26 @@
-"""GraphQL types, queries and mutations for organizations, members and auditor access."""
+"""GraphQL types, queries and mutations for organizations, members and auditor access.
+
+The tenants layer's GraphQL surface lives here, in the shared API package, because every area's
+types lead to a User or an Organization; `tenants/` itself knows nothing of GraphQL.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, ClassVar
 
 import strawberry
 from sqlalchemy import exists, select
 from strawberry import relay
 
 from backend.api import slices
-from backend.api.context import Info
+from backend.api.context import Info, actor_of
 from backend.api.errors import UserError
 from backend.api.loaders import Batch
 from backend.api.mutations import attempt, node_uuid
+from backend.api.nodes import LoadedNode, node_uuids
 from backend.api.pagination import Connection, PageRequest, paginate
 from backend.auth.models import Invitation as Invitation_
 from tenants import models, service
@@ -26,44 +31,6 @@ OrganizationKind = strawberry.enum(OrganizationKindValue, name="OrganizationKind
 Role = strawberry.enum(
     RoleValue, name="Role", description="What a person may do in an organization."
 )
-
-
-def _uuids(node_ids: Iterable[str]) -> list[uuid.UUID | None]:
-    parsed: list[uuid.UUID | None] = []
-    for node_id in node_ids:
-        try:
-            parsed.append(uuid.UUID(node_id))
-        except ValueError:
-            parsed.append(None)
-    return parsed
-
-
-class LoadedNode:
-    """Node lookups through the request's DataLoader: `loader` names one of `Loaders`, or is
-    a domain area's `batch(db, ids)` function (reached through `Loaders.of`).
-
-    What the loader cannot see (another tenant's object) resolves to None, exactly like an
-    id that does not exist; ids that are not UUIDs resolve to None too.
-    """
-
-    loader: ClassVar[str | Batch]
-
-    @classmethod
-    def from_model(cls, row: Any) -> Any:
-        raise NotImplementedError
-
-    @classmethod
-    async def resolve_nodes(
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Any]:
-        ids = _uuids(node_ids)
-        loaders = info.context.loaders
-        loader = (
-            getattr(loaders, cls.loader) if isinstance(cls.loader, str) else loaders.of(cls.loader)
-        )
-        found = await loader.load_many([i for i in ids if i is not None])
-        by_id = {row.id: cls.from_model(row) for row in found if row is not None}
-        return [by_id.get(i) if i else None for i in ids]
 
 
 @strawberry.type(description="A person. Visible to people who share an organization with them.")
@@ -80,7 +47,7 @@ class User(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[User | None]:
-        ids = [i for i in _uuids(node_ids) if i is not None]
+        ids = [i for i in node_uuids(node_ids) if i is not None]
         visible = await info.context.db.scalars(
             select(models.User).where(
                 models.User.id.in_(ids),
@@ -398,12 +365,6 @@ class RemoveMemberPayload:
 class AuditorGrantPayload:
     grant: AuditorGrant | None
     errors: list[UserError]
-
-
-def actor_of(info: Info) -> service.Actor:
-    """Who acts in this request, where, and with which role (for every domain's mutations)."""
-    tenant_id, role = info.context.acting_role()
-    return service.Actor(info.context.user_id, tenant_id, role)
 
 
 @strawberry.type
