@@ -162,15 +162,21 @@ def _port(value: str) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    settings = _settings()
-    host: str = args.host or settings.host
-    port: int = args.port or settings.port
+    settings = _listening_where_asked(_settings(), args)
     load_signing_keys(settings)  # refuse unsafe production settings before touching a database
     settings, logins = _run_database_work(settings, _prepare_to_serve(settings))
     if logins:
         _print_logins(logins, settings)
-    print(f"GraphQL API: http://{host}:{port}/graphql", flush=True)
-    return _run_server(Runtime.build(settings), host, port)
+    print(f"GraphQL API: http://{settings.host}:{settings.port}/graphql", flush=True)
+    return _run_server(Runtime.build(settings))
+
+
+def _listening_where_asked(settings: Settings, args: argparse.Namespace) -> Settings:
+    """The settings with `--host` and `--port` in place of HOST and PORT, so everything derived
+    from where the server listens (signed evidence URLs, when PUBLIC_BASE_URL is unset) follows
+    the flags too."""
+    flags = {name: value for name in ("host", "port") if (value := getattr(args, name))}
+    return settings.model_copy(update=flags)
 
 
 def _migrate(_args: argparse.Namespace) -> int:
@@ -379,12 +385,15 @@ def _print_logins(logins: list[DemoLogin], settings: Settings) -> None:
         print(f"  {login.email:<30} {login.access}{note}")
 
 
-def _run_server(runtime: Runtime, host: str, port: int) -> int:
+def _run_server(runtime: Runtime) -> int:
     import uvicorn  # noqa: PLC0415 - only `serve` needs the server
 
     from backend.app import create_app  # noqa: PLC0415 - loads the whole API
 
-    server = uvicorn.Server(server_config(create_app(runtime), runtime.settings, host, port))
+    settings = runtime.settings
+    server = uvicorn.Server(
+        server_config(create_app(runtime), settings, settings.host, settings.port)
+    )
     server.run()
     return 0 if server.started else EXIT_FAILURE
 

@@ -20,6 +20,7 @@ from backend.auth.service import act_as, credentials
 from backend.db.base import Base
 from backend.db.session import TenantSession
 from backend.demo_evidence import seed_evidence
+from backend.demo_findings import seed_findings
 from backend.demo_readiness import seed_programs
 from backend.runtime import Runtime
 from tenants.models import (
@@ -135,6 +136,7 @@ async def seed_demo(runtime: Runtime) -> list[DemoLogin]:
         await _ensure_auditor_grant(session, ACME, BUREAU, granted_by=users[ACME_OWNER])
     await seed_programs(runtime, ACME.id, users[ACME_OWNER].id)
     await seed_evidence(runtime, ACME.id, users[ACME_OWNER].id, users[NORTHWIND_CONSULTANT].id)
+    await seed_findings(runtime, ACME.id, users[ACME_OWNER].id)
     return [_login(account, users[account.email]) for account in ACCOUNTS]
 
 

@@ -36,6 +36,9 @@ class Organization(Identified, Timestamped, TenantOwned, Base):
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(63), unique=True)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # How long the management system must run on its completed documentation before the
+    # implementation step may close (records need time to accumulate).
+    operation_period_days: Mapped[int] = mapped_column(default=90, server_default="90")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="organization", cascade="all, delete-orphan", passive_deletes=True

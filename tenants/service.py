@@ -19,9 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from backend.auth.invitations import invite
 from backend.auth.models import Invitation
 from backend.auth.service import normalize_email
+from backend.core.errors import ErrorCode, ServiceError, forbidden, invalid, not_found
 from backend.db.batch import by_id
 from backend.db.session import TenantSession, execution_options_skipping_criteria
-from backend.errors import ErrorCode, ServiceError, forbidden, invalid, not_found
 from tenants.models import (
     AuditorGrant,
     ConsultancyEngagement,
@@ -35,6 +35,7 @@ from tenants.roles import MEMBERSHIP_ROLES, Role
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TIMEZONES = frozenset(zoneinfo.available_timezones())
+MAX_OPERATION_PERIOD_DAYS = 730
 
 invitations_by_id = by_id(Invitation)
 
@@ -69,6 +70,16 @@ def clean_slug(slug: str) -> str:
     if not SLUG.match(slug):
         raise invalid("Slug must be 1 to 63 lower-case letters, digits or inner hyphens.", ["slug"])
     return slug
+
+
+def clean_operation_period(days: int) -> int:
+    """Days the system must run on its documentation before implementation may close."""
+    if not 0 <= days <= MAX_OPERATION_PERIOD_DAYS:
+        raise invalid(
+            f"The operation period is 0 to {MAX_OPERATION_PERIOD_DAYS} days.",
+            ["operationPeriodDays"],
+        )
+    return days
 
 
 def clean_timezone(timezone: str) -> str:
@@ -169,6 +180,7 @@ async def update_organization(
     name: str | None = None,
     slug: str | None = None,
     timezone: str | None = None,
+    operation_period_days: int | None = None,
 ) -> Organization:
     require_acting_in(db, actor, organization_id, "Organization")
     _require_manager(actor)
@@ -181,6 +193,8 @@ async def update_organization(
         organization.slug = clean_slug(slug)
     if timezone is not None:
         organization.timezone = clean_timezone(timezone)
+    if operation_period_days is not None:
+        organization.operation_period_days = clean_operation_period(operation_period_days)
     await _commit(db, _slug_taken())
     await db.refresh(organization)
     return organization

@@ -13,7 +13,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.relay.types import GlobalIDValueError
 
-from backend.errors import ErrorCode, ServiceError
+from backend.core.errors import ErrorCode, ServiceError
 
 UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode")
 MAX_USER_ERRORS = 500  # one per item of the largest list input (a bulk assessment)

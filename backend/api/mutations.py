@@ -10,7 +10,7 @@ from strawberry import relay
 
 from backend.api.context import Info
 from backend.api.errors import MAX_USER_ERRORS, UserError
-from backend.errors import ServiceError, invalid
+from backend.core.errors import ServiceError, invalid
 
 Result = TypeVar("Result")
 

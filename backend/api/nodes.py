@@ -46,3 +46,13 @@ class LoadedNode:
         found = await loader.load_many([i for i in ids if i is not None])
         by_id = {row.id: cls.from_model(row) for row in found if row is not None}
         return [by_id.get(i) if i else None for i in ids]
+
+
+async def node_of_type(info: Info, type_name: str, node_id: uuid.UUID) -> Any:
+    """Another area's node, found through the schema by its GraphQL type name: an area whose
+    type points at another area's type says so with a lazy annotation and loads it here,
+    so areas never import each other's API modules."""
+    definition = info.schema.get_type_by_name(type_name)
+    origin: type[LoadedNode] = getattr(definition, "origin", LoadedNode)
+    (node,) = await origin.resolve_nodes(info=info, node_ids=[str(node_id)])
+    return node

@@ -36,6 +36,7 @@ from backend.auth.api import AuthMutation
 from backend.catalog.api import CatalogQuery
 from backend.documents.api import DocumentMutation, DocumentQuery
 from backend.evidence.api import EvidenceMutation, EvidenceQuery
+from backend.findings.api import FindingMutation, FindingQuery
 from backend.planning.api import PlanningMutation, PlanningQuery
 from backend.programs.api import ProgramMutation, ProgramQuery
 from backend.settings import Settings
@@ -53,6 +54,7 @@ class Query(
     EvidenceQuery,
     DocumentQuery,
     TrainingQuery,
+    FindingQuery,
     TenantQuery,
 ):
     @strawberry.field(
@@ -72,6 +74,7 @@ class Mutation(
     EvidenceMutation,
     DocumentMutation,
     TrainingMutation,
+    FindingMutation,
     TenantMutation,
     AuthMutation,
 ):

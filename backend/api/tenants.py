@@ -67,6 +67,10 @@ class Organization(LoadedNode, relay.Node):
     name: str
     slug: str
     timezone: str
+    operation_period_days: int = strawberry.field(
+        description="Days the management system runs on its completed documentation before the"
+        " implementation step may close."
+    )
     created_at: datetime
 
     @classmethod
@@ -77,6 +81,7 @@ class Organization(LoadedNode, relay.Node):
             name=organization.name,
             slug=organization.slug,
             timezone=organization.timezone,
+            operation_period_days=organization.operation_period_days,
             created_at=organization.created_at,
         )
 
@@ -294,6 +299,7 @@ class UpdateOrganizationInput:
     name: str | None = None
     slug: str | None = None
     timezone: str | None = None
+    operation_period_days: int | None = None
 
 
 @strawberry.input
@@ -396,6 +402,7 @@ class TenantMutation:
                 name=input.name,
                 slug=input.slug,
                 timezone=input.timezone,
+                operation_period_days=input.operation_period_days,
             )
             return Organization.from_model(row)
 

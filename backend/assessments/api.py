@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import partial
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar
 
 import strawberry
 from strawberry import relay
@@ -17,21 +17,23 @@ from backend.api.cost import at_most
 from backend.api.errors import UserError
 from backend.api.loaders import Batch
 from backend.api.mutations import attempt, node_uuid
-from backend.api.nodes import LoadedNode
+from backend.api.nodes import LoadedNode, node_of_type
 from backend.api.pagination import Connection, paginate
 from backend.api.tenants import User
 from backend.assessments import models, service, soa
-from backend.assessments.models import Conformity
+from backend.assessments.models import ChangeSource, Conformity
 from backend.assessments.models import Implementation as ImplementationValue
 from backend.assessments.models import Priority as PriorityValue
 from backend.catalog import service as catalog_service
 from backend.catalog.api import Requirement
 from backend.catalog.loader import MAX_NODES
 from backend.catalog.models import Clause
-from backend.errors import CombinedServiceError, ErrorCode, ServiceError
-from backend.planning import service as planning_service
+from backend.core.errors import CombinedServiceError, ErrorCode, ServiceError
 from backend.programs import service as program_service
 from backend.programs.api import Program
+
+if TYPE_CHECKING:  # a type of the findings area, named lazily (areas import no other's API)
+    from backend.findings.api import Finding
 
 # A whole program fits in one page (ISO/IEC 27001 has the most: 123), so a dashboard can
 # show every requirement with a single request.
@@ -51,6 +53,11 @@ ImplementationStatus = strawberry.enum(
     ImplementationValue,
     name="ImplementationStatus",
     description="How far an applicable annex control is implemented.",
+)
+AssessmentChangeSource = strawberry.enum(
+    ChangeSource,
+    name="AssessmentChangeSource",
+    description="Who or what changed an assessment: a person, the catalog, a finding.",
 )
 Applicability = strawberry.enum(
     soa.Applicability,
@@ -92,20 +99,34 @@ class AssessmentChange:
     changed_at: datetime
     before: AssessmentState
     after: AssessmentState
+    source: AssessmentChangeSource  # type: ignore[valid-type]
     changed_by_id: strawberry.Private[uuid.UUID | None]
+    finding_id: strawberry.Private[uuid.UUID | None]
 
     @classmethod
     def from_model(cls, change: models.AssessmentChange) -> AssessmentChange:
+        finding = change.after.get("finding_id")
         return cls(
             changed_at=change.changed_at,
             before=AssessmentState.from_snapshot(change.before),
             after=AssessmentState.from_snapshot(change.after),
+            source=ChangeSource(change.after.get("source", ChangeSource.PERSON.value)),
             changed_by_id=change.changed_by_id,
+            finding_id=uuid.UUID(finding) if finding else None,
         )
 
     @strawberry.field(description="Null when that person's account is gone or not visible.")
     async def changed_by(self, info: Info) -> User | None:
         return await _user(info, self.changed_by_id)
+
+    @strawberry.field(description="The nonconformity that made the change, when one did.")
+    async def finding(
+        self, info: Info
+    ) -> Annotated[Finding, strawberry.lazy("backend.findings.api")] | None:
+        if self.finding_id is None:
+            return None
+        finding: Finding | None = await node_of_type(info, "Finding", self.finding_id)
+        return finding
 
 
 @strawberry.type(description="How a program meets one requirement: a finding of the gap analysis.")
@@ -172,7 +193,7 @@ class Assessment(LoadedNode, relay.Node):
         description="How many of the program's actions, cancelled ones aside, address it."
     )
     async def action_count(self, info: Info) -> int:
-        loader = info.context.loaders.of(planning_service.action_counts)
+        loader = info.context.loaders.of(service.action_counts)
         count: int = await loader.load((self.program_id, self.clause_id))
         return count
 

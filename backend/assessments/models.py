@@ -61,8 +61,36 @@ class Assessment(Identified, Timestamped, TenantOwned, Base):
     assessed_at: Mapped[datetime | None]
 
 
+class ChangeSource(enum.StrEnum):
+    """Where an entry of the history came from (`after["source"]`; a person's has none)."""
+
+    PERSON = "person"
+    CATALOG_CHANGE = "catalog_change"  # a reloaded catalog divided the requirement
+    FINDING = "finding"  # a nonconformity raised against the requirement
+
+
+ASSESSED_FIELDS = (
+    "status",
+    "current_practice",
+    "gap_description",
+    "justification",
+    "priority",
+    "implementation",
+)
+
+
+def assessed_state(assessment: Assessment) -> dict[str, str | None]:
+    """The assessed fields of a stored assessment, as the history keeps them before and after
+    a change that another area makes through these models (a finding, a catalog change)."""
+    return {name: getattr(assessment, name) for name in ASSESSED_FIELDS}
+
+
 class AssessmentChange(Identified, TenantOwned, Base):
-    """Who changed an assessment, when, and what it was before and after."""
+    """Who changed an assessment, when, and what it was before and after.
+
+    A change another area made says where it came from in `after["source"]` (a
+    `ChangeSource`), with the details a reader needs to follow it.
+    """
 
     __tablename__ = "assessment_changes"
 

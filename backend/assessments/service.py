@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, case, cast, exists, select
+from sqlalchemy import Select, case, cast, exists, func, select, tuple_
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import aliased
 
@@ -29,9 +29,10 @@ from backend.assessments.models import (
     Priority,
 )
 from backend.catalog.models import Clause, ClauseKind, Standard
+from backend.core.errors import CombinedServiceError, ServiceError, forbidden, invalid, not_found
 from backend.db.batch import by_id
 from backend.db.session import TenantSession
-from backend.errors import CombinedServiceError, ServiceError, forbidden, invalid, not_found
+from backend.planning.models import Action, ActionRequirement, ActionStatus
 from backend.programs.models import Program
 from tenants.service import Actor, require_acting_in
 
@@ -514,3 +515,20 @@ async def histories(
     for row in rows:
         grouped[row.assessment_id].append(row)
     return [grouped[i] for i in assessment_ids]
+
+
+async def action_counts(
+    db: TenantSession, keys: Sequence[tuple[uuid.UUID, uuid.UUID]]
+) -> list[int]:
+    """For each (program id, clause id): how many actions, not cancelled, address it."""
+    rows = await db.execute(
+        select(Action.program_id, ActionRequirement.clause_id, func.count(Action.id))
+        .join(ActionRequirement, ActionRequirement.action_id == Action.id)
+        .where(
+            tuple_(Action.program_id, ActionRequirement.clause_id).in_(list(keys)),
+            Action.status != ActionStatus.CANCELLED.value,
+        )
+        .group_by(Action.program_id, ActionRequirement.clause_id)
+    )
+    counts = {(program_id, clause_id): count for program_id, clause_id, count in rows}
+    return [counts.get(key, 0) for key in keys]

@@ -21,8 +21,8 @@ from sqlalchemy import select
 
 from backend.assessments.models import Assessment, Conformity, Implementation
 from backend.catalog.models import Clause, ClauseKind, Standard
+from backend.core.errors import invalid, not_found
 from backend.db.session import TenantSession
-from backend.errors import invalid, not_found
 from backend.programs.models import Program
 
 HEADER = (

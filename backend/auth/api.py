@@ -17,7 +17,7 @@ from backend.api.errors import UserError
 from backend.api.mutations import attempt
 from backend.api.tenants import Membership, MembershipPayload, User
 from backend.auth import invitations, service
-from backend.errors import ErrorCode, ServiceError
+from backend.core.errors import ErrorCode, ServiceError
 
 GRAPHQL_PATH = "/graphql"
 

@@ -34,8 +34,8 @@ from backend.auth.service import (
     present_token,
     token_digest,
 )
+from backend.core.errors import ErrorCode, ServiceError, invalid
 from backend.db.session import TenantSession, execution_options_skipping_criteria
-from backend.errors import ErrorCode, ServiceError, invalid
 from tenants.models import Membership, User
 from tenants.roles import Role
 from tenants.scope import TenantScope

@@ -5,7 +5,7 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from backend.errors import invalid
+from backend.core.errors import invalid
 
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so both failures cost the same time.

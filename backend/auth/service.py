@@ -25,8 +25,8 @@ from backend.auth.models import RefreshToken
 from backend.auth.passwords import hash_password, needs_rehash, verify_password
 from backend.auth.throttle import ThrottleRules
 from backend.auth.tokens import AccessToken, TokenIssuer
+from backend.core.errors import ErrorCode, ServiceError
 from backend.db.session import TenantSession
-from backend.errors import ErrorCode, ServiceError
 from tenants.models import User
 from tenants.scope import TenantScope
 

@@ -28,8 +28,8 @@ from sqlalchemy import func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from backend.auth.models import LoginThrottle
+from backend.core.errors import ErrorCode, ServiceError
 from backend.db.session import TenantSession
-from backend.errors import ErrorCode, ServiceError
 
 CROWD_FACTOR = 4
 ANY = ""  # the other column of an email's or an address's own row

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.catalog.models import Clause, ClauseKind, Standard
+from backend.core.errors import invalid
 from backend.db.batch import by_id
-from backend.errors import invalid
 
 
 async def list_standards(db: AsyncSession) -> list[Standard]:

@@ -9,9 +9,9 @@ history) but no longer counts, since gap analysis, criteria and sibling copies r
 assessable clauses. So that no judgement is lost, each new leaf under such a former leaf
 takes over the former leaf's judgement in every program that had judged it, recorded as one
 history entry without a person (`after` says `source: catalog_change` and why). Whatever
-pointed at the former leaf (actions, evidence, controlled documents, training sessions) keeps
-pointing at it and is also tied to each new leaf, so a carried gap keeps its action and a
-carried requirement its evidence.
+pointed at the former leaf (actions, evidence, controlled documents, training sessions,
+findings) keeps pointing at it and is also tied to each new leaf, so a carried gap keeps its
+action and a carried requirement its evidence and findings.
 
 The loader runs as the schema owner. Tenant tables force row-level security even on their
 owner, so an owner that cannot bypass it lifts the force for these tables inside the
@@ -30,10 +30,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend.assessments.models import Assessment, AssessmentChange
+from backend.assessments.models import Assessment, AssessmentChange, ChangeSource
 from backend.catalog.models import Clause
 from backend.documents.models import DocumentRequirement
 from backend.evidence.models import EvidenceLink
+from backend.findings.models import FindingRequirement
 from backend.planning.models import ActionRequirement
 from backend.programs.models import Program
 from backend.training.models import TrainingSessionClause
@@ -41,7 +42,7 @@ from backend.training.models import TrainingSessionClause
 if TYPE_CHECKING:
     from backend.catalog.loader import StandardData
 
-SOURCE = "catalog_change"  # `after["source"]` of a history entry the catalog made
+SOURCE = ChangeSource.CATALOG_CHANGE.value  # `after["source"]` of an entry the catalog made
 # What a fresh assessment holds, as the history keeps it (`assessments.service.Judgement`).
 NOT_ASSESSED = {
     "status": "not_assessed",
@@ -57,6 +58,7 @@ LINKS = {
     EvidenceLink.__tablename__: ("tenant_id", "evidence_id", "program_id"),
     DocumentRequirement.__tablename__: ("tenant_id", "document_id", "program_id"),
     TrainingSessionClause.__tablename__: ("tenant_id", "session_id"),
+    FindingRequirement.__tablename__: ("tenant_id", "finding_id", "program_id"),
 }
 TOUCHED_TABLES = (
     Program.__tablename__,

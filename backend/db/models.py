@@ -6,6 +6,14 @@ from backend.catalog.models import Clause, Standard
 from backend.db.base import Base
 from backend.documents.models import ControlledDocument, DocumentRequirement, DocumentVersion
 from backend.evidence.models import EvidenceDownload, EvidenceItem, EvidenceLink, EvidenceVersion
+from backend.findings.models import (
+    CorrectiveAction,
+    EffectivenessReview,
+    Finding,
+    FindingEvidence,
+    FindingRequirement,
+    ReviewEvidence,
+)
 from backend.planning.models import Action, ActionRequirement, Milestone, Objective
 from backend.programs.models import Program, ProgramStep
 from backend.training.models import (
@@ -28,12 +36,17 @@ __all__ = [
     "CompetenceRequirement",
     "ConsultancyEngagement",
     "ControlledDocument",
+    "CorrectiveAction",
     "DocumentRequirement",
     "DocumentVersion",
+    "EffectivenessReview",
     "EvidenceDownload",
     "EvidenceItem",
     "EvidenceLink",
     "EvidenceVersion",
+    "Finding",
+    "FindingEvidence",
+    "FindingRequirement",
     "Invitation",
     "LoginThrottle",
     "Membership",
@@ -43,6 +56,7 @@ __all__ = [
     "Program",
     "ProgramStep",
     "RefreshToken",
+    "ReviewEvidence",
     "Standard",
     "TrainingSession",
     "TrainingSessionClause",

@@ -15,6 +15,7 @@ from backend.api import slices
 from backend.api.context import Info, actor_of
 from backend.api.cost import at_most
 from backend.api.errors import UserError
+from backend.api.inputs import clearable_id, given
 from backend.api.loaders import Batch
 from backend.api.mutations import attempt, node_uuid
 from backend.api.nodes import LoadedNode
@@ -22,14 +23,13 @@ from backend.api.pagination import Connection, paginate
 from backend.api.tenants import User
 from backend.catalog.api import Requirement
 from backend.catalog.loader import MAX_NODES
+from backend.core.calendar import local_today
 from backend.db.session import TenantSession
 from backend.documents import models, review, service
 from backend.documents.models import DocumentStatus as DocumentStatusValue
 from backend.documents.models import DocumentType as DocumentTypeValue
-from backend.planning.api import clearable_id, given, program_of, requirement_ref
-from backend.planning.service import RequirementRef
-from backend.programs.api import Program
-from backend.programs.service import programs_by_id
+from backend.programs.api import Program, program_of, requirement_ref
+from backend.programs.service import RequirementRef, programs_by_id
 from tenants.service import Actor
 
 DocumentType = strawberry.enum(DocumentTypeValue, name="DocumentType")
@@ -114,10 +114,10 @@ class ControlledDocument(LoadedNode, relay.Node):
     next_review_on: date | None = strawberry.field(
         description="The day the version in force must be reviewed by (UTC)."
     )
-    review_due: bool = strawberry.field(description="The version in force is past its review.")
     created_at: datetime
     updated_at: datetime
     owner_id: strawberry.Private[uuid.UUID | None]
+    tenant_id: strawberry.Private[uuid.UUID]
 
     @classmethod
     def from_model(cls, document: models.ControlledDocument) -> ControlledDocument:
@@ -130,11 +130,17 @@ class ControlledDocument(LoadedNode, relay.Node):
             review_interval_days=document.review_interval_days,
             approved_at=document.approved_at,
             next_review_on=review.next_review_on(document),
-            review_due=review.is_review_due(document, review.today()),
             created_at=document.created_at,
             updated_at=document.updated_at,
             owner_id=document.owner_id,
+            tenant_id=document.tenant_id,
         )
+
+    @strawberry.field(description="The version in force is past its review.")
+    async def review_due(self, info: Info) -> bool:
+        organization = await info.context.loaders.organization.load(self.tenant_id)
+        on = local_today(organization.timezone)
+        return self.next_review_on is not None and self.next_review_on < on
 
     @strawberry.field
     async def owner(self, info: Info) -> User | None:
@@ -211,7 +217,7 @@ class DocumentQuery:
     ) -> Connection[ControlledDocument]:
         info.context.require_entitlements()
         where = service.DocumentFilter(status=status, type=type, review_due=review_due)
-        statement = service.documents_statement(where, review.today())
+        statement = service.documents_statement(where)
         keys = (models.ControlledDocument.code, models.ControlledDocument.id)
         page = await paginate(info.context.db, statement, keys, first, after)
         return Connection[ControlledDocument].from_page(page, ControlledDocument.from_model)
@@ -224,7 +230,9 @@ class DocumentQuery:
         self, info: Info, program_id: relay.GlobalID
     ) -> list[MandatoryDocument]:
         program = await program_of(info, program_id)
-        items = await service.mandatory_documents(info.context.db, program, review.today())
+        organization = await info.context.loaders.organization.load(program.tenant_id)
+        today = local_today(organization.timezone)
+        items = await service.mandatory_documents(info.context.db, program, today)
         return [
             MandatoryDocument(
                 requirement=Requirement.from_model(item.clause),

@@ -1,21 +1,18 @@
 """When a document's approval is in force and when it falls due for review.
 
-Review dates are whole UTC days, derived from the approval in force and the review interval,
-never stored. The Python rules and their SQL twins live together so they cannot drift; this
-module depends on the models only, so the step criteria can use it without the service.
+Review dates are whole days, derived from the approval in force and the review interval, never
+stored; whether one has passed is judged on the tenant's calendar (backend.core.calendar).
+The Python rules and their SQL twins live together so they cannot drift; this module depends
+on the models only, so the step criteria can use it without the service.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 
 from sqlalchemy import ColumnElement, Date, cast, func
 
 from backend.documents.models import ControlledDocument, DocumentStatus
-
-
-def today() -> date:
-    return datetime.now(UTC).date()
 
 
 def in_force(document: ControlledDocument) -> bool:
@@ -42,12 +39,12 @@ def _in_force_sql() -> ColumnElement[bool]:
     )
 
 
-def review_due_sql(on: date) -> ColumnElement[bool]:
+def review_due_sql(on: date | ColumnElement[date]) -> ColumnElement[bool]:
     """The SQL twin of `is_review_due`."""
     approved_on = cast(func.timezone("UTC", ControlledDocument.approved_at), Date)
     return _in_force_sql() & (approved_on + ControlledDocument.review_interval_days < on)
 
 
-def covers_sql(on: date) -> ColumnElement[bool]:
+def covers_sql(on: date | ColumnElement[date]) -> ColumnElement[bool]:
     """A document covers a mandatory item: an approved version in force, reviewed in time."""
     return _in_force_sql() & ~review_due_sql(on)

@@ -25,6 +25,10 @@ from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.catalog.models import Clause
+from backend.core.calendar import today_sql
+from backend.core.changes import KEEP, Change
+from backend.core.errors import ErrorCode, ServiceError, forbidden, invalid, not_found
+from backend.core.validation import require_given, text_field
 from backend.db.batch import by_id
 from backend.db.session import TenantSession
 from backend.documents.models import (
@@ -35,11 +39,15 @@ from backend.documents.models import (
     DocumentVersion,
 )
 from backend.documents.review import in_force, is_review_due, review_due_sql
-from backend.errors import ErrorCode, ServiceError, forbidden, invalid, not_found
 from backend.evidence.models import EvidenceVersion, VersionStatus
-from backend.planning.service import RequirementRef, readable_program, require_given, text_field
 from backend.programs.models import Program
-from backend.programs.service import KEEP, RUNS_PROGRAMS, WORKS_ON_STEPS, Change, owner_member
+from backend.programs.service import (
+    RUNS_PROGRAMS,
+    WORKS_ON_STEPS,
+    RequirementRef,
+    owner_member,
+    readable_program,
+)
 from tenants.service import Actor, require_acting_in
 
 CODE_LIMIT = 40
@@ -389,7 +397,10 @@ class DocumentFilter:
     review_due: bool | None = None
 
 
-def documents_statement(where: DocumentFilter, on: date) -> Select[ControlledDocument]:
+def documents_statement(
+    where: DocumentFilter, on: date | None = None
+) -> Select[ControlledDocument]:
+    """Documents matching `where`; a review is due by `on`, or by each tenant's own today."""
     """Every document the caller may read (RLS and the ORM criteria bound the tenants)."""
     statement = select(ControlledDocument)
     if where.status is not None:
@@ -397,7 +408,7 @@ def documents_statement(where: DocumentFilter, on: date) -> Select[ControlledDoc
     if where.type is not None:
         statement = statement.where(ControlledDocument.type == where.type.value)
     if where.review_due is not None:
-        due = review_due_sql(on)
+        due = review_due_sql(today_sql(ControlledDocument.tenant_id) if on is None else on)
         statement = statement.where(due if where.review_due else ~due)
     return statement
 

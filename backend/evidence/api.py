@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
 from strawberry import relay
@@ -16,24 +16,25 @@ from backend.api.cost import at_most
 from backend.api.errors import UserError
 from backend.api.loaders import Batch
 from backend.api.mutations import attempt, node_uuid
-from backend.api.nodes import LoadedNode
+from backend.api.nodes import LoadedNode, node_of_type
 from backend.api.pagination import Connection, paginate
 from backend.api.tenants import User
 from backend.catalog import service as catalog_service
 from backend.catalog.api import Requirement
 from backend.catalog.loader import MAX_NODES
-from backend.errors import ErrorCode, invalid
+from backend.core.calendar import local_today
+from backend.core.errors import ErrorCode, invalid
 from backend.evidence import models, service
 from backend.evidence.freshness import Freshness as FreshnessValue
 from backend.evidence.freshness import freshness, renewed_on
 from backend.evidence.models import EvidenceKind as EvidenceKindValue
 from backend.evidence.models import VersionStatus
 from backend.evidence.store import EvidenceStore
-from backend.planning import service as planning_service
-from backend.planning.api import Action, program_of, requirement_ref
-from backend.planning.service import local_today
 from backend.programs import service as program_service
-from backend.programs.api import Program, ProgramStep
+from backend.programs.api import Program, ProgramStep, program_of, requirement_ref
+
+if TYPE_CHECKING:  # a type of the planning area, named lazily (areas import no other's API)
+    from backend.planning.api import Action
 
 MAX_UPLOAD_HEADERS = 12  # what a store's signed PUT names; S3 names at most nine
 EvidenceKind = strawberry.enum(EvidenceKindValue, name="EvidenceKind")
@@ -228,11 +229,13 @@ class EvidenceLink(LoadedNode, relay.Node):
         return ProgramStep.from_model(row) if row else None
 
     @strawberry.field
-    async def action(self, info: Info) -> Action | None:
+    async def action(
+        self, info: Info
+    ) -> Annotated[Action, strawberry.lazy("backend.planning.api")] | None:
         if self.action_id is None:
             return None
-        row = await info.context.loaders.of(planning_service.actions_by_id).load(self.action_id)
-        return Action.from_model(row) if row else None
+        action: Action | None = await node_of_type(info, "Action", self.action_id)
+        return action
 
 
 @strawberry.type(description="Evidence behind a requirement, with the file that counts.")

@@ -16,8 +16,10 @@ import enum
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Date, case, cast, func, literal
+from sqlalchemy import ColumnElement, Date, case, cast, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute
+
+from backend.evidence.models import EvidenceItem, EvidenceVersion, VersionStatus
 
 SOON = timedelta(days=30)
 
@@ -66,15 +68,33 @@ def freshness_sql(
     valid_until: InstrumentedAttribute[date | None],
     review_interval_days: InstrumentedAttribute[int | None],
     last_confirmed: ColumnElement[datetime | None],
-    today: date,
+    today: date | ColumnElement[date],
 ) -> ColumnElement[str]:
-    """`freshness` as a SQL expression over an item's columns and its last confirmation."""
+    """`freshness` as a SQL expression over an item's columns and its last confirmation;
+    `today` may itself be SQL (the tenant's date computed in the statement)."""
     renewed = cast(func.timezone("UTC", last_confirmed), Date)
     review_due = renewed + review_interval_days  # NULL without an interval, like a missing date
-    soon = literal(today + SOON, Date)
+    soon = (
+        cast(today + SOON, Date)
+        if isinstance(today, ColumnElement)
+        else literal(today + SOON, Date)
+    )
     return case(
         (last_confirmed.is_(None), Freshness.MISSING.value),
         ((valid_until < today) | (review_due < today), Freshness.STALE.value),
         ((valid_until <= soon) | (review_due <= soon), Freshness.EXPIRING_SOON.value),
         else_=Freshness.CURRENT.value,
+    )
+
+
+def last_confirmed_sql() -> ColumnElement[datetime | None]:
+    """When the item of the enclosing statement last had a version confirmed: the renewal
+    its freshness counts from (NULL when it has none available)."""
+    return (
+        select(func.max(EvidenceVersion.confirmed_at))
+        .where(
+            EvidenceVersion.evidence_id == EvidenceItem.id,
+            EvidenceVersion.status == VersionStatus.AVAILABLE.value,
+        )
+        .scalar_subquery()
     )

@@ -17,14 +17,22 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import Select, func, insert, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.dialects.postgresql import distinct_on
 
 from backend.catalog.models import Clause
+from backend.core.errors import ErrorCode, ServiceError, invalid, not_found
+from backend.core.validation import choice, text_field
 from backend.db.batch import by_id
 from backend.db.session import TenantSession
-from backend.errors import ErrorCode, ServiceError, invalid, not_found
-from backend.evidence.freshness import Freshness, best, freshness, freshness_sql, renewed_on
+from backend.evidence.freshness import (
+    Freshness,
+    best,
+    freshness,
+    freshness_sql,
+    last_confirmed_sql,
+    renewed_on,
+)
 from backend.evidence.models import (
     EvidenceDownload,
     EvidenceItem,
@@ -35,9 +43,8 @@ from backend.evidence.models import (
 )
 from backend.evidence.store import EvidenceStore, UploadTicket, object_key
 from backend.planning.models import Action
-from backend.planning.service import choice, readable_program, text_field
 from backend.programs.models import Program, ProgramStep
-from backend.programs.service import owner_member
+from backend.programs.service import owner_member, readable_program
 from backend.settings import Settings
 from tenants.service import Actor, require_writer
 
@@ -460,13 +467,6 @@ class EvidenceFilter:
     freshness: Freshness | None = None
 
 
-def _last_confirmed() -> Select[datetime | None]:
-    return select(func.max(EvidenceVersion.confirmed_at)).where(
-        EvidenceVersion.evidence_id == EvidenceItem.id,
-        EvidenceVersion.status == VersionStatus.AVAILABLE.value,
-    )
-
-
 def evidence_statement(
     program: Program, where: EvidenceFilter, today: date
 ) -> Select[EvidenceItem]:
@@ -487,7 +487,7 @@ def evidence_statement(
         derived = freshness_sql(
             EvidenceItem.valid_until,
             EvidenceItem.review_interval_days,
-            _last_confirmed().scalar_subquery(),
+            last_confirmed_sql(),
             today,
         )
         statement = statement.where(derived == where.freshness.value)

@@ -5,28 +5,30 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, ClassVar, TypeVar
+from typing import Annotated, ClassVar
 
 import strawberry
 from strawberry import relay
-from strawberry.relay.types import GlobalIDValueError
 
 from backend.api import slices
 from backend.api.context import Info, actor_of
 from backend.api.cost import at_most
 from backend.api.errors import UserError
+from backend.api.inputs import clearable, clearable_id, given
 from backend.api.loaders import Batch
 from backend.api.mutations import attempt, node_uuid
 from backend.api.nodes import LoadedNode
 from backend.api.pagination import Connection, paginate
 from backend.api.tenants import User
 from backend.catalog.api import Requirement
+from backend.core.calendar import is_overdue, local_today
+from backend.core.changes import KEEP
 from backend.planning import models, service
 from backend.planning.models import ActionStatus as ActionStatusValue
 from backend.planning.models import Benefit as BenefitValue
 from backend.planning.models import ObjectiveStatus as ObjectiveStatusValue
-from backend.programs.models import Program
-from backend.programs.service import KEEP, Change
+from backend.programs.api import REQUIREMENTS, program_of, requirement_ref
+from backend.programs.service import MAX_LINKED_REQUIREMENTS
 
 Benefit = strawberry.enum(
     BenefitValue, name="Benefit", description="Why an objective exists: the benefit it pursues."
@@ -42,7 +44,7 @@ async def _owner(info: Info, user_id: uuid.UUID | None) -> User | None:
 
 async def _tenant_today(info: Info, tenant_id: uuid.UUID) -> date:
     organization = await info.context.loaders.organization.load(tenant_id)
-    return service.local_today(organization.timezone)
+    return local_today(organization.timezone)
 
 
 @strawberry.type(description="A measurable objective of a program, and the benefit it pursues.")
@@ -118,7 +120,7 @@ class Action(LoadedNode, relay.Node):
 
     @strawberry.field(
         description="The requirements (and so the gaps) it addresses.",
-        metadata=at_most(service.MAX_LINKED_REQUIREMENTS),
+        metadata=at_most(MAX_LINKED_REQUIREMENTS),
     )
     async def requirements(self, info: Info) -> list[Requirement]:
         loader = info.context.loaders.of(service.requirements_of_actions)
@@ -129,10 +131,8 @@ class Action(LoadedNode, relay.Node):
         " nor cancelled."
     )
     async def is_overdue(self, info: Info) -> bool:
-        finished = self.status in service.FINISHED_ACTION_STATUSES
-        return service.is_overdue(
-            self.due_date, finished, await _tenant_today(info, self.tenant_id)
-        )
+        finished = self.status in models.FINISHED_ACTION_STATUSES
+        return is_overdue(self.due_date, finished, await _tenant_today(info, self.tenant_id))
 
     @strawberry.field
     async def owner(self, info: Info) -> User | None:
@@ -172,31 +172,10 @@ class Milestone(LoadedNode, relay.Node):
     @strawberry.field(description="Past its due date (in the organization's time zone), unreached.")
     async def is_overdue(self, info: Info) -> bool:
         reached = self.reached_at is not None
-        return service.is_overdue(self.due_date, reached, await _tenant_today(info, self.tenant_id))
+        return is_overdue(self.due_date, reached, await _tenant_today(info, self.tenant_id))
 
 
 # --- queries -------------------------------------------------------------------------------
-
-
-async def program_of(info: Info, program_id: relay.GlobalID) -> Program:
-    info.context.require_entitlements()
-    return await service.readable_program(
-        info.context.db, node_uuid(program_id, "Program", "programId")
-    )
-
-
-def requirement_ref(value: str) -> service.RequirementRef:
-    """A Requirement's global id names its clause; anything else is a requirement number."""
-    try:
-        global_id = relay.GlobalID.from_id(value)
-    except GlobalIDValueError:
-        return value
-    if global_id.type_name != "Requirement":
-        return value
-    try:
-        return uuid.UUID(global_id.node_id)
-    except ValueError:
-        return value
 
 
 @strawberry.type
@@ -261,27 +240,7 @@ class PlanningQuery:
 
 # --- mutations -----------------------------------------------------------------------------
 
-Value = TypeVar("Value")
 UPDATES = "Omitted fields keep their value; null clears the optional ones (due date, owner, ...)."
-
-
-def given(value: Value | None) -> Change[Value]:
-    """A field that cannot be empty: omitted or null leaves it as it is."""
-    return KEEP if value is None or value is strawberry.UNSET else value
-
-
-def clearable(value: Value | None) -> Change[Value | None]:
-    """An optional field: omitted leaves it, null clears it."""
-    return KEEP if value is strawberry.UNSET else value
-
-
-def clearable_id(
-    value: relay.GlobalID | None, type_name: str, field: str
-) -> Change[uuid.UUID | None]:
-    """An optional reference by global id: omitted leaves it, null clears it."""
-    if value is None or value is strawberry.UNSET:
-        return clearable(value)
-    return node_uuid(value, type_name, field)
 
 
 @strawberry.input
@@ -322,12 +281,6 @@ def _objective_fields(
         due_date=clearable(input.due_date),
         owner_id=clearable_id(input.owner_id, "User", "ownerId"),
     )
-
-
-REQUIREMENTS = (
-    'Requirement numbers ("8.5.1", "A.5.1") or ids of the program\'s standard, at most'
-    f" {service.MAX_LINKED_REQUIREMENTS}; replaces the linked set."
-)
 
 
 @strawberry.input

@@ -1,4 +1,5 @@
-"""Exit criteria of the planning step: the plan covers every gap and aims at something measurable.
+"""Exit criteria that planning judges: the plan covers every gap and aims at something
+measurable (planning step), and every action of it is finished (implementation step).
 
 Each criterion is one SQL statement, whatever the size of the program.
 """
@@ -11,7 +12,9 @@ from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from backend.assessments.models import Assessment, Conformity
 from backend.catalog.models import Clause
 from backend.db.session import TenantSession
+from backend.findings.models import CorrectiveAction
 from backend.planning.models import (
+    FINISHED_ACTION_STATUSES,
     Action,
     ActionRequirement,
     ActionStatus,
@@ -23,6 +26,7 @@ from backend.programs.models import Program, StepKey
 
 GAP_STATUSES = (Conformity.PARTIAL.value, Conformity.NONCONFORMANT.value)
 NAMED_GAPS = 5  # how many uncovered requirements a reason names
+NAMED_ACTIONS = 5  # how many unfinished actions a reason names
 
 
 def _plural(count: int, one: str, many: str) -> str:
@@ -97,3 +101,32 @@ async def measurable_objective_exists(db: TenantSession, program: Program) -> Ve
     if not count:
         return Verdict(False, "No objective has both an indicator and a target yet.")
     return Verdict(True, f"{_plural(count, 'measurable objective', 'measurable objectives')}.")
+
+
+@criterion(
+    StepKey.IMPLEMENTATION,
+    "plan-actions-finished",
+    "Every action of the plan is done or cancelled.",
+)
+async def plan_actions_finished(db: TenantSession, program: Program) -> Verdict:
+    """The plan is the program's actions less the corrective actions of findings: those answer
+    the internal audit, and its own criteria judge them."""
+    rows = (
+        await db.execute(
+            select(Action.title, func.count().over())
+            .where(
+                Action.program_id == program.id,
+                Action.status.not_in(FINISHED_ACTION_STATUSES),
+                ~exists().where(CorrectiveAction.action_id == Action.id),
+            )
+            .order_by(Action.due_date.asc().nulls_last(), Action.created_at, Action.id)
+            .limit(NAMED_ACTIONS)
+        )
+    ).all()
+    if not rows:
+        return Verdict(True, "Every action of the plan is done or cancelled.")
+    count = int(rows[0][1])
+    named = ", ".join(f'"{title}"' for title, _ in rows)
+    more = f" and {count - len(rows)} more" if count > len(rows) else ""
+    subject = _plural(count, "action of the plan is", "actions of the plan are")
+    return Verdict(False, f"{subject} not done yet: {named}{more}.")

@@ -38,6 +38,10 @@ class ActionStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+# An action in one of these is finished: it is no longer overdue, nor still to do.
+FINISHED_ACTION_STATUSES = (ActionStatus.DONE.value, ActionStatus.CANCELLED.value)
+
+
 class Objective(Identified, Timestamped, TenantOwned, Base):
     __tablename__ = "objectives"
 

@@ -8,23 +8,24 @@ its due date and the tenant's calendar (its time zone), never stored, so it cann
 
 from __future__ import annotations
 
-import enum
 import uuid
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, delete, func, not_, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, delete, not_, select
 
 from backend.catalog.models import Clause
+from backend.core.changes import KEEP, Change
+from backend.core.errors import invalid, not_found
+from backend.core.validation import TEXT_LIMIT, choice, require_given, text_field
 from backend.db.batch import by_id
 from backend.db.session import TenantSession
-from backend.errors import invalid, not_found
 from backend.planning.models import (
+    FINISHED_ACTION_STATUSES,
     Action,
     ActionRequirement,
     ActionStatus,
@@ -34,7 +35,12 @@ from backend.planning.models import (
     ObjectiveStatus,
 )
 from backend.programs.models import Program
-from backend.programs.service import KEEP, Change
+from backend.programs.service import (
+    RequirementRef,
+    readable_program,
+    requirements_of,
+    writable_program,
+)
 from tenants.models import Membership
 from tenants.service import Actor, require_writer
 
@@ -50,10 +56,6 @@ class ObjectiveFields:
     status: Change[str] = KEEP
     due_date: Change[date | None] = KEEP
     owner_id: Change[uuid.UUID | None] = KEEP
-
-
-# A requirement is named by its clause id or by its number in the program's standard.
-RequirementRef = uuid.UUID | str
 
 
 @dataclass(frozen=True)
@@ -75,58 +77,7 @@ class MilestoneFields:
     reached: Change[bool] = KEEP
 
 
-TITLE_LIMIT = 300
-TEXT_LIMIT = 10_000
 MAX_EFFORT = Decimal("999999.9")  # what the column holds: seven digits, one after the point
-MAX_LINKED_REQUIREMENTS = 25  # what one action or training session addresses; reads stay short
-FINISHED_ACTION_STATUSES = (ActionStatus.DONE.value, ActionStatus.CANCELLED.value)
-
-
-# --- calendar -----------------------------------------------------------------------------
-
-
-def local_today(timezone: str, now: datetime | None = None) -> date:
-    """Today's date where the tenant is: a due date passes at the tenant's midnight, not UTC's."""
-    return (now or datetime.now(UTC)).astimezone(zoneinfo.ZoneInfo(timezone)).date()
-
-
-def is_overdue(due_date: date | None, finished: bool, today: date) -> bool:
-    return due_date is not None and due_date < today and not finished
-
-
-# --- validation ---------------------------------------------------------------------------
-
-
-def require_given(values: Any, *names: str) -> None:
-    """A new row needs these fields; missing ones are named as the API spells them."""
-    missing = [_camel(name) for name in names if getattr(values, name) is KEEP]
-    if missing:
-        raise invalid(f"Required: {', '.join(missing)}.", [missing[0]])
-
-
-def _camel(name: str) -> str:
-    first, *rest = name.split("_")
-    return first + "".join(part.title() for part in rest)
-
-
-def text_field(value: str, field: str, limit: int = TITLE_LIMIT, *, blank: bool = False) -> str:
-    value = value.strip()
-    if not value and not blank:
-        raise invalid(f"{field} must not be empty.", [field])
-    if len(value) > limit:
-        raise invalid(f"{field} must be at most {limit} characters.", [field])
-    return value
-
-
-Choice = TypeVar("Choice", bound=enum.StrEnum)
-
-
-def choice(kind: type[Choice], value: str, field: str) -> Choice:
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(member.value for member in kind)
-        raise invalid(f"{field} must be one of: {allowed}.", [field]) from None
 
 
 def _effort(hours: Decimal | None) -> Decimal | None:
@@ -155,20 +106,6 @@ async def _member(
 
 
 # --- access -------------------------------------------------------------------------------
-
-
-async def readable_program(db: TenantSession, program_id: uuid.UUID) -> Program:
-    program = await db.get(Program, program_id)
-    if program is None:
-        raise not_found("Program", ["programId"])
-    return program
-
-
-async def writable_program(db: TenantSession, actor: Actor, program_id: uuid.UUID) -> Program:
-    """A program the actor may add to: readable, in its acting tenant, with a writing role."""
-    program = await readable_program(db, program_id)
-    require_writer(db, actor, program.tenant_id, "Program")
-    return program
 
 
 Row = TypeVar("Row", Objective, Action, Milestone)
@@ -301,34 +238,6 @@ async def _objective_of(
     if objective.program_id != program.id:
         raise invalid("The objective belongs to another program.", ["objectiveId"])
     return objective_id
-
-
-async def requirements_of(
-    db: TenantSession, program: Program, refs: Sequence[RequirementRef]
-) -> list[Clause]:
-    """The clauses of the program's standard that `refs` name; unknown names are refused."""
-    if len(refs) > MAX_LINKED_REQUIREMENTS:
-        raise invalid(f"Name at most {MAX_LINKED_REQUIREMENTS} requirements.", ["requirements"])
-    ids = {ref for ref in refs if isinstance(ref, uuid.UUID)}
-    numbers = {ref.strip() for ref in refs if isinstance(ref, str)}
-    clauses = (
-        await db.scalars(
-            select(Clause).where(
-                Clause.standard_id == program.standard_id,
-                or_(Clause.id.in_(ids), Clause.number.in_(numbers)),
-            )
-        )
-    ).all()
-    known = {clause.id for clause in clauses} | {clause.number for clause in clauses}
-    unknown = [
-        str(ref) for ref in refs if (ref.strip() if isinstance(ref, str) else ref) not in known
-    ]
-    if unknown:
-        raise invalid(
-            f"Not requirements of this program's standard: {', '.join(unknown)}.",
-            ["requirements"],
-        )
-    return list(clauses)
 
 
 async def _relink(
@@ -482,20 +391,3 @@ async def requirements_of_actions(
     for action_id, clause in rows:
         by_action[action_id].append(clause)
     return [by_action[i] for i in action_ids]
-
-
-async def action_counts(
-    db: TenantSession, keys: Sequence[tuple[uuid.UUID, uuid.UUID]]
-) -> list[int]:
-    """For each (program id, clause id): how many actions, not cancelled, address it."""
-    rows = await db.execute(
-        select(Action.program_id, ActionRequirement.clause_id, func.count(Action.id))
-        .join(ActionRequirement, ActionRequirement.action_id == Action.id)
-        .where(
-            tuple_(Action.program_id, ActionRequirement.clause_id).in_(list(keys)),
-            Action.status != ActionStatus.CANCELLED.value,
-        )
-        .group_by(Action.program_id, ActionRequirement.clause_id)
-    )
-    counts = {(program_id, clause_id): count for program_id, clause_id, count in rows}
-    return [counts.get(key, 0) for key in keys]

@@ -10,6 +10,7 @@ from typing import Annotated, ClassVar, TypeVar
 
 import strawberry
 from strawberry import relay
+from strawberry.relay.types import GlobalIDValueError
 from strawberry.types.unset import UNSET
 
 from backend.api.context import Info, actor_of
@@ -22,6 +23,7 @@ from backend.api.pagination import Connection, paginate
 from backend.api.tenants import Organization, User
 from backend.catalog import service as catalog_service
 from backend.catalog.api import Standard
+from backend.core.changes import KEEP, Change
 from backend.programs import models, service
 from backend.programs.criteria import MAX_CRITERIA, CriterionResult
 from backend.programs.models import ProgramStatus as ProgramStatusValue
@@ -308,12 +310,10 @@ class ProgramStepPayload:
     errors: list[UserError]
 
 
-def _change(
-    value: Value | None, convert: Callable[[Value], Converted]
-) -> service.Change[Converted | None]:
+def _change(value: Value | None, convert: Callable[[Value], Converted]) -> Change[Converted | None]:
     """An optional input as a service change: omitted keeps, null clears, a value converts."""
     if value is UNSET:
-        return service.KEEP
+        return KEEP
     return None if value is None else convert(value)
 
 
@@ -415,3 +415,30 @@ class ProgramMutation:
 
         step, errors = await attempt(info, action)
         return ProgramStepPayload(step=step, errors=errors)
+
+
+async def program_of(info: Info, program_id: relay.GlobalID) -> models.Program:
+    info.context.require_entitlements()
+    return await service.readable_program(
+        info.context.db, node_uuid(program_id, "Program", "programId")
+    )
+
+
+def requirement_ref(value: str) -> service.RequirementRef:
+    """A Requirement's global id names its clause; anything else is a requirement number."""
+    try:
+        global_id = relay.GlobalID.from_id(value)
+    except GlobalIDValueError:
+        return value
+    if global_id.type_name != "Requirement":
+        return value
+    try:
+        return uuid.UUID(global_id.node_id)
+    except ValueError:
+        return value
+
+
+REQUIREMENTS = (
+    'Requirement numbers ("8.5.1", "A.5.1") or ids of the program\'s standard, at most'
+    f" {service.MAX_LINKED_REQUIREMENTS}; replaces the linked set."
+)

@@ -7,32 +7,32 @@ read. Another tenant's program or step answers exactly like one that does not ex
 
 from __future__ import annotations
 
-import enum
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Literal, TypeAlias, TypeVar
+from typing import TypeVar
 
-from sqlalchemy import Insert, Select, cast, func, insert, literal, select
+from sqlalchemy import Insert, Select, cast, func, insert, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 
 import backend.features  # noqa: F401 - every step's exit criteria, wherever steps are judged
 from backend.assessments.models import Assessment, Conformity
 from backend.catalog.models import Clause, Standard
 from backend.catalog.service import standard_by_code
+from backend.core.changes import KEEP, Change
+from backend.core.errors import ErrorCode, ServiceError, forbidden, invalid, not_found
 from backend.db.base import Identified
 from backend.db.batch import by_id
 from backend.db.session import TenantSession
-from backend.errors import ErrorCode, ServiceError, forbidden, invalid, not_found
 from backend.programs.criteria import CriterionResult, evaluate
 from backend.programs.lifecycle import allowed_transitions
 from backend.programs.models import Program, ProgramStatus, ProgramStep, StepKey, StepStatus
 from backend.programs.steps import BY_KEY, STEPS
 from tenants.models import Membership
 from tenants.roles import Role
-from tenants.service import Actor, find_certification_body, require_acting_in
+from tenants.service import Actor, find_certification_body, require_acting_in, require_writer
 
 # Who runs a program (start, change, move through the lifecycle, reopen steps) and who
 # may also work on its steps.
@@ -43,16 +43,10 @@ MAX_SCOPE = 5_000
 MAX_NOTES = 20_000
 
 
-class Keep(enum.Enum):
-    """An optional change that was not asked for, where None means "clear the value"."""
-
-    KEEP = "keep"
-
-
-KEEP = Keep.KEEP
-Value = TypeVar("Value")
 Row = TypeVar("Row", bound=Identified)
-Change: TypeAlias = Value | Literal[Keep.KEEP]
+MAX_LINKED_REQUIREMENTS = 25  # what one action or training session addresses; reads stay short
+# A requirement is named by its clause id or by its number in the program's standard.
+RequirementRef = uuid.UUID | str
 
 
 @dataclass(frozen=True)
@@ -143,6 +137,48 @@ async def owner_member(
     if member is None:
         raise invalid("The owner must be a member of the organization.", [field])
     return user_id
+
+
+async def readable_program(db: TenantSession, program_id: uuid.UUID) -> Program:
+    program = await db.get(Program, program_id)
+    if program is None:
+        raise not_found("Program", ["programId"])
+    return program
+
+
+async def writable_program(db: TenantSession, actor: Actor, program_id: uuid.UUID) -> Program:
+    """A program the actor may add to: readable, in its acting tenant, with a writing role."""
+    program = await readable_program(db, program_id)
+    require_writer(db, actor, program.tenant_id, "Program")
+    return program
+
+
+async def requirements_of(
+    db: TenantSession, program: Program, refs: Sequence[RequirementRef]
+) -> list[Clause]:
+    """The clauses of the program's standard that `refs` name; unknown names are refused."""
+    if len(refs) > MAX_LINKED_REQUIREMENTS:
+        raise invalid(f"Name at most {MAX_LINKED_REQUIREMENTS} requirements.", ["requirements"])
+    ids = {ref for ref in refs if isinstance(ref, uuid.UUID)}
+    numbers = {ref.strip() for ref in refs if isinstance(ref, str)}
+    clauses = (
+        await db.scalars(
+            select(Clause).where(
+                Clause.standard_id == program.standard_id,
+                or_(Clause.id.in_(ids), Clause.number.in_(numbers)),
+            )
+        )
+    ).all()
+    known = {clause.id for clause in clauses} | {clause.number for clause in clauses}
+    unknown = [
+        str(ref) for ref in refs if (ref.strip() if isinstance(ref, str) else ref) not in known
+    ]
+    if unknown:
+        raise invalid(
+            f"Not requirements of this program's standard: {', '.join(unknown)}.",
+            ["requirements"],
+        )
+    return list(clauses)
 
 
 async def _certification_body_id(db: TenantSession, slug: str | None) -> uuid.UUID | None:

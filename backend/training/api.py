@@ -13,22 +13,16 @@ from backend.api import slices
 from backend.api.context import Info, actor_of
 from backend.api.cost import at_most
 from backend.api.errors import UserError
+from backend.api.inputs import clearable, clearable_id, given
 from backend.api.loaders import Batch
 from backend.api.mutations import attempt, node_uuid
 from backend.api.nodes import LoadedNode
 from backend.api.pagination import Connection, paginate
 from backend.api.tenants import User
 from backend.catalog.api import Requirement
-from backend.planning.api import (
-    REQUIREMENTS,
-    clearable,
-    clearable_id,
-    given,
-    program_of,
-    requirement_ref,
-)
-from backend.planning.service import MAX_LINKED_REQUIREMENTS
-from backend.programs.service import KEEP
+from backend.core.changes import KEEP
+from backend.programs.api import REQUIREMENTS, program_of, requirement_ref
+from backend.programs.service import MAX_LINKED_REQUIREMENTS
 from backend.training import models, service
 from backend.training.models import SessionStatus as SessionStatusValue
 from backend.training.models import TrainingType as TrainingTypeValue

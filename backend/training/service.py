@@ -20,23 +20,20 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from backend.catalog.models import Clause
+from backend.core.calendar import local_today
+from backend.core.changes import KEEP, Change
+from backend.core.errors import invalid, not_found
+from backend.core.validation import TEXT_LIMIT, choice, require_given, text_field
 from backend.db.batch import by_id
 from backend.db.session import TenantSession
-from backend.errors import invalid, not_found
 from backend.evidence.models import EvidenceItem
-from backend.planning.service import (
-    TEXT_LIMIT,
+from backend.programs.models import Program
+from backend.programs.service import (
     RequirementRef,
-    choice,
-    local_today,
     readable_program,
-    require_given,
     requirements_of,
-    text_field,
     writable_program,
 )
-from backend.programs.models import Program
-from backend.programs.service import KEEP, Change
 from backend.training.models import (
     Attendance,
     CompetenceRequirement,

@@ -14,7 +14,7 @@ import pytest
 from backend.assessments import service
 from backend.assessments.models import Conformity, Implementation, Priority
 from backend.assessments.service import Judgement
-from backend.errors import ErrorCode, ServiceError
+from backend.core.errors import ErrorCode, ServiceError
 from tenants.roles import Role
 from tests.api.helpers import count_statements
 from tests.assessments.helpers import Scene

@@ -9,7 +9,7 @@ import pytest
 
 from backend.assessments import service
 from backend.assessments.models import Conformity, Implementation, Priority
-from backend.errors import ErrorCode, ServiceError
+from backend.core.errors import ErrorCode, ServiceError
 from tests.api.helpers import add_managed_clients
 from tests.assessments.helpers import Scene
 

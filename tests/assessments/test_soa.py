@@ -12,7 +12,7 @@ import pytest
 
 from backend.assessments import service, soa
 from backend.assessments.models import Conformity, Implementation
-from backend.errors import ErrorCode, ServiceError
+from backend.core.errors import ErrorCode, ServiceError
 from tests.assessments.helpers import SECURITY_CONTROLS, Scene
 
 

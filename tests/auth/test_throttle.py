@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.auth import passwords, service
 from backend.auth.throttle import CROWD_FACTOR
-from backend.errors import ErrorCode, ServiceError
+from backend.core.errors import ErrorCode, ServiceError
 from backend.runtime import Runtime
 from backend.settings import Settings
 from tests.auth.helpers import email_of, failure_count

@@ -25,8 +25,9 @@ import base64
 import binascii
 import json
 import uuid
+import zoneinfo
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import timedelta
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
@@ -133,6 +134,8 @@ FROM (SELECT a.attended, s.held_on, s.topic, coalesce(a.person_name, u.name, 'a 
       LEFT JOIN users u ON u.id = a.user_id
       WHERE s.program_id = $1 AND s.status::text = 'held') attendance
 """
+_TODAY = """CAST(timezone((SELECT o.timezone FROM organizations o JOIN programs p
+                           ON p.tenant_id = o.id WHERE p.id = $1), now()) AS date)"""
 _DOCUMENTS = f"""
 SELECT count(*), count(*) FILTER (WHERE NOT covered),
        (array_agg(number ORDER BY position) FILTER (WHERE NOT covered))[1:{NAMED}]
@@ -140,9 +143,55 @@ FROM (SELECT c.number, c.position, EXISTS (
           SELECT 1 FROM document_requirements r JOIN controlled_documents d ON d.id = r.document_id
           WHERE r.program_id = $1 AND r.clause_id = c.id
             AND d.approved_at IS NOT NULL AND d.status::text <> 'obsolete'
-            AND CAST(timezone('UTC', d.approved_at) AS date) + d.review_interval_days >= $3
+            AND CAST(timezone('UTC', d.approved_at) AS date) + d.review_interval_days
+                >= {_TODAY}
       ) AS covered
       FROM clauses c WHERE c.standard_id = $2 AND c.documented_information) items
+"""
+
+_OPERATION = f"""
+SELECT s.completed_at, o.operation_period_days AS period, o.timezone, {_TODAY} AS today
+FROM programs p JOIN organizations o ON o.id = p.tenant_id
+LEFT JOIN program_steps s ON s.program_id = p.id AND s.key::text = 'documentation'
+                         AND s.status::text = 'completed'
+WHERE p.id = $1
+"""
+_RECORDS = f"""
+SELECT count(*), count(*) FILTER (WHERE NOT fresh),
+       (array_agg(number ORDER BY position) FILTER (WHERE NOT fresh))[1:{NAMED}]
+FROM (SELECT c.number, c.position, EXISTS (
+          SELECT 1 FROM evidence_links l JOIN evidence_items e ON e.id = l.evidence_id
+          CROSS JOIN LATERAL (
+              SELECT CAST(timezone('UTC', max(v.confirmed_at)) AS date) AS renewed,
+                     max(v.confirmed_at) AS confirmed
+              FROM evidence_versions v
+              WHERE v.evidence_id = e.id AND v.status::text = 'available') v
+          WHERE l.program_id = $1 AND l.clause_id = c.id AND e.deleted_at IS NULL
+            AND v.confirmed IS NOT NULL
+            AND (e.valid_until IS NULL OR e.valid_until >= {_TODAY})
+            AND (e.review_interval_days IS NULL
+                 OR v.renewed + e.review_interval_days >= {_TODAY})
+      ) AS fresh
+      FROM clauses c JOIN assessments a ON a.clause_id = c.id
+      WHERE a.program_id = $1 AND a.status::text <> 'not_applicable'
+        AND c.assessable AND c.documented_information) items
+"""
+_UNFINISHED_ACTIONS = f"""
+SELECT title, count(*) OVER () FROM actions x
+WHERE x.program_id = $1 AND x.status::text NOT IN ('done', 'cancelled')
+  AND NOT EXISTS (SELECT 1 FROM corrective_actions ca WHERE ca.action_id = x.id)
+ORDER BY x.due_date NULLS LAST, x.created_at, x.id LIMIT {NAMED}
+"""
+_OPEN_FINDINGS = f"""
+SELECT f.reference, count(*) OVER () FROM findings f
+WHERE f.type::text = $2 AND f.status::text <> 'closed'
+  AND EXISTS (SELECT 1 FROM finding_requirements r
+              WHERE r.finding_id = f.id AND r.program_id = $1)
+  AND ($2 = 'major_nonconformity' OR (f.status::text <> 'verified' AND NOT EXISTS (
+      SELECT 1 FROM corrective_actions ca JOIN actions x ON x.id = ca.action_id
+      WHERE ca.finding_id = f.id AND ca.round = f.round AND x.status::text <> 'cancelled'
+        AND x.owner_id IS NOT NULL AND x.due_date IS NOT NULL)))
+ORDER BY f.created_at, f.id LIMIT {NAMED}
 """
 
 
@@ -343,6 +392,19 @@ async def _criteria(
             ("every-planned-session-held", await _sessions(connection, program_id)),
             ("everyone-in-scope-attended", await _attendance(connection, program_id)),
         ],
+        "implementation": [
+            (
+                "required-documents-approved",
+                await _documents(connection, program_id, standard_id),
+            ),
+            ("operation-period-elapsed", await _operation(connection, program_id)),
+            ("records-produced", await _records(connection, program_id)),
+            ("plan-actions-finished", await _plan_finished(connection, program_id)),
+        ],
+        "internal_audit": [
+            ("no-major-nonconformity-open", await _majors_open(connection, program_id)),
+            ("minor-nonconformities-acted-on", await _minors_open(connection, program_id)),
+        ],
     }
     return {
         step: [{"key": key, "met": met, "reason": reason} for key, (met, reason) in items]
@@ -364,8 +426,7 @@ async def _all_assessed(connection: asyncpg.Connection, program_id: uuid.UUID) -
 async def _documents(
     connection: asyncpg.Connection, program_id: uuid.UUID, standard_id: uuid.UUID
 ) -> tuple[bool, str]:
-    today: date = datetime.now(UTC).date()
-    items, missing, named = await connection.fetchrow(_DOCUMENTS, program_id, standard_id, today)
+    items, missing, named = await connection.fetchrow(_DOCUMENTS, program_id, standard_id)
     named = list(named or [])
     if items == 0:
         return (True, "The standard asks for no documented information.")
@@ -425,6 +486,79 @@ async def _attendance(connection: asyncpg.Connection, program_id: uuid.UUID) -> 
     if in_scope == 1:
         return (True, "The one person in scope attended.")
     return (True, f"All {in_scope} people in scope attended.")
+
+
+async def _operation(connection: asyncpg.Connection, program_id: uuid.UUID) -> tuple[bool, str]:
+    row = await connection.fetchrow(_OPERATION, program_id)
+    period = row["period"]
+    if row["completed_at"] is None:
+        return (
+            False,
+            f"Documentation is not completed yet; the {period} days of operation count from"
+            " its completion.",
+        )
+    completed_on = row["completed_at"].astimezone(zoneinfo.ZoneInfo(row["timezone"])).date()
+    run = (row["today"] - completed_on).days
+    since = f"since documentation was completed on {completed_on.isoformat()}"
+    if run >= period:
+        return (True, f"The system has run {run} days {since} ({period} asked).")
+    until = (completed_on + timedelta(days=period)).isoformat()
+    return (
+        False,
+        f"{run} of {period} days of operation have passed {since}; {period - run} to go"
+        f" (until {until}).",
+    )
+
+
+async def _records(connection: asyncpg.Connection, program_id: uuid.UUID) -> tuple[bool, str]:
+    asking, missing, named = await connection.fetchrow(_RECORDS, program_id)
+    named = list(named or [])
+    if asking == 0:
+        return (True, "No applicable requirement asks for documented information.")
+    if missing == 0:
+        subject = (
+            "The one requirement that asks"
+            if asking == 1
+            else f"Each of the {asking} requirements that ask"
+        )
+        return (True, f"{subject} for records has fresh evidence.")
+    subject = "1 requirement has" if missing == 1 else f"{missing} requirements have"
+    return (
+        False,
+        f"{subject} no fresh evidence (current or expiring soon) yet:"
+        f" {', '.join(named)}{_more(missing, named)}.",
+    )
+
+
+async def _plan_finished(connection: asyncpg.Connection, program_id: uuid.UUID) -> tuple[bool, str]:
+    rows = await connection.fetch(_UNFINISHED_ACTIONS, program_id)
+    if not rows:
+        return (True, "Every action of the plan is done or cancelled.")
+    count, titles = rows[0]["count"], [f'"{row["title"]}"' for row in rows]
+    subject = _plural(count, "action of the plan is", "actions of the plan are")
+    return (False, f"{subject} not done yet: {', '.join(titles)}{_more(count, titles)}.")
+
+
+async def _majors_open(connection: asyncpg.Connection, program_id: uuid.UUID) -> tuple[bool, str]:
+    rows = await connection.fetch(_OPEN_FINDINGS, program_id, "major_nonconformity")
+    if not rows:
+        return (True, "No major nonconformity is open.")
+    count, references = rows[0]["count"], [row["reference"] for row in rows]
+    subject = "1 major nonconformity is" if count == 1 else f"{count} major nonconformities are"
+    return (False, f"{subject} open: {', '.join(references)}{_more(count, references)}.")
+
+
+async def _minors_open(connection: asyncpg.Connection, program_id: uuid.UUID) -> tuple[bool, str]:
+    rows = await connection.fetch(_OPEN_FINDINGS, program_id, "minor_nonconformity")
+    if not rows:
+        return (True, "Every open minor nonconformity has an owned, dated corrective action.")
+    count, references = rows[0]["count"], [row["reference"] for row in rows]
+    subject = "1 minor nonconformity lacks" if count == 1 else f"{count} minor nonconformities lack"
+    return (
+        False,
+        f"{subject} a corrective action with an owner and a due date:"
+        f" {', '.join(references)}{_more(count, references)}.",
+    )
 
 
 def dashboard_app(settings: Settings) -> Litestar:

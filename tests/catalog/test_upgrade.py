@@ -34,10 +34,10 @@ from backend.catalog.loader import (
 )
 from backend.catalog.models import Clause, Standard
 from backend.catalog.upgrade import SOURCE, TOUCHED_TABLES, Upgrade
+from backend.core.errors import ServiceError
 from backend.db.session import TenantSession, execution_options_skipping_criteria
 from backend.documents.models import DocumentRequirement, DocumentType
 from backend.documents.service import DocumentFields, create_document, link_requirement
-from backend.errors import ServiceError
 from backend.evidence.models import EvidenceItem, EvidenceKind, EvidenceLink
 from backend.planning.criteria import every_gap_has_an_action
 from backend.planning.models import ActionRequirement

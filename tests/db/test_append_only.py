@@ -15,8 +15,9 @@ from backend.runtime import Runtime
 
 # Rows that are history, never edited: who changed what, who downloaded what.
 APPEND_ONLY = {"assessment_changes", "evidence_downloads"}
-# Rows written pending and decided exactly once: an evidence upload's verdict.
-DECIDED_ONCE = {"evidence_versions"}
+# Rows written pending and decided exactly once: an evidence upload's verdict, an
+# effectiveness review's.
+DECIDED_ONCE = {"effectiveness_reviews", "evidence_versions"}
 
 PRIVILEGE = text("SELECT has_table_privilege(current_user, :table, :privilege)")
 

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.core.errors import ErrorCode, ServiceError
 from backend.db.session import TenantSession
 from backend.documents import service
 from backend.documents.models import ControlledDocument, DocumentStatus, DocumentType
 from backend.documents.review import is_review_due, next_review_on
 from backend.documents.service import DocumentFields, DocumentFilter
-from backend.errors import ErrorCode, ServiceError
 from tenants.roles import Role
 from tenants.scope import TenantScope
 from tenants.service import Actor

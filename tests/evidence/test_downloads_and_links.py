@@ -10,14 +10,14 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.core.errors import ErrorCode, ServiceError
 from backend.db.session import TenantSession
-from backend.errors import ErrorCode, ServiceError
 from backend.evidence import service
 from backend.evidence.freshness import Freshness
 from backend.evidence.models import EvidenceDownload, EvidenceItem, EvidenceLink
 from backend.planning.models import Action
-from backend.planning.service import readable_program
 from backend.programs.models import ProgramStep
+from backend.programs.service import readable_program
 from tenants.roles import Role
 from tenants.service import Actor
 from tests.evidence.helpers import LIMITS, MemoryStore, available, count_rows, declare, uploaded

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from backend.db.session import TenantSession
 from backend.evidence import service
 from backend.evidence.freshness import Freshness, best, freshness
-from backend.planning.service import readable_program
+from backend.programs.service import readable_program
 from tenants.service import Actor
 from tests.evidence.helpers import (
     EXPECTS_EVIDENCE,

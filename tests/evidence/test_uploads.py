@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.core.errors import ErrorCode, ServiceError
 from backend.db.session import TenantSession
-from backend.errors import ErrorCode, ServiceError
 from backend.evidence import service
 from backend.evidence.models import EvidenceItem, EvidenceVersion, VersionStatus
 from backend.evidence.store import object_key

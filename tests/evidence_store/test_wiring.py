@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from litestar.testing import AsyncTestClient
 
+from backend import cli
 from backend.app import create_app
 from backend.evidence.local import LocalStore
 from backend.evidence.s3 import S3Store
 from backend.evidence.store import StoredObject, object_key
 from backend.evidence.stores import make_evidence_store
 from backend.runtime import Runtime
-from tests.evidence_store.conftest import s3_harness, s3_settings, store_settings
+from backend.settings import Settings
+from tests.evidence_store.conftest import (
+    UNUSED_DATABASE,
+    s3_harness,
+    s3_settings,
+    store_settings,
+)
 from tests.evidence_store.test_contract import DATA, send, sha, ticket_for
 
 
@@ -57,6 +66,47 @@ async def test_local_urls_point_where_the_server_listens_unless_told_otherwise(
     )
     assert ticket.url.startswith(f"{base}/evidence/local/")
     assert download.startswith(f"{base}/evidence/local/")
+
+
+async def test_serve_flags_move_signed_urls_with_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`certready serve --host --port` is where clients must come back for evidence."""
+    monkeypatch.chdir(tmp_path)  # no .env
+    for name in ("HOST", "PORT", "PUBLIC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in (
+        ("CERTREADY_ENV", "test"),
+        ("DATABASE_URL", UNUSED_DATABASE),
+        ("DATA_DIR", str(tmp_path)),
+    ):
+        monkeypatch.setenv(name, value)
+    served: list[Runtime] = []
+
+    def no_database_work(settings: Settings, work: Coroutine[Any, Any, Any]) -> Any:
+        work.close()
+        return settings, []
+
+    def record_server(runtime: Runtime, *_listening: Any) -> int:
+        served.append(runtime)
+        return 0
+
+    monkeypatch.setattr(cli, "_run_database_work", no_database_work)
+    monkeypatch.setattr(cli, "_run_server", record_server)
+    args = cli._parser().parse_args(["serve", "--host", "api.internal", "--port", "8123"])
+    assert args.run(args) == 0
+    [runtime] = served
+    try:
+        download = await runtime.evidence.download_url(
+            object_key(uuid.uuid4(), uuid.uuid4(), uuid.uuid4()),
+            filename="a.pdf",
+            content_type="application/pdf",
+            ttl_seconds=60,
+        )
+    finally:
+        await runtime.close()
+    assert (runtime.settings.host, runtime.settings.port) == ("api.internal", 8123)
+    assert download.startswith("http://api.internal:8123/evidence/local/")
 
 
 def test_a_bucket_selects_s3(tmp_path: Path, moto_endpoint: str) -> None:

@@ -15,8 +15,8 @@ from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.core.errors import ErrorCode, ServiceError
 from backend.db.session import TenantSession
-from backend.errors import ErrorCode, ServiceError
 from backend.planning import service
 from backend.planning.models import Action, ActionRequirement, Milestone, Objective
 from backend.planning.service import ActionFields, MilestoneFields, ObjectiveFields

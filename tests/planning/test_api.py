@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from backend.planning.service import local_today
+from backend.core.calendar import local_today
 from tests.api.helpers import count_statements, messages, post
 from tests.planning.graphql_helpers import (
     ACTIONS,

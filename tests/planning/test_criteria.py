@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.db.session import TenantSession
+from backend.findings import service as findings_service
+from backend.findings.service import FindingFields, NewCorrectiveAction, RequirementTarget
 from backend.planning import criteria, service
 from backend.planning.service import ActionFields, ObjectiveFields
 from backend.programs.criteria import criteria_of, evaluate
@@ -17,6 +19,7 @@ from backend.runtime import Runtime
 from tenants.roles import Role
 from tenants.service import Actor
 from tests.api.helpers import count_statements
+from tests.findings.helpers import TODAY
 from tests.planning.helpers import GAPS, Plan, acting
 from tests.support import Client, gql, login
 from tests.tenants.helpers import owner_execute
@@ -50,6 +53,7 @@ async def act(db: TenantSession, actor: Actor, program_id: uuid.UUID, **values: 
 def test_both_criteria_are_registered_for_planning() -> None:
     keys = {item.key for item in criteria_of(StepKey.PLANNING)}
     assert {"every-gap-has-an-action", "measurable-objective"} <= keys
+    assert "plan-actions-finished" in {item.key for item in criteria_of(StepKey.IMPLEMENTATION)}
 
 
 async def test_every_gap_unmet_names_the_requirements_without_an_action(
@@ -207,3 +211,44 @@ async def test_the_planning_step_reports_both_criteria_through_the_api(
         "4 gaps lack an action with an owner and a due date: 4.2, 5.1, 6.2, 8.5.1.",
     )
     assert reported["measurable-objective"][0] is False
+
+
+async def plan_verdict(db: TenantSession, plan: Plan) -> tuple[bool, str]:
+    verdict = await criteria.plan_actions_finished(db, await program_a(db, plan))
+    return verdict.met, verdict.reason
+
+
+async def test_the_plan_is_finished_when_each_action_is_done_or_cancelled(
+    session: TenantSession, owner_a: Actor, plan: Plan
+) -> None:
+    """Corrective actions of findings answer the internal audit, so they are not the plan."""
+    assert await plan_verdict(session, plan) == (
+        True,
+        "Every action of the plan is done or cancelled.",
+    )
+    for title, status in (("Write QP-04", "open"), ("Train buyers", "in_progress")):
+        await service.create_action(
+            session, owner_a, plan.programs["a"], ActionFields(title=title, status=status)
+        )
+    for status in ("done", "cancelled"):
+        await act(session, owner_a, plan.programs["a"], status=status)
+    finding = await findings_service.raise_finding(
+        session,
+        owner_a,
+        "self_identified",
+        FindingFields(
+            type="minor_nonconformity",
+            statement="s",
+            objective_evidence="e",
+            requirements=[RequirementTarget(plan.programs["a"], "4.1")],
+        ),
+    )
+    await findings_service.record_correction(session, owner_a, finding.id, "c", TODAY)
+    await findings_service.record_root_cause(session, owner_a, finding.id, "other", "r")
+    await findings_service.add_corrective_action(
+        session, owner_a, finding.id, NewCorrectiveAction("Corrective", plan.users["a_owner"], DUE)
+    )
+    assert await plan_verdict(session, plan) == (
+        False,
+        '2 actions of the plan are not done yet: "Write QP-04", "Train buyers".',
+    )

@@ -13,12 +13,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.assessments import service as assessment_service
+from backend.core import calendar
+from backend.core.changes import KEEP
+from backend.core.errors import ErrorCode, ServiceError
 from backend.db.session import TenantSession
-from backend.errors import ErrorCode, ServiceError
 from backend.planning import service
 from backend.planning.models import Action, ActionRequirement
 from backend.planning.service import ActionFields, MilestoneFields, ObjectiveFields
-from backend.programs.service import KEEP
 from tenants.service import Actor
 from tests.planning.helpers import Plan, planning_rows
 
@@ -295,7 +297,7 @@ async def test_action_counts_ignore_cancelled_actions_and_other_programs(
         (program, plan.clauses[("X", "6.2")]),
         (plan.programs["b"], plan.clauses[("X", "5.1")]),
     ]
-    assert await service.action_counts(session, keys) == [2, 3, 0, 0]
+    assert await assessment_service.action_counts(session, keys) == [2, 3, 0, 0]
 
 
 async def test_links_are_stored_in_the_action_tenant(
@@ -346,15 +348,15 @@ async def test_milestone_is_reached_and_unreached(
 def test_today_is_the_tenants_date_not_utcs() -> None:
     # 11:00 UTC on 10 March is already 11 March at UTC+14 and still 10 March at UTC-11.
     now = datetime(2026, 3, 10, 11, 0, tzinfo=UTC)
-    assert service.local_today("UTC", now) == date(2026, 3, 10)
-    assert service.local_today("Pacific/Kiritimati", now) == date(2026, 3, 11)
-    assert service.local_today("Pacific/Pago_Pago", now) == date(2026, 3, 10)
-    assert service.local_today("Pacific/Pago_Pago", now - timedelta(hours=1)) == date(2026, 3, 9)
+    assert calendar.local_today("UTC", now) == date(2026, 3, 10)
+    assert calendar.local_today("Pacific/Kiritimati", now) == date(2026, 3, 11)
+    assert calendar.local_today("Pacific/Pago_Pago", now) == date(2026, 3, 10)
+    assert calendar.local_today("Pacific/Pago_Pago", now - timedelta(hours=1)) == date(2026, 3, 9)
 
 
 def test_overdue_means_past_due_and_unfinished() -> None:
     today = date(2026, 3, 11)
-    assert service.is_overdue(date(2026, 3, 10), False, today)
-    assert not service.is_overdue(date(2026, 3, 11), False, today)  # due today is not late
-    assert not service.is_overdue(date(2026, 3, 10), True, today)
-    assert not service.is_overdue(None, False, today)
+    assert calendar.is_overdue(date(2026, 3, 10), False, today)
+    assert not calendar.is_overdue(date(2026, 3, 11), False, today)  # due today is not late
+    assert not calendar.is_overdue(date(2026, 3, 10), True, today)
+    assert not calendar.is_overdue(None, False, today)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from backend.db.session import TenantSession
-from backend.planning.service import readable_program
 from backend.programs.criteria import criteria_of, evaluate
 from backend.programs.models import StepKey
+from backend.programs.service import readable_program
 from backend.training import service
 from backend.training.criteria import every_planned_session_held, everyone_in_scope_attended
 from backend.training.service import SessionFields

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.core.calendar import local_today
+from backend.core.errors import ErrorCode, ServiceError
 from backend.db.session import TenantSession
-from backend.errors import ErrorCode, ServiceError
-from backend.planning.service import local_today, readable_program
+from backend.programs.service import readable_program
 from backend.training import service
 from backend.training.service import (
     AttendanceFields,

@@ -1,0 +1,1 @@
+"""What every area shares: errors, input rules, access, locking, the calendar."""

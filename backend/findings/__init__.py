@@ -1,0 +1,2 @@
+"""Findings: nonconformities, observations and opportunities, and the corrective action that
+answers them."""
