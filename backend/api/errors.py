@@ -24,7 +24,7 @@ class UserError:
     field: list[str] = strawberry.field(description="Path of the input field at fault, if any.")
     code: UserErrorCode  # type: ignore[valid-type]
     message: str
-    # Every list of UserError is a payload's `errors`, which `attempt` keeps to this many; the
+    # Every list of UserError is a payload's `errors`, which `mutation` keeps to this many; the
     # cost limit reads it (backend.api.cost.ITEM_BOUND).
     list_bound: ClassVar[int] = MAX_USER_ERRORS
 

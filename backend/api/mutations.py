@@ -1,30 +1,52 @@
-"""The shape every mutation shares: run a service call, turn expected failures into data."""
+"""The shape every mutation shares: a resolver states its input, its service call and its
+payload; expected failures become data in that payload's `errors`.
+
+A resolver decorated with `mutation` simply returns its payload. When it raises a
+ServiceError, the transaction is rolled back (nothing of the attempt is kept) and the
+answer is the same payload type holding only the errors: every payload therefore gives
+each of its fields a default.
+"""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, ParamSpec, TypeVar
 
+import strawberry
 from strawberry import relay
 
 from backend.api.context import Info
 from backend.api.errors import MAX_USER_ERRORS, UserError
 from backend.core.errors import ServiceError, invalid
 
-Result = TypeVar("Result")
+Params = ParamSpec("Params")
+Payload = TypeVar("Payload")
 
 
-async def attempt(
-    info: Info, action: Callable[[], Awaitable[Result]]
-) -> tuple[Result | None, list[UserError]]:
-    """Run `action`; on a ServiceError roll back so nothing of it is kept, and report it (its
-    first MAX_USER_ERRORS problems)."""
-    try:
-        return await action(), []
-    except ServiceError as error:
-        await info.context.db.rollback()
-        return None, [UserError.from_service(each) for each in error.each()[:MAX_USER_ERRORS]]
+def mutation(
+    *, description: str | None = None
+) -> Callable[[Callable[Params, Awaitable[Payload]]], Any]:
+    """A strawberry mutation whose ServiceErrors answer as `errors` of its payload type."""
+
+    def decorate(resolver: Callable[Params, Awaitable[Payload]]) -> Any:
+        @functools.wraps(resolver)
+        async def answer(*args: Params.args, **kwargs: Params.kwargs) -> Payload:
+            try:
+                return await resolver(*args, **kwargs)
+            except ServiceError as error:
+                info: Info = kwargs["info"]  # type: ignore[assignment]
+                await info.context.db.rollback()
+                errors = [UserError.from_service(each) for each in error.each()]
+                # The payload type as strawberry resolved it from the return annotation.
+                payload: Callable[..., Payload] = field.type  # type: ignore[assignment]
+                return payload(errors=errors[:MAX_USER_ERRORS])
+
+        field = strawberry.mutation(answer, description=description)
+        return field
+
+    return decorate
 
 
 def node_uuid(global_id: relay.GlobalID, type_name: str, field: str) -> uuid.UUID:

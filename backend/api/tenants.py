@@ -19,7 +19,7 @@ from backend.api import slices
 from backend.api.context import Info, actor_of
 from backend.api.errors import UserError
 from backend.api.loaders import Batch
-from backend.api.mutations import attempt, node_uuid
+from backend.api.mutations import mutation, node_uuid
 from backend.api.nodes import LoadedNode, node_uuids
 from backend.api.pagination import Connection, PageRequest, paginate
 from backend.auth.models import Invitation as Invitation_
@@ -340,158 +340,126 @@ class RevokeAuditorAccessInput:
 
 @strawberry.type
 class OrganizationPayload:
-    organization: Organization | None
-    errors: list[UserError]
+    organization: Organization | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class MembershipPayload:
-    membership: Membership | None
-    errors: list[UserError]
+    membership: Membership | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class InviteMemberPayload:
-    invitation: Invitation | None
+    invitation: Invitation | None = None
     invitation_token: str | None = strawberry.field(
+        default=None,
         description="Pass it on to the person, shown once: without an account they accept with"
         " acceptInvitation (and a first password), with one they sign in and use"
         " joinOrganization."
     )
-    errors: list[UserError]
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class RemoveMemberPayload:
-    removed_membership_id: relay.GlobalID | None
-    errors: list[UserError]
+    removed_membership_id: relay.GlobalID | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class AuditorGrantPayload:
-    grant: AuditorGrant | None
-    errors: list[UserError]
+    grant: AuditorGrant | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class TenantMutation:
-    @strawberry.mutation(
-        description="A consultancy (the acting tenant) creates a client it manages."
-    )
+    @mutation(description="A consultancy (the acting tenant) creates a client it manages.")
     async def create_organization(
         self, info: Info, input: CreateOrganizationInput
     ) -> OrganizationPayload:
-        async def action() -> Organization:
-            row = await service.create_client(
-                info.context.db, actor_of(info), input.name, input.slug, input.timezone
-            )
-            return Organization.from_model(row)
+        row = await service.create_client(
+            info.context.db, actor_of(info), input.name, input.slug, input.timezone
+        )
+        return OrganizationPayload(organization=Organization.from_model(row))
 
-        organization, errors = await attempt(info, action)
-        return OrganizationPayload(organization=organization, errors=errors)
-
-    @strawberry.mutation
+    @mutation()
     async def update_organization(
         self, info: Info, input: UpdateOrganizationInput
     ) -> OrganizationPayload:
-        async def action() -> Organization:
-            row = await service.update_organization(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.id, "Organization", "id"),
-                name=input.name,
-                slug=input.slug,
-                timezone=input.timezone,
-                operation_period_days=input.operation_period_days,
-            )
-            return Organization.from_model(row)
+        row = await service.update_organization(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.id, "Organization", "id"),
+            name=input.name,
+            slug=input.slug,
+            timezone=input.timezone,
+            operation_period_days=input.operation_period_days,
+        )
+        return OrganizationPayload(organization=Organization.from_model(row))
 
-        organization, errors = await attempt(info, action)
-        return OrganizationPayload(organization=organization, errors=errors)
-
-    @strawberry.mutation(
+    @mutation(
         description="Invite a person by e-mail to join with a role; the answer is the same"
         " whether or not the address has an account, and nobody joins without accepting."
     )
     async def invite_member(self, info: Info, input: InviteMemberInput) -> InviteMemberPayload:
-        async def action() -> service.Invited:
-            return await service.invite_member(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.organization_id, "Organization", "organizationId"),
-                email=input.email,
-                role=input.role,
-                name=input.name,
-                invitation_ttl=info.context.runtime.auth.invitation_ttl,
-            )
-
-        invited, errors = await attempt(info, action)
-        if invited is None:
-            return InviteMemberPayload(invitation=None, invitation_token=None, errors=errors)
+        invited = await service.invite_member(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.organization_id, "Organization", "organizationId"),
+            email=input.email,
+            role=input.role,
+            name=input.name,
+            invitation_ttl=info.context.runtime.auth.invitation_ttl,
+        )
         return InviteMemberPayload(
-            invitation=Invitation.from_model(invited.invitation),
-            invitation_token=invited.token,
-            errors=[],
+            invitation=Invitation.from_model(invited.invitation), invitation_token=invited.token
         )
 
-    @strawberry.mutation
+    @mutation()
     async def change_member_role(
         self, info: Info, input: ChangeMemberRoleInput
     ) -> MembershipPayload:
-        async def action() -> Membership:
-            row = await service.change_member_role(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.membership_id, "Membership", "membershipId"),
-                input.role,
-            )
-            return Membership.from_model(row)
+        row = await service.change_member_role(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.membership_id, "Membership", "membershipId"),
+            input.role,
+        )
+        return MembershipPayload(membership=Membership.from_model(row))
 
-        membership, errors = await attempt(info, action)
-        return MembershipPayload(membership=membership, errors=errors)
-
-    @strawberry.mutation(description="Remove a membership; the last owner cannot be removed.")
+    @mutation(description="Remove a membership; the last owner cannot be removed.")
     async def remove_member(self, info: Info, input: RemoveMemberInput) -> RemoveMemberPayload:
-        async def action() -> relay.GlobalID:
-            removed = await service.remove_member(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.membership_id, "Membership", "membershipId"),
-            )
-            return relay.GlobalID("Membership", str(removed))
+        removed = await service.remove_member(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.membership_id, "Membership", "membershipId"),
+        )
+        return RemoveMemberPayload(removed_membership_id=relay.GlobalID("Membership", str(removed)))
 
-        removed_id, errors = await attempt(info, action)
-        return RemoveMemberPayload(removed_membership_id=removed_id, errors=errors)
-
-    @strawberry.mutation(description="Give a certification body read-only access for a while.")
+    @mutation(description="Give a certification body read-only access for a while.")
     async def grant_auditor_access(
         self, info: Info, input: GrantAuditorAccessInput
     ) -> AuditorGrantPayload:
-        async def action() -> AuditorGrant:
-            row = await service.grant_auditor_access(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.organization_id, "Organization", "organizationId"),
-                certification_body_slug=input.certification_body_slug,
-                valid_until=input.valid_until,
-                valid_from=input.valid_from,
-            )
-            return AuditorGrant.from_model(row)
+        row = await service.grant_auditor_access(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.organization_id, "Organization", "organizationId"),
+            certification_body_slug=input.certification_body_slug,
+            valid_until=input.valid_until,
+            valid_from=input.valid_from,
+        )
+        return AuditorGrantPayload(grant=AuditorGrant.from_model(row))
 
-        grant, errors = await attempt(info, action)
-        return AuditorGrantPayload(grant=grant, errors=errors)
-
-    @strawberry.mutation(description="End a certification body's access at once.")
+    @mutation(description="End a certification body's access at once.")
     async def revoke_auditor_access(
         self, info: Info, input: RevokeAuditorAccessInput
     ) -> AuditorGrantPayload:
-        async def action() -> AuditorGrant:
-            row = await service.revoke_auditor_access(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.grant_id, "AuditorGrant", "grantId"),
-            )
-            return AuditorGrant.from_model(row)
-
-        grant, errors = await attempt(info, action)
-        return AuditorGrantPayload(grant=grant, errors=errors)
+        row = await service.revoke_auditor_access(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.grant_id, "AuditorGrant", "grantId"),
+        )
+        return AuditorGrantPayload(grant=AuditorGrant.from_model(row))

@@ -16,7 +16,7 @@ from backend.api.context import Info, actor_of
 from backend.api.cost import at_most
 from backend.api.errors import UserError
 from backend.api.loaders import Batch
-from backend.api.mutations import attempt, node_uuid
+from backend.api.mutations import mutation, node_uuid
 from backend.api.nodes import LoadedNode, node_of_type
 from backend.api.pagination import Connection, paginate
 from backend.api.tenants import User
@@ -399,21 +399,23 @@ class ExportStatementOfApplicabilityInput:
 
 @strawberry.type
 class AssessmentPayload:
-    assessment: Assessment | None
-    errors: list[UserError]
+    assessment: Assessment | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class AssessmentsPayload:
-    assessments: list[Assessment] | None = strawberry.field(metadata=at_most(service.MAX_ITEMS))
-    errors: list[UserError]
+    assessments: list[Assessment] | None = strawberry.field(
+        default=None, metadata=at_most(service.MAX_ITEMS)
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class ExportStatementOfApplicabilityPayload:
-    filename: str | None
-    csv: str | None = strawberry.field(description=CSV_DESCRIPTION)
-    errors: list[UserError]
+    filename: str | None = None
+    csv: str | None = strawberry.field(default=None, description=CSV_DESCRIPTION)
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 def _gathered(conversions: Iterable[tuple[list[str], Callable[[], Result]]]) -> list[Result]:
@@ -442,82 +444,65 @@ def _program_ids(ids: Sequence[relay.GlobalID]) -> list[uuid.UUID]:
 
 @strawberry.type
 class AssessmentMutation:
-    @strawberry.mutation(description="Assess one requirement of a program; history keeps the old.")
+    @mutation(description="Assess one requirement of a program; history keeps the old.")
     async def assess_requirement(
         self, info: Info, input: AssessRequirementInput
     ) -> AssessmentPayload:
-        async def action() -> Assessment:
-            judgement = input.judgement()
-            row = await service.assess_requirement(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.program_id, "Program", "programId"),
-                judgement.clause_id,
-                status=judgement.status,
-                current_practice=judgement.current_practice,
-                gap_description=judgement.gap_description,
-                justification=judgement.justification,
-                priority=judgement.priority,
-                implementation=judgement.implementation,
-            )
-            return Assessment.from_model(row)
+        judgement = input.judgement()
+        row = await service.assess_requirement(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.program_id, "Program", "programId"),
+            judgement.clause_id,
+            status=judgement.status,
+            current_practice=judgement.current_practice,
+            gap_description=judgement.gap_description,
+            justification=judgement.justification,
+            priority=judgement.priority,
+            implementation=judgement.implementation,
+        )
+        return AssessmentPayload(assessment=Assessment.from_model(row))
 
-        assessment, errors = await attempt(info, action)
-        return AssessmentPayload(assessment=assessment, errors=errors)
-
-    @strawberry.mutation(
+    @mutation(
         description="Assess many requirements at once: all are saved, or none and every"
         " problem is reported with the index of its item."
     )
     async def assess_requirements(
         self, info: Info, input: AssessRequirementsInput
     ) -> AssessmentsPayload:
-        async def action() -> list[Assessment]:
-            rows = await service.assess_requirements(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.program_id, "Program", "programId"),
-                _judgements(input.items),
-            )
-            return [Assessment.from_model(row) for row in rows]
+        rows = await service.assess_requirements(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.program_id, "Program", "programId"),
+            _judgements(input.items),
+        )
+        return AssessmentsPayload(assessments=[Assessment.from_model(row) for row in rows])
 
-        assessments, errors = await attempt(info, action)
-        return AssessmentsPayload(assessments=assessments, errors=errors)
-
-    @strawberry.mutation(
+    @mutation(
         description="Copy an assessment of a harmonized clause (status, practice, gap,"
         " justification, priority) to the same clause of the named sibling programs."
     )
     async def apply_assessment_to_siblings(
         self, info: Info, input: ApplyAssessmentToSiblingsInput
     ) -> AssessmentsPayload:
-        async def action() -> list[Assessment]:
-            rows = await service.apply_to_siblings(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.assessment_id, "Assessment", "assessmentId"),
-                _program_ids(input.program_ids),
-            )
-            return [Assessment.from_model(row) for row in rows]
+        rows = await service.apply_to_siblings(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.assessment_id, "Assessment", "assessmentId"),
+            _program_ids(input.program_ids),
+        )
+        return AssessmentsPayload(assessments=[Assessment.from_model(row) for row in rows])
 
-        assessments, errors = await attempt(info, action)
-        return AssessmentsPayload(assessments=assessments, errors=errors)
-
-    @strawberry.mutation(
+    @mutation(
         description="The Statement of Applicability as a CSV file. It only reads, so anyone"
         " who may read the program (auditors too) may export it."
     )
     async def export_statement_of_applicability(
         self, info: Info, input: ExportStatementOfApplicabilityInput
     ) -> ExportStatementOfApplicabilityPayload:
-        async def action() -> soa.Statement:
-            info.context.require_entitlements()
-            program = node_uuid(input.program_id, "Program", "programId")
-            return await soa.statement_of_applicability(info.context.db, program)
-
-        statement, errors = await attempt(info, action)
-        if statement is None:
-            return ExportStatementOfApplicabilityPayload(filename=None, csv=None, errors=errors)
+        info.context.require_entitlements()
+        program = node_uuid(input.program_id, "Program", "programId")
+        statement = await soa.statement_of_applicability(info.context.db, program)
         return ExportStatementOfApplicabilityPayload(
-            filename=statement.filename, csv=statement.csv(), errors=[]
+            filename=statement.filename, csv=statement.csv()
         )

@@ -14,7 +14,7 @@ from litestar.datastructures import Cookie
 
 from backend.api.context import Info
 from backend.api.errors import UserError
-from backend.api.mutations import attempt
+from backend.api.mutations import mutation
 from backend.api.tenants import Membership, MembershipPayload, User
 from backend.auth import invitations, service
 from backend.core.errors import ErrorCode, ServiceError
@@ -78,7 +78,7 @@ class AuthPayload:
 
 @strawberry.type
 class LogoutPayload:
-    errors: list[UserError]
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 def _payload(info: Info, session: service.Session, in_cookie: bool) -> AuthPayload:
@@ -129,67 +129,43 @@ def _presented_token(info: Info, given: str | None) -> str:
 
 @strawberry.type
 class AuthMutation:
-    @strawberry.mutation(description="Exchange email and password for tokens.")
+    @mutation(description="Exchange email and password for tokens.")
     async def login(self, info: Info, input: LoginInput) -> AuthPayload:
         ctx = info.context
+        session = await service.login(
+            ctx.db, ctx.runtime.auth, input.email, input.password, ctx.client_address
+        )
+        return _payload(info, session, input.refresh_token_in_cookie)
 
-        async def action() -> AuthPayload:
-            session = await service.login(
-                ctx.db, ctx.runtime.auth, input.email, input.password, ctx.client_address
-            )
-            return _payload(info, session, input.refresh_token_in_cookie)
-
-        payload, errors = await attempt(info, action)
-        return payload or AuthPayload(errors=errors)
-
-    @strawberry.mutation(
-        description="Trade a refresh token for new tokens; the old one stops working."
-    )
+    @mutation(description="Trade a refresh token for new tokens; the old one stops working.")
     async def refresh(self, info: Info, input: RefreshInput) -> AuthPayload:
-        async def action() -> AuthPayload:
-            token = _presented_token(info, input.refresh_token)
-            session = await service.refresh(info.context.db, info.context.runtime.auth, token)
-            # A token that came from the cookie goes back into the cookie.
-            in_cookie = input.refresh_token_in_cookie or input.refresh_token is None
-            return _payload(info, session, in_cookie)
+        token = _presented_token(info, input.refresh_token)
+        session = await service.refresh(info.context.db, info.context.runtime.auth, token)
+        # A token that came from the cookie goes back into the cookie.
+        in_cookie = input.refresh_token_in_cookie or input.refresh_token is None
+        return _payload(info, session, in_cookie)
 
-        payload, errors = await attempt(info, action)
-        return payload or AuthPayload(errors=errors)
-
-    @strawberry.mutation(
+    @mutation(
         description="Accept an invitation to an address without an account: create it with"
         " this first password, join, and log in."
     )
     async def accept_invitation(self, info: Info, input: AcceptInvitationInput) -> AuthPayload:
-        async def action() -> AuthPayload:
-            session = await invitations.accept_invitation(
-                info.context.db, info.context.runtime.auth, input.token, input.password, input.name
-            )
-            return _payload(info, session, input.refresh_token_in_cookie)
+        session = await invitations.accept_invitation(
+            info.context.db, info.context.runtime.auth, input.token, input.password, input.name
+        )
+        return _payload(info, session, input.refresh_token_in_cookie)
 
-        payload, errors = await attempt(info, action)
-        return payload or AuthPayload(errors=errors)
-
-    @strawberry.mutation(
-        description="Accept an invitation to your own address while signed in, and join."
-    )
+    @mutation(description="Accept an invitation to your own address while signed in, and join.")
     async def join_organization(
         self, info: Info, input: JoinOrganizationInput
     ) -> MembershipPayload:
-        async def action() -> Membership:
-            row = await invitations.join_organization(
-                info.context.db, info.context.user_id, input.token
-            )
-            return Membership.from_model(row)
+        row = await invitations.join_organization(
+            info.context.db, info.context.user_id, input.token
+        )
+        return MembershipPayload(membership=Membership.from_model(row))
 
-        membership, errors = await attempt(info, action)
-        return MembershipPayload(membership=membership, errors=errors)
-
-    @strawberry.mutation(description="End this login everywhere its refresh tokens are held.")
+    @mutation(description="End this login everywhere its refresh tokens are held.")
     async def logout(self, info: Info, input: LogoutInput) -> LogoutPayload:
-        async def action() -> None:
-            await service.logout(info.context.db, _presented_token(info, input.refresh_token))
-            _set_cookie(info, "", None)
-
-        _, errors = await attempt(info, action)
-        return LogoutPayload(errors=errors)
+        await service.logout(info.context.db, _presented_token(info, input.refresh_token))
+        _set_cookie(info, "", None)
+        return LogoutPayload()

@@ -4,7 +4,6 @@ checklist."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Annotated, ClassVar
 
@@ -17,20 +16,18 @@ from backend.api.cost import at_most
 from backend.api.errors import UserError
 from backend.api.inputs import clearable_id, given
 from backend.api.loaders import Batch
-from backend.api.mutations import attempt, node_uuid
+from backend.api.mutations import mutation, node_uuid
 from backend.api.nodes import LoadedNode
 from backend.api.pagination import Connection, paginate
 from backend.api.tenants import User
 from backend.catalog.api import Requirement
 from backend.catalog.loader import MAX_NODES
 from backend.core.calendar import local_today
-from backend.db.session import TenantSession
 from backend.documents import models, review, service
 from backend.documents.models import DocumentStatus as DocumentStatusValue
 from backend.documents.models import DocumentType as DocumentTypeValue
 from backend.programs.api import Program, program_of, requirement_ref
 from backend.programs.service import RequirementRef, programs_by_id
-from tenants.service import Actor
 
 DocumentType = strawberry.enum(DocumentTypeValue, name="DocumentType")
 DocumentStatus = strawberry.enum(
@@ -294,15 +291,15 @@ class DocumentRequirementInput:
 
 @strawberry.type
 class DocumentPayload:
-    document: ControlledDocument | None
-    errors: list[UserError]
+    document: ControlledDocument | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class DocumentVersionPayload:
-    document: ControlledDocument | None
-    version: DocumentVersion | None
-    errors: list[UserError]
+    document: ControlledDocument | None = None
+    version: DocumentVersion | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 def _fields(input: UpdateDocumentInput) -> service.DocumentFields:
@@ -315,17 +312,8 @@ def _fields(input: UpdateDocumentInput) -> service.DocumentFields:
     )
 
 
-DocumentChange = Callable[[TenantSession, Actor], Awaitable[models.ControlledDocument]]
-
-
-async def _document_payload(info: Info, change: DocumentChange) -> DocumentPayload:
-    """Run `change` as the request's actor and answer with the document it leaves."""
-
-    async def action() -> ControlledDocument:
-        return ControlledDocument.from_model(await change(info.context.db, actor_of(info)))
-
-    document, errors = await attempt(info, action)
-    return DocumentPayload(document=document, errors=errors)
+def _answer(document: models.ControlledDocument) -> DocumentPayload:
+    return DocumentPayload(document=ControlledDocument.from_model(document))
 
 
 def _id(value: relay.GlobalID, field: str = "id") -> uuid.UUID:
@@ -334,94 +322,83 @@ def _id(value: relay.GlobalID, field: str = "id") -> uuid.UUID:
 
 @strawberry.type
 class DocumentMutation:
-    @strawberry.mutation(description="Start a controlled document, as a draft without versions.")
+    @mutation(description="Start a controlled document, as a draft without versions.")
     async def create_document(self, info: Info, input: CreateDocumentInput) -> DocumentPayload:
-        async def change(db: TenantSession, actor: Actor) -> models.ControlledDocument:
-            fields = service.DocumentFields(
-                type=DocumentTypeValue(input.type),
-                code=input.code,
-                title=input.title,
-                owner_id=node_uuid(input.owner_id, "User", "ownerId") if input.owner_id else None,
-                review_interval_days=input.review_interval_days,
-            )
-            return await service.create_document(db, actor, fields)
-
-        return await _document_payload(info, change)
-
-    @strawberry.mutation
-    async def update_document(self, info: Info, input: UpdateDocumentInput) -> DocumentPayload:
-        return await _document_payload(
-            info,
-            lambda db, actor: service.update_document(db, actor, _id(input.id), _fields(input)),
+        fields = service.DocumentFields(
+            type=DocumentTypeValue(input.type),
+            code=input.code,
+            title=input.title,
+            owner_id=node_uuid(input.owner_id, "User", "ownerId") if input.owner_id else None,
+            review_interval_days=input.review_interval_days,
         )
+        return _answer(await service.create_document(info.context.db, actor_of(info), fields))
 
-    @strawberry.mutation(
+    @mutation()
+    async def update_document(self, info: Info, input: UpdateDocumentInput) -> DocumentPayload:
+        row = await service.update_document(
+            info.context.db, actor_of(info), _id(input.id), _fields(input)
+        )
+        return _answer(row)
+
+    @mutation(
         description="Add the next version, written by you. On an APPROVED document this starts a"
         " revision: the document returns to DRAFT and the approved version stays in force."
     )
     async def add_document_version(
         self, info: Info, input: AddDocumentVersionInput
     ) -> DocumentVersionPayload:
-        async def action() -> tuple[ControlledDocument, DocumentVersion]:
-            evidence = input.evidence_version_id
-            document, version = await service.add_version(
-                info.context.db,
-                actor_of(info),
-                _id(input.document_id, "documentId"),
-                input.change_summary,
-                node_uuid(evidence, "EvidenceVersion", "evidenceVersionId") if evidence else None,
-            )
-            return ControlledDocument.from_model(document), DocumentVersion.from_model(version)
+        evidence = input.evidence_version_id
+        document, version = await service.add_version(
+            info.context.db,
+            actor_of(info),
+            _id(input.document_id, "documentId"),
+            input.change_summary,
+            node_uuid(evidence, "EvidenceVersion", "evidenceVersionId") if evidence else None,
+        )
+        return DocumentVersionPayload(
+            document=ControlledDocument.from_model(document),
+            version=DocumentVersion.from_model(version),
+        )
 
-        result, errors = await attempt(info, action)
-        document, version = result if result else (None, None)
-        return DocumentVersionPayload(document=document, version=version, errors=errors)
-
-    @strawberry.mutation(description="DRAFT -> IN_REVIEW: put the latest version up for approval.")
+    @mutation(description="DRAFT -> IN_REVIEW: put the latest version up for approval.")
     async def submit_document_for_review(
         self, info: Info, input: DocumentLifecycleInput
     ) -> DocumentPayload:
-        return await _document_payload(
-            info, lambda db, actor: service.submit_for_review(db, actor, _id(input.id))
-        )
+        row = await service.submit_for_review(info.context.db, actor_of(info), _id(input.id))
+        return _answer(row)
 
-    @strawberry.mutation(
+    @mutation(
         description="IN_REVIEW -> APPROVED, by a manager or above who did not write the version."
     )
     async def approve_document(self, info: Info, input: DocumentLifecycleInput) -> DocumentPayload:
-        return await _document_payload(
-            info, lambda db, actor: service.approve(db, actor, _id(input.id))
-        )
+        row = await service.approve(info.context.db, actor_of(info), _id(input.id))
+        return _answer(row)
 
-    @strawberry.mutation(description="IN_REVIEW -> DRAFT, by a manager or above.")
+    @mutation(description="IN_REVIEW -> DRAFT, by a manager or above.")
     async def request_document_changes(
         self, info: Info, input: DocumentLifecycleInput
     ) -> DocumentPayload:
-        return await _document_payload(
-            info, lambda db, actor: service.request_changes(db, actor, _id(input.id))
-        )
+        row = await service.request_changes(info.context.db, actor_of(info), _id(input.id))
+        return _answer(row)
 
-    @strawberry.mutation(description="Withdraw a document for good, by a manager or above.")
+    @mutation(description="Withdraw a document for good, by a manager or above.")
     async def obsolete_document(self, info: Info, input: DocumentLifecycleInput) -> DocumentPayload:
-        return await _document_payload(
-            info, lambda db, actor: service.make_obsolete(db, actor, _id(input.id))
-        )
+        row = await service.make_obsolete(info.context.db, actor_of(info), _id(input.id))
+        return _answer(row)
 
-    @strawberry.mutation(description="The document serves a requirement of a program.")
+    @mutation(description="The document serves a requirement of a program.")
     async def link_document_requirement(
         self, info: Info, input: DocumentRequirementInput
     ) -> DocumentPayload:
-        return await _document_payload(
-            info, lambda db, actor: service.link_requirement(db, actor, *_link(input))
-        )
+        row = await service.link_requirement(info.context.db, actor_of(info), *_link(input))
+        return _answer(row)
 
-    @strawberry.mutation
+    @mutation()
     async def unlink_document_requirement(
         self, info: Info, input: DocumentRequirementInput
     ) -> DocumentPayload:
-        return await _document_payload(
-            info, lambda db, actor: service.unlink_requirement(db, actor, *_link(input))
-        )
+        row = await service.unlink_requirement(info.context.db, actor_of(info), *_link(input))
+        return _answer(row)
 
 
 def _link(input: DocumentRequirementInput) -> tuple[uuid.UUID, uuid.UUID, RequirementRef]:

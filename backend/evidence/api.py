@@ -15,7 +15,7 @@ from backend.api.context import Info, actor_of
 from backend.api.cost import at_most
 from backend.api.errors import UserError
 from backend.api.loaders import Batch
-from backend.api.mutations import attempt, node_uuid
+from backend.api.mutations import mutation, node_uuid
 from backend.api.nodes import LoadedNode, node_of_type
 from backend.api.pagination import Connection, paginate
 from backend.api.tenants import User
@@ -23,7 +23,7 @@ from backend.catalog import service as catalog_service
 from backend.catalog.api import Requirement
 from backend.catalog.loader import MAX_NODES
 from backend.core.calendar import local_today
-from backend.core.errors import ErrorCode, invalid
+from backend.core.errors import ErrorCode, ServiceError, invalid
 from backend.evidence import models, service
 from backend.evidence.freshness import Freshness as FreshnessValue
 from backend.evidence.freshness import freshness, renewed_on
@@ -402,9 +402,9 @@ class UploadTicket:
 
 @strawberry.type
 class RequestEvidenceUploadPayload:
-    version: EvidenceVersion | None
-    ticket: UploadTicket | None
-    errors: list[UserError]
+    version: EvidenceVersion | None = None
+    ticket: UploadTicket | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input
@@ -419,8 +419,8 @@ class ConfirmEvidenceUploadInput:
     description="On a rejection, `version` shows it (status and reason) next to the error."
 )
 class EvidenceVersionPayload:
-    version: EvidenceVersion | None
-    errors: list[UserError]
+    version: EvidenceVersion | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input
@@ -430,9 +430,9 @@ class EvidenceDownloadUrlInput:
 
 @strawberry.type(description="A short-lived signed link; the download is recorded.")
 class EvidenceDownloadPayload:
-    url: str | None
-    expires_at: datetime | None
-    errors: list[UserError]
+    url: str | None = None
+    expires_at: datetime | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(description="Name exactly one of requirement, stepId or actionId.")
@@ -456,8 +456,8 @@ class LinkEvidenceInput:
 
 @strawberry.type
 class EvidenceLinkPayload:
-    link: EvidenceLink | None
-    errors: list[UserError]
+    link: EvidenceLink | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input
@@ -467,8 +467,8 @@ class UnlinkEvidenceInput:
 
 @strawberry.type
 class UnlinkEvidencePayload:
-    unlinked_id: relay.GlobalID | None
-    errors: list[UserError]
+    unlinked_id: relay.GlobalID | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input
@@ -478,8 +478,8 @@ class DeleteEvidenceInput:
 
 @strawberry.type
 class EvidenceItemPayload:
-    evidence: EvidenceItem | None
-    errors: list[UserError]
+    evidence: EvidenceItem | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 def _ticket(requested: service.RequestedUpload) -> UploadTicket:
@@ -493,108 +493,80 @@ def _ticket(requested: service.RequestedUpload) -> UploadTicket:
 
 @strawberry.type
 class EvidenceMutation:
-    @strawberry.mutation(
+    @mutation(
         description="Get a signed upload for a file; the bytes go to the URL, not through here."
     )
     async def request_evidence_upload(
         self, info: Info, input: RequestEvidenceUploadInput
     ) -> RequestEvidenceUploadPayload:
-        async def action() -> service.RequestedUpload:
-            declared = service.FileDeclaration(
-                input.filename, input.content_type, input.size, input.sha256
-            )
-            return await service.request_upload(
-                info.context.db,
-                _store(info),
-                _limits(info),
-                actor_of(info),
-                target=input.target(),
-                declared=declared,
-            )
-
-        requested, errors = await attempt(info, action)
-        if requested is None:
-            return RequestEvidenceUploadPayload(version=None, ticket=None, errors=errors)
+        declared = service.FileDeclaration(
+            input.filename, input.content_type, input.size, input.sha256
+        )
+        requested = await service.request_upload(
+            info.context.db,
+            _store(info),
+            _limits(info),
+            actor_of(info),
+            target=input.target(),
+            declared=declared,
+        )
         return RequestEvidenceUploadPayload(
-            version=EvidenceVersion.from_model(requested.version),
-            ticket=_ticket(requested),
-            errors=[],
+            version=EvidenceVersion.from_model(requested.version), ticket=_ticket(requested)
         )
 
-    @strawberry.mutation(
-        description="After uploading: the server checks the stored file's size and SHA-256."
-    )
+    @mutation(description="After uploading: the server checks the stored file's size and SHA-256.")
     async def confirm_evidence_upload(
         self, info: Info, input: ConfirmEvidenceUploadInput
     ) -> EvidenceVersionPayload:
-        async def action() -> EvidenceVersion:
+        try:
             row = await service.confirm_upload(
                 info.context.db, _store(info), actor_of(info), input.version()
             )
-            return EvidenceVersion.from_model(row)
-
-        version, errors = await attempt(info, action)
-        if any(error.code == ErrorCode.UPLOAD_REJECTED for error in errors):
+        except ServiceError as error:
+            if error.code != ErrorCode.UPLOAD_REJECTED:
+                raise
             # The rejection is committed: show it next to the error.
-            row = await info.context.loaders.of(service.versions_by_id).load(input.version())
-            version = EvidenceVersion.from_model(row) if row else None
-        return EvidenceVersionPayload(version=version, errors=errors)
+            rejected = await info.context.loaders.of(service.versions_by_id).load(input.version())
+            return EvidenceVersionPayload(
+                version=EvidenceVersion.from_model(rejected) if rejected else None,
+                errors=[UserError.from_service(error)],
+            )
+        return EvidenceVersionPayload(version=EvidenceVersion.from_model(row))
 
-    @strawberry.mutation(
-        description="A signed download link for an available version; auditors may ask too."
-    )
+    @mutation(description="A signed download link for an available version; auditors may ask too.")
     async def evidence_download_url(
         self, info: Info, input: EvidenceDownloadUrlInput
     ) -> EvidenceDownloadPayload:
-        async def action() -> service.SignedDownload:
-            return await service.download_url(
-                info.context.db,
-                _store(info),
-                _limits(info),
-                info.context.user_id,
-                node_uuid(input.version_id, "EvidenceVersion", "versionId"),
-            )
-
-        signed, errors = await attempt(info, action)
-        return EvidenceDownloadPayload(
-            url=signed.url if signed else None,
-            expires_at=signed.expires_at if signed else None,
-            errors=errors,
+        signed = await service.download_url(
+            info.context.db,
+            _store(info),
+            _limits(info),
+            info.context.user_id,
+            node_uuid(input.version_id, "EvidenceVersion", "versionId"),
         )
+        return EvidenceDownloadPayload(url=signed.url, expires_at=signed.expires_at)
 
-    @strawberry.mutation(description="Tie evidence to a requirement, step or action it proves.")
+    @mutation(description="Tie evidence to a requirement, step or action it proves.")
     async def link_evidence(self, info: Info, input: LinkEvidenceInput) -> EvidenceLinkPayload:
-        async def action() -> EvidenceLink:
-            row = await service.link_evidence(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.evidence_id, "EvidenceItem", "evidenceId"),
-                input.target(),
-            )
-            return EvidenceLink.from_model(row)
+        row = await service.link_evidence(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.evidence_id, "EvidenceItem", "evidenceId"),
+            input.target(),
+        )
+        return EvidenceLinkPayload(link=EvidenceLink.from_model(row))
 
-        link, errors = await attempt(info, action)
-        return EvidenceLinkPayload(link=link, errors=errors)
-
-    @strawberry.mutation
+    @mutation()
     async def unlink_evidence(
         self, info: Info, input: UnlinkEvidenceInput
     ) -> UnlinkEvidencePayload:
-        async def action() -> relay.GlobalID:
-            link_id = node_uuid(input.link_id, "EvidenceLink", "linkId")
-            await service.unlink_evidence(info.context.db, actor_of(info), link_id)
-            return input.link_id
+        link_id = node_uuid(input.link_id, "EvidenceLink", "linkId")
+        await service.unlink_evidence(info.context.db, actor_of(info), link_id)
+        return UnlinkEvidencePayload(unlinked_id=input.link_id)
 
-        unlinked, errors = await attempt(info, action)
-        return UnlinkEvidencePayload(unlinked_id=unlinked, errors=errors)
-
-    @strawberry.mutation(description="Hide evidence from lists; its files stay on record.")
+    @mutation(description="Hide evidence from lists; its files stay on record.")
     async def delete_evidence(self, info: Info, input: DeleteEvidenceInput) -> EvidenceItemPayload:
-        async def action() -> EvidenceItem:
-            row = await service.delete_evidence(
-                info.context.db, actor_of(info), node_uuid(input.id, "EvidenceItem", "id")
-            )
-            return EvidenceItem.from_model(row)
-
-        evidence, errors = await attempt(info, action)
-        return EvidenceItemPayload(evidence=evidence, errors=errors)
+        row = await service.delete_evidence(
+            info.context.db, actor_of(info), node_uuid(input.id, "EvidenceItem", "id")
+        )
+        return EvidenceItemPayload(evidence=EvidenceItem.from_model(row))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
@@ -15,7 +15,7 @@ from backend.api.cost import at_most
 from backend.api.errors import UserError
 from backend.api.inputs import clearable, clearable_id, given
 from backend.api.loaders import Batch
-from backend.api.mutations import attempt, node_uuid
+from backend.api.mutations import mutation, node_uuid
 from backend.api.nodes import LoadedNode
 from backend.api.pagination import Connection, paginate
 from backend.api.tenants import User
@@ -465,157 +465,131 @@ class CloseFindingInput:
 
 @strawberry.type
 class FindingPayload:
-    finding: Finding | None
-    errors: list[UserError]
+    finding: Finding | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class AddCorrectiveActionPayload:
-    finding: Finding | None
-    action: ActionType | None
-    errors: list[UserError]
+    finding: Finding | None = None
+    action: ActionType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 def _finding_id(value: relay.GlobalID) -> uuid.UUID:
     return node_uuid(value, "Finding", "findingId")
 
 
-async def _finding_payload(
-    info: Info, change: Callable[[], Awaitable[models.Finding]]
-) -> FindingPayload:
-    async def action() -> Finding:
-        return Finding.from_model(await change())
-
-    finding, errors = await attempt(info, action)
-    return FindingPayload(finding=finding, errors=errors)
+def _answer(finding: models.Finding) -> FindingPayload:
+    return FindingPayload(finding=Finding.from_model(finding))
 
 
 @strawberry.type
 class FindingMutation:
-    @strawberry.mutation(
+    @mutation(
         description="Record a finding. A nonconformity makes each conformant requirement it"
         " concerns partial (minor) or nonconformant (major), in the assessment history."
     )
     async def raise_finding(self, info: Info, input: RaiseFindingInput) -> FindingPayload:
-        return await _finding_payload(
-            info,
-            lambda: service.raise_finding(
-                info.context.db, actor_of(info), input.source, _fields(input), input.reference
-            ),
+        row = await service.raise_finding(
+            info.context.db, actor_of(info), input.source, _fields(input), input.reference
         )
+        return _answer(row)
 
-    @strawberry.mutation
+    @mutation()
     async def update_finding(self, info: Info, input: UpdateFindingInput) -> FindingPayload:
-        return await _finding_payload(
-            info,
-            lambda: service.update_finding(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.id, "Finding", "id"),
-                _fields(input),
-            ),
+        row = await service.update_finding(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.id, "Finding", "id"),
+            _fields(input),
         )
+        return _answer(row)
 
-    @strawberry.mutation(description="Record the correction (containment) of a nonconformity.")
+    @mutation(description="Record the correction (containment) of a nonconformity.")
     async def record_correction(self, info: Info, input: RecordCorrectionInput) -> FindingPayload:
-        return await _finding_payload(
-            info,
-            lambda: service.record_correction(
-                info.context.db,
-                actor_of(info),
-                _finding_id(input.finding_id),
-                input.correction,
-                input.corrected_on,
-            ),
+        row = await service.record_correction(
+            info.context.db,
+            actor_of(info),
+            _finding_id(input.finding_id),
+            input.correction,
+            input.corrected_on,
         )
+        return _answer(row)
 
-    @strawberry.mutation(description="Record the root cause of a corrected nonconformity.")
+    @mutation(description="Record the root cause of a corrected nonconformity.")
     async def record_root_cause(self, info: Info, input: RecordRootCauseInput) -> FindingPayload:
-        return await _finding_payload(
-            info,
-            lambda: service.record_root_cause(
-                info.context.db,
-                actor_of(info),
-                _finding_id(input.finding_id),
-                input.method,
-                input.cause,
-            ),
+        row = await service.record_root_cause(
+            info.context.db,
+            actor_of(info),
+            _finding_id(input.finding_id),
+            input.method,
+            input.cause,
         )
+        return _answer(row)
 
-    @strawberry.mutation(
+    @mutation(
         description="Add a corrective action (a planning action in the program of the finding's"
         " first requirement) once the root cause is known."
     )
     async def add_corrective_action(
         self, info: Info, input: AddCorrectiveActionInput
     ) -> AddCorrectiveActionPayload:
-        async def action() -> tuple[Finding, Any]:
-            finding, added = await service.add_corrective_action(
-                info.context.db,
-                actor_of(info),
-                _finding_id(input.finding_id),
-                service.NewCorrectiveAction(
-                    title=input.title,
-                    owner_id=node_uuid(input.owner_id, "User", "ownerId"),
-                    due_date=input.due_date,
-                    description=input.description,
-                ),
-            )
-            [as_action] = _as_type(info, "Action", [added])
-            return Finding.from_model(finding), as_action
+        finding, added = await service.add_corrective_action(
+            info.context.db,
+            actor_of(info),
+            _finding_id(input.finding_id),
+            service.NewCorrectiveAction(
+                title=input.title,
+                owner_id=node_uuid(input.owner_id, "User", "ownerId"),
+                due_date=input.due_date,
+                description=input.description,
+            ),
+        )
+        [as_action] = _as_type(info, "Action", [added])
+        return AddCorrectiveActionPayload(finding=Finding.from_model(finding), action=as_action)
 
-        result, errors = await attempt(info, action)
-        finding, added = result if result else (None, None)
-        return AddCorrectiveActionPayload(finding=finding, action=added, errors=errors)
-
-    @strawberry.mutation(
+    @mutation(
         description="Record that the current round's corrective actions are implemented and"
         " plan their effectiveness review."
     )
     async def record_implementation(
         self, info: Info, input: RecordImplementationInput
     ) -> FindingPayload:
-        return await _finding_payload(
-            info,
-            lambda: service.record_implementation(
-                info.context.db,
-                actor_of(info),
-                _finding_id(input.finding_id),
-                service.Implementation(
-                    implemented_on=input.implemented_on,
-                    review_due_date=input.review_due_date,
-                    reviewer_id=node_uuid(input.reviewer_id, "User", "reviewerId"),
-                ),
+        row = await service.record_implementation(
+            info.context.db,
+            actor_of(info),
+            _finding_id(input.finding_id),
+            service.Implementation(
+                implemented_on=input.implemented_on,
+                review_due_date=input.review_due_date,
+                reviewer_id=node_uuid(input.reviewer_id, "User", "reviewerId"),
             ),
         )
+        return _answer(row)
 
-    @strawberry.mutation(description="Decide whether the corrective action was effective.")
+    @mutation(description="Decide whether the corrective action was effective.")
     async def review_effectiveness(
         self, info: Info, input: ReviewEffectivenessInput
     ) -> FindingPayload:
-        return await _finding_payload(
-            info,
-            lambda: service.review_effectiveness(
-                info.context.db,
-                actor_of(info),
-                _finding_id(input.finding_id),
-                service.Review(
-                    verdict=input.verdict,
-                    notes=input.notes,
-                    reviewed_on=input.reviewed_on,
-                    evidence_ids=[
-                        node_uuid(value, "EvidenceItem", "evidenceIds")
-                        for value in input.evidence_ids
-                    ],
-                ),
+        row = await service.review_effectiveness(
+            info.context.db,
+            actor_of(info),
+            _finding_id(input.finding_id),
+            service.Review(
+                verdict=input.verdict,
+                notes=input.notes,
+                reviewed_on=input.reviewed_on,
+                evidence_ids=[
+                    node_uuid(value, "EvidenceItem", "evidenceIds") for value in input.evidence_ids
+                ],
             ),
         )
+        return _answer(row)
 
-    @strawberry.mutation
+    @mutation()
     async def close_finding(self, info: Info, input: CloseFindingInput) -> FindingPayload:
-        return await _finding_payload(
-            info,
-            lambda: service.close_finding(
-                info.context.db, actor_of(info), _finding_id(input.finding_id), input.note
-            ),
+        row = await service.close_finding(
+            info.context.db, actor_of(info), _finding_id(input.finding_id), input.note
         )
+        return _answer(row)

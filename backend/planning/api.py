@@ -16,7 +16,7 @@ from backend.api.cost import at_most
 from backend.api.errors import UserError
 from backend.api.inputs import clearable, clearable_id, given
 from backend.api.loaders import Batch
-from backend.api.mutations import attempt, node_uuid
+from backend.api.mutations import mutation, node_uuid
 from backend.api.nodes import LoadedNode
 from backend.api.pagination import Connection, paginate
 from backend.api.tenants import User
@@ -362,104 +362,80 @@ def _milestone_fields(
 
 @strawberry.type
 class ObjectivePayload:
-    objective: Objective | None
-    errors: list[UserError]
+    objective: Objective | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class ActionPayload:
-    action: Action | None
-    errors: list[UserError]
+    action: Action | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class MilestonePayload:
-    milestone: Milestone | None
-    errors: list[UserError]
+    milestone: Milestone | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class PlanningMutation:
-    @strawberry.mutation(description="Set a measurable objective for a program.")
+    @mutation(description="Set a measurable objective for a program.")
     async def create_objective(self, info: Info, input: CreateObjectiveInput) -> ObjectivePayload:
-        async def action() -> Objective:
-            row = await service.create_objective(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.program_id, "Program", "programId"),
-                _objective_fields(input),
-            )
-            return Objective.from_model(row)
+        row = await service.create_objective(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.program_id, "Program", "programId"),
+            _objective_fields(input),
+        )
+        return ObjectivePayload(objective=Objective.from_model(row))
 
-        objective, errors = await attempt(info, action)
-        return ObjectivePayload(objective=objective, errors=errors)
-
-    @strawberry.mutation
+    @mutation()
     async def update_objective(self, info: Info, input: UpdateObjectiveInput) -> ObjectivePayload:
-        async def action() -> Objective:
-            row = await service.update_objective(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.id, "Objective", "id"),
-                _objective_fields(input),
-            )
-            return Objective.from_model(row)
+        row = await service.update_objective(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.id, "Objective", "id"),
+            _objective_fields(input),
+        )
+        return ObjectivePayload(objective=Objective.from_model(row))
 
-        objective, errors = await attempt(info, action)
-        return ObjectivePayload(objective=objective, errors=errors)
-
-    @strawberry.mutation(description="Plan an action that closes gaps of a program.")
+    @mutation(description="Plan an action that closes gaps of a program.")
     async def create_action(self, info: Info, input: CreateActionInput) -> ActionPayload:
-        async def action() -> Action:
-            row = await service.create_action(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.program_id, "Program", "programId"),
-                _action_fields(input),
-            )
-            return Action.from_model(row)
+        row = await service.create_action(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.program_id, "Program", "programId"),
+            _action_fields(input),
+        )
+        return ActionPayload(action=Action.from_model(row))
 
-        created, errors = await attempt(info, action)
-        return ActionPayload(action=created, errors=errors)
-
-    @strawberry.mutation
+    @mutation()
     async def update_action(self, info: Info, input: UpdateActionInput) -> ActionPayload:
-        async def action() -> Action:
-            row = await service.update_action(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.id, "Action", "id"),
-                _action_fields(input),
-            )
-            return Action.from_model(row)
+        row = await service.update_action(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.id, "Action", "id"),
+            _action_fields(input),
+        )
+        return ActionPayload(action=Action.from_model(row))
 
-        updated, errors = await attempt(info, action)
-        return ActionPayload(action=updated, errors=errors)
-
-    @strawberry.mutation(description="Put a milestone on a program's timeline.")
+    @mutation(description="Put a milestone on a program's timeline.")
     async def create_milestone(self, info: Info, input: CreateMilestoneInput) -> MilestonePayload:
-        async def action() -> Milestone:
-            row = await service.create_milestone(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.program_id, "Program", "programId"),
-                _milestone_fields(input),
-            )
-            return Milestone.from_model(row)
+        row = await service.create_milestone(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.program_id, "Program", "programId"),
+            _milestone_fields(input),
+        )
+        return MilestonePayload(milestone=Milestone.from_model(row))
 
-        milestone, errors = await attempt(info, action)
-        return MilestonePayload(milestone=milestone, errors=errors)
-
-    @strawberry.mutation
+    @mutation()
     async def update_milestone(self, info: Info, input: UpdateMilestoneInput) -> MilestonePayload:
-        async def action() -> Milestone:
-            row = await service.update_milestone(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.id, "Milestone", "id"),
-                _milestone_fields(input),
-            )
-            return Milestone.from_model(row)
-
-        milestone, errors = await attempt(info, action)
-        return MilestonePayload(milestone=milestone, errors=errors)
+        row = await service.update_milestone(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.id, "Milestone", "id"),
+            _milestone_fields(input),
+        )
+        return MilestonePayload(milestone=Milestone.from_model(row))

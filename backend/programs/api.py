@@ -17,7 +17,7 @@ from backend.api.context import Info, actor_of
 from backend.api.cost import at_most
 from backend.api.errors import UserError
 from backend.api.loaders import Batch
-from backend.api.mutations import attempt, node_uuid
+from backend.api.mutations import mutation, node_uuid
 from backend.api.nodes import LoadedNode
 from backend.api.pagination import Connection, paginate
 from backend.api.tenants import Organization, User
@@ -300,14 +300,14 @@ class CompleteStepInput:
 
 @strawberry.type
 class ProgramPayload:
-    program: Program | None
-    errors: list[UserError]
+    program: Program | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class ProgramStepPayload:
-    step: ProgramStep | None
-    errors: list[UserError]
+    step: ProgramStep | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 def _change(value: Value | None, convert: Callable[[Value], Converted]) -> Change[Converted | None]:
@@ -332,89 +332,67 @@ def _standard(input: StartProgramInput) -> service.StandardRef:
 
 @strawberry.type
 class ProgramMutation:
-    @strawberry.mutation(
-        description="Start a program on a standard edition in the organization you act in."
-    )
+    @mutation(description="Start a program on a standard edition in the organization you act in.")
     async def start_program(self, info: Info, input: StartProgramInput) -> ProgramPayload:
-        async def action() -> Program:
-            row = await service.start_program(
-                info.context.db,
-                actor_of(info),
-                _standard(input),
-                scope_statement=input.scope_statement,
-                target_date=input.target_date,
-                certification_body_slug=input.certification_body_slug,
-                owner_id=_owner_uuid(input.owner_id) if input.owner_id is not None else None,
-            )
-            return Program.from_model(row)
+        row = await service.start_program(
+            info.context.db,
+            actor_of(info),
+            _standard(input),
+            scope_statement=input.scope_statement,
+            target_date=input.target_date,
+            certification_body_slug=input.certification_body_slug,
+            owner_id=_owner_uuid(input.owner_id) if input.owner_id is not None else None,
+        )
+        return ProgramPayload(program=Program.from_model(row))
 
-        program, errors = await attempt(info, action)
-        return ProgramPayload(program=program, errors=errors)
-
-    @strawberry.mutation
+    @mutation()
     async def update_program(self, info: Info, input: UpdateProgramInput) -> ProgramPayload:
-        async def action() -> Program:
-            row = await service.update_program(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.id, "Program", "id"),
-                scope_statement=input.scope_statement,
-                target_date=input.target_date,
-                owner_id=_change(input.owner_id, _owner_uuid),
-                certification_body_slug=_change(input.certification_body_slug, _as_is),
-            )
-            return Program.from_model(row)
+        row = await service.update_program(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.id, "Program", "id"),
+            scope_statement=input.scope_statement,
+            target_date=input.target_date,
+            owner_id=_change(input.owner_id, _owner_uuid),
+            certification_body_slug=_change(input.certification_body_slug, _as_is),
+        )
+        return ProgramPayload(program=Program.from_model(row))
 
-        program, errors = await attempt(info, action)
-        return ProgramPayload(program=program, errors=errors)
-
-    @strawberry.mutation(description="Move a program along its lifecycle (see allowedTransitions).")
+    @mutation(description="Move a program along its lifecycle (see allowedTransitions).")
     async def change_program_status(
         self, info: Info, input: ChangeProgramStatusInput
     ) -> ProgramPayload:
-        async def action() -> Program:
-            row = await service.change_program_status(
-                info.context.db, actor_of(info), node_uuid(input.id, "Program", "id"), input.status
-            )
-            return Program.from_model(row)
+        row = await service.change_program_status(
+            info.context.db, actor_of(info), node_uuid(input.id, "Program", "id"), input.status
+        )
+        return ProgramPayload(program=Program.from_model(row))
 
-        program, errors = await attempt(info, action)
-        return ProgramPayload(program=program, errors=errors)
-
-    @strawberry.mutation(description="Start a step, assign it, date it, take notes, tick its list.")
+    @mutation(description="Start a step, assign it, date it, take notes, tick its list.")
     async def update_step(self, info: Info, input: UpdateStepInput) -> ProgramStepPayload:
-        async def action() -> ProgramStep:
-            row = await service.update_step(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.id, "ProgramStep", "id"),
-                status=input.status,
-                owner_id=_change(input.owner_id, _owner_uuid),
-                due_date=_change(input.due_date, _as_is),
-                notes=input.notes,
-                checklist=(
-                    {tick.key: tick.done for tick in input.checklist}
-                    if input.checklist is not None
-                    else None
-                ),
-            )
-            return ProgramStep.from_model(row)
+        row = await service.update_step(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.id, "ProgramStep", "id"),
+            status=input.status,
+            owner_id=_change(input.owner_id, _owner_uuid),
+            due_date=_change(input.due_date, _as_is),
+            notes=input.notes,
+            checklist=(
+                {tick.key: tick.done for tick in input.checklist}
+                if input.checklist is not None
+                else None
+            ),
+        )
+        return ProgramStepPayload(step=ProgramStep.from_model(row))
 
-        step, errors = await attempt(info, action)
-        return ProgramStepPayload(step=step, errors=errors)
-
-    @strawberry.mutation(
+    @mutation(
         description="Complete a step. Refused with every unmet exit criterion while any is unmet."
     )
     async def complete_step(self, info: Info, input: CompleteStepInput) -> ProgramStepPayload:
-        async def action() -> ProgramStep:
-            row = await service.complete_step(
-                info.context.db, actor_of(info), node_uuid(input.id, "ProgramStep", "id")
-            )
-            return ProgramStep.from_model(row)
-
-        step, errors = await attempt(info, action)
-        return ProgramStepPayload(step=step, errors=errors)
+        row = await service.complete_step(
+            info.context.db, actor_of(info), node_uuid(input.id, "ProgramStep", "id")
+        )
+        return ProgramStepPayload(step=ProgramStep.from_model(row))
 
 
 async def program_of(info: Info, program_id: relay.GlobalID) -> models.Program:

@@ -15,7 +15,7 @@ from backend.api.cost import at_most
 from backend.api.errors import UserError
 from backend.api.inputs import clearable, clearable_id, given
 from backend.api.loaders import Batch
-from backend.api.mutations import attempt, node_uuid
+from backend.api.mutations import mutation, node_uuid
 from backend.api.nodes import LoadedNode
 from backend.api.pagination import Connection, paginate
 from backend.api.tenants import User
@@ -344,32 +344,32 @@ def _competence_fields(
 
 @strawberry.type
 class TrainingSessionPayload:
-    training_session: TrainingSession | None
-    errors: list[UserError]
+    training_session: TrainingSession | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class AttendancePayload:
-    attendance: Attendance | None
-    errors: list[UserError]
+    attendance: Attendance | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class RemoveAttendancePayload:
-    removed_attendance_id: relay.GlobalID | None
-    errors: list[UserError]
+    removed_attendance_id: relay.GlobalID | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class CompetenceRequirementPayload:
-    competence_requirement: CompetenceRequirement | None
-    errors: list[UserError]
+    competence_requirement: CompetenceRequirement | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class DeleteCompetenceRequirementPayload:
-    deleted_competence_requirement_id: relay.GlobalID | None
-    errors: list[UserError]
+    deleted_competence_requirement_id: relay.GlobalID | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 # --- mutations -----------------------------------------------------------------------------
@@ -377,113 +377,91 @@ class DeleteCompetenceRequirementPayload:
 
 @strawberry.type
 class TrainingMutation:
-    @strawberry.mutation(description="Plan (or record) a training session of a program.")
+    @mutation(description="Plan (or record) a training session of a program.")
     async def create_training_session(
         self, info: Info, input: CreateTrainingSessionInput
     ) -> TrainingSessionPayload:
-        async def action() -> TrainingSession:
-            row = await service.create_session(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.program_id, "Program", "programId"),
-                _session_fields(input),
-            )
-            return TrainingSession.from_model(row)
+        row = await service.create_session(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.program_id, "Program", "programId"),
+            _session_fields(input),
+        )
+        return TrainingSessionPayload(training_session=TrainingSession.from_model(row))
 
-        session, errors = await attempt(info, action)
-        return TrainingSessionPayload(training_session=session, errors=errors)
-
-    @strawberry.mutation(description="Change a session; planned may become held or cancelled.")
+    @mutation(description="Change a session; planned may become held or cancelled.")
     async def update_training_session(
         self, info: Info, input: UpdateTrainingSessionInput
     ) -> TrainingSessionPayload:
-        async def action() -> TrainingSession:
-            row = await service.update_session(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.id, "TrainingSession", "id"),
-                _session_fields(input),
-            )
-            return TrainingSession.from_model(row)
+        row = await service.update_session(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.id, "TrainingSession", "id"),
+            _session_fields(input),
+        )
+        return TrainingSessionPayload(training_session=TrainingSession.from_model(row))
 
-        session, errors = await attempt(info, action)
-        return TrainingSessionPayload(training_session=session, errors=errors)
-
-    @strawberry.mutation(description="Add or update one person in scope of a session.")
+    @mutation(description="Add or update one person in scope of a session.")
     async def record_attendance(
         self, info: Info, input: RecordAttendanceInput
     ) -> AttendancePayload:
-        async def action() -> Attendance:
-            row = await service.record_attendance(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.session_id, "TrainingSession", "sessionId"),
-                _person(input),
-                _attendance_fields(input),
-            )
-            return Attendance.from_model(row)
+        row = await service.record_attendance(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.session_id, "TrainingSession", "sessionId"),
+            _person(input),
+            _attendance_fields(input),
+        )
+        return AttendancePayload(attendance=Attendance.from_model(row))
 
-        attendance, errors = await attempt(info, action)
-        return AttendancePayload(attendance=attendance, errors=errors)
-
-    @strawberry.mutation(description="Take a person out of a session's scope.")
+    @mutation(description="Take a person out of a session's scope.")
     async def remove_attendance(
         self, info: Info, input: RemoveAttendanceInput
     ) -> RemoveAttendancePayload:
-        async def action() -> relay.GlobalID:
-            removed = await service.remove_attendance(
-                info.context.db, actor_of(info), node_uuid(input.id, "Attendance", "id")
-            )
-            return relay.GlobalID("Attendance", str(removed))
+        removed = await service.remove_attendance(
+            info.context.db, actor_of(info), node_uuid(input.id, "Attendance", "id")
+        )
+        return RemoveAttendancePayload(
+            removed_attendance_id=relay.GlobalID("Attendance", str(removed))
+        )
 
-        removed_id, errors = await attempt(info, action)
-        return RemoveAttendancePayload(removed_attendance_id=removed_id, errors=errors)
-
-    @strawberry.mutation(description="Say what people in a job role must be able to do.")
+    @mutation(description="Say what people in a job role must be able to do.")
     async def create_competence_requirement(
         self, info: Info, input: CreateCompetenceRequirementInput
     ) -> CompetenceRequirementPayload:
-        async def action() -> CompetenceRequirement:
-            row = await service.create_competence(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.program_id, "Program", "programId"),
-                _competence_fields(input),
-            )
-            return CompetenceRequirement.from_model(row)
+        row = await service.create_competence(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.program_id, "Program", "programId"),
+            _competence_fields(input),
+        )
+        return CompetenceRequirementPayload(
+            competence_requirement=CompetenceRequirement.from_model(row)
+        )
 
-        competence, errors = await attempt(info, action)
-        return CompetenceRequirementPayload(competence_requirement=competence, errors=errors)
-
-    @strawberry.mutation
+    @mutation()
     async def update_competence_requirement(
         self, info: Info, input: UpdateCompetenceRequirementInput
     ) -> CompetenceRequirementPayload:
-        async def action() -> CompetenceRequirement:
-            row = await service.update_competence(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.id, "CompetenceRequirement", "id"),
-                _competence_fields(input),
-            )
-            return CompetenceRequirement.from_model(row)
+        row = await service.update_competence(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.id, "CompetenceRequirement", "id"),
+            _competence_fields(input),
+        )
+        return CompetenceRequirementPayload(
+            competence_requirement=CompetenceRequirement.from_model(row)
+        )
 
-        competence, errors = await attempt(info, action)
-        return CompetenceRequirementPayload(competence_requirement=competence, errors=errors)
-
-    @strawberry.mutation
+    @mutation()
     async def delete_competence_requirement(
         self, info: Info, input: DeleteCompetenceRequirementInput
     ) -> DeleteCompetenceRequirementPayload:
-        async def action() -> relay.GlobalID:
-            deleted = await service.delete_competence(
-                info.context.db,
-                actor_of(info),
-                node_uuid(input.id, "CompetenceRequirement", "id"),
-            )
-            return relay.GlobalID("CompetenceRequirement", str(deleted))
-
-        deleted_id, errors = await attempt(info, action)
+        deleted = await service.delete_competence(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.id, "CompetenceRequirement", "id"),
+        )
         return DeleteCompetenceRequirementPayload(
-            deleted_competence_requirement_id=deleted_id, errors=errors
+            deleted_competence_requirement_id=relay.GlobalID("CompetenceRequirement", str(deleted))
         )

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import graphql as graphql_core
 import pytest
 from graphql import OperationDefinitionNode, parse, validate
+from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.field import StrawberryField
 
 from backend.api.schema import schema
 from tests.support import PASSWORD, Client, World, gql
@@ -71,3 +74,18 @@ async def test_operations_run_against_the_server(client: Client, world: World) -
     page = (await gql(client, _document("Organizations"), {"kind": "CLIENT"}, token=token))["data"]
     assert page["organizations"]["totalCount"] == 1
     assert page["organizations"]["edges"][0]["node"]["viewerRole"] == "CONSULTANT"
+
+
+def _mutation_fields() -> list[StrawberryField]:
+    definition = schema.get_type_by_name("Mutation")
+    assert isinstance(definition, StrawberryObjectDefinition)
+    return list(definition.fields)
+
+
+@pytest.mark.parametrize("field", _mutation_fields(), ids=lambda field: field.python_name)
+def test_every_payload_can_answer_with_errors_alone(field: StrawberryField) -> None:
+    """A failed mutation answers with its payload holding only errors (backend/api/mutations)."""
+    payload: Any = field.type
+    assert isinstance(payload, type)
+    answer = payload(errors=[])
+    assert answer.errors == []
