@@ -17,6 +17,7 @@ from datetime import date, timedelta
 import httpx
 from sqlalchemy import select
 
+from backend.core.access import Actor
 from backend.db.session import TenantSession
 from backend.documents.models import DocumentType
 from backend.documents.service import (
@@ -53,7 +54,6 @@ from backend.training.service import (
 )
 from tenants.roles import Role
 from tenants.scope import TenantScope
-from tenants.service import Actor
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from backend.core.access import Actor
 from backend.db.session import TenantSession
 from backend.findings.models import Finding, FindingSource, FindingType
 from backend.findings.service import (
@@ -32,7 +33,6 @@ from backend.programs.models import Program
 from backend.runtime import Runtime
 from tenants.roles import Role
 from tenants.scope import TenantScope
-from tenants.service import Actor
 
 
 @dataclass(frozen=True)

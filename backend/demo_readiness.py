@@ -16,6 +16,7 @@ from sqlalchemy import select
 from backend.assessments.models import Conformity, Implementation, Priority
 from backend.assessments.service import Judgement, assess_requirements
 from backend.catalog.models import Clause, ClauseKind
+from backend.core.access import Actor
 from backend.db.session import TenantSession
 from backend.planning.models import Benefit, ObjectiveStatus
 from backend.planning.service import (
@@ -31,7 +32,6 @@ from backend.programs.service import StandardRef, complete_step, start_program, 
 from backend.runtime import Runtime
 from tenants.roles import Role
 from tenants.scope import TenantScope
-from tenants.service import Actor
 
 QUALITY = StandardRef(code="ISO 9001", edition="2015")
 SECURITY = StandardRef(code="ISO/IEC 27001", edition="2022")

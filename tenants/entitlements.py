@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 
 from backend.auth.models import RefreshToken
+from backend.core.access import Permission, role_may
 from backend.db.session import TenantSession, execution_options_skipping_criteria
 from tenants.models import AuditorGrant, ConsultancyEngagement, Membership
 from tenants.roles import Role
@@ -52,7 +53,9 @@ class Entitlements:
     def scope(self, acting_tenant: uuid.UUID | None = None) -> TenantScope:
         """Read everything entitled; write only in `acting_tenant`, and only with a writing role."""
         role = self.roles.get(acting_tenant) if acting_tenant else None
-        write = acting_tenant if role is not None and role.can_write else None
+        write = (
+            acting_tenant if role is not None and role_may(role, Permission.CONTRIBUTE) else None
+        )
         return TenantScope(self.user_id, frozenset(self.roles), write)
 
 

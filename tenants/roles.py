@@ -22,21 +22,6 @@ class Role(enum.StrEnum):
     AUDITOR = "auditor"
 
     @property
-    def can_write(self) -> bool:
-        """Whether acting in the tenant with this role gets a write tenant at all."""
-        return self not in {Role.VIEWER, Role.AUDITOR}
-
-    @property
-    def manages_organization(self) -> bool:
-        """Settings, members and auditor access of the organization."""
-        return self in {Role.OWNER, Role.ADMIN, Role.CONSULTANT}
-
-    @property
-    def creates_clients(self) -> bool:
-        """Whether, acting in a consultancy, this role may open a new client organization."""
-        return self in {Role.OWNER, Role.ADMIN, Role.MANAGER}
-
-    @property
     def rank(self) -> int:
         """Lower is stronger; used to keep the strongest role when several routes grant access."""
         return list(Role).index(self)

@@ -14,12 +14,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from backend.auth.invitations import invite
 from backend.auth.models import Invitation
 from backend.auth.service import normalize_email
-from backend.core.errors import ErrorCode, ServiceError, forbidden, invalid, not_found
+from backend.core.access import (
+    Actor,
+    Permission,
+    conflict_on,
+    for_change,
+    require,
+    require_acting_in,
+)
+from backend.core.errors import ErrorCode, ServiceError, conflict, forbidden, invalid, not_found
 from backend.db.batch import by_id
 from backend.db.session import TenantSession, execution_options_skipping_criteria
 from tenants.models import (
@@ -44,15 +51,6 @@ invitations_by_id = by_id(Invitation)
 class Invited:
     invitation: Invitation
     token: str  # shown once
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts, in which organization, with which role."""
-
-    user_id: uuid.UUID
-    tenant_id: uuid.UUID
-    role: Role
 
 
 # --- validation -------------------------------------------------------------------------
@@ -108,40 +106,14 @@ def _membership_role(role: Role) -> Role:
 # --- access ------------------------------------------------------------------------------
 
 
-def _require_manager(actor: Actor) -> None:
-    if not actor.role.manages_organization:
-        raise forbidden("Only owners, admins and the organization's consultants may do this.")
-
-
-def require_acting_in(db: TenantSession, actor: Actor, tenant_id: uuid.UUID, what: str) -> None:
-    """Changes happen only in the acting tenant; unreadable tenants look missing."""
-    if tenant_id not in db.scope.read_tenants:
-        raise not_found(what)
-    if tenant_id != actor.tenant_id or db.scope.write_tenant != tenant_id:
-        raise forbidden("Act in that organization (X-Tenant-ID) with a role that may change it.")
-
-
-def require_writer(db: TenantSession, actor: Actor, tenant_id: uuid.UUID, what: str) -> None:
-    """Changes happen only in the acting tenant, and only by a role that may write there."""
-    require_acting_in(db, actor, tenant_id, what)
-    if not actor.role.can_write:
-        raise forbidden("Viewers and auditors may read this but not change it.")
-
-
-async def _commit(db: TenantSession, conflict: ServiceError) -> None:
-    """Commit, turning a unique-constraint clash into the caller's `conflict` error."""
-    try:
-        await db.commit()
-    except IntegrityError:
-        await db.rollback()
-        raise conflict from None
-
-
 # --- organizations -----------------------------------------------------------------------
 
 
+SLUG_CONSTRAINT = "uq_organizations_slug"
+
+
 def _slug_taken() -> ServiceError:
-    return ServiceError(ErrorCode.CONFLICT, "That slug is taken.", ["slug"])
+    return conflict("That slug is taken.", ["slug"])
 
 
 async def create_client(
@@ -151,8 +123,7 @@ async def create_client(
     consultancy = await db.get(Organization, actor.tenant_id)
     if consultancy is None or consultancy.kind != OrganizationKind.CONSULTANCY:
         raise forbidden("Only a consultancy can create client organizations; act in one.")
-    if not actor.role.creates_clients:
-        raise forbidden("Only owners, admins and managers of the consultancy may create clients.")
+    require(actor, Permission.CREATE_CLIENTS)
     client = Organization(
         id=uuid.uuid4(),
         kind=OrganizationKind.CLIENT.value,
@@ -165,7 +136,8 @@ async def create_client(
     try:
         db.add(client)
         db.add(ConsultancyEngagement(tenant_id=client.id, consultancy_id=consultancy.id))
-        await _commit(db, _slug_taken())
+        async with conflict_on(db, SLUG_CONSTRAINT, _slug_taken()):
+            await db.commit()
     finally:
         # The rest of the request may read the new client but still writes only where it acts.
         await db.set_scope(previous.reading_also(client.id))
@@ -183,7 +155,7 @@ async def update_organization(
     operation_period_days: int | None = None,
 ) -> Organization:
     require_acting_in(db, actor, organization_id, "Organization")
-    _require_manager(actor)
+    require(actor, Permission.MANAGE_ORGANIZATION)
     organization = await db.get(Organization, organization_id)
     if organization is None:
         raise not_found("Organization")
@@ -195,7 +167,8 @@ async def update_organization(
         organization.timezone = clean_timezone(timezone)
     if operation_period_days is not None:
         organization.operation_period_days = clean_operation_period(operation_period_days)
-    await _commit(db, _slug_taken())
+    async with conflict_on(db, SLUG_CONSTRAINT, _slug_taken()):
+        await db.commit()
     await db.refresh(organization)
     return organization
 
@@ -220,7 +193,7 @@ async def invite_member(
     are refused.
     """
     require_acting_in(db, actor, organization_id, "Organization")
-    _require_manager(actor)
+    require(actor, Permission.MANAGE_ORGANIZATION)
     _require_may_assign(actor, _membership_role(role))
     email = clean_email(email)
     name = clean_name(name) if name is not None else None
@@ -241,25 +214,32 @@ async def invite_member(
         ttl=invitation_ttl,
     )
     # Two invitations of one address at once: the other one won.
-    await _commit(db, ServiceError(ErrorCode.CONFLICT, "That address was just invited.", ["email"]))
+    async with conflict_on(
+        db, "uq_invitations_pending", conflict("That address was just invited.", ["email"])
+    ):
+        await db.commit()
     return Invited(invitation, token)
 
 
 def _require_may_assign(actor: Actor, role: Role) -> None:
-    if role is Role.OWNER and actor.role is not Role.OWNER:
-        raise forbidden("Only an owner may make someone an owner.")
+    if role is Role.OWNER:
+        require(actor, Permission.APPOINT_OWNERS)
 
 
 async def _membership_for_change(
     db: TenantSession, actor: Actor, membership_id: uuid.UUID
 ) -> Membership:
-    membership = await db.get(Membership, membership_id, with_for_update=True)
-    if membership is None:
-        raise not_found("Membership", ["membershipId"])
-    require_acting_in(db, actor, membership.tenant_id, "Membership")
-    _require_manager(actor)
-    if membership.role == Role.OWNER and actor.role is not Role.OWNER:
-        raise forbidden("Only an owner may change or remove an owner.")
+    membership = await for_change(
+        db,
+        actor,
+        Membership,
+        membership_id,
+        permission=Permission.MANAGE_ORGANIZATION,
+        what="Membership",
+        field="membershipId",
+    )
+    if membership.role == Role.OWNER:
+        require(actor, Permission.APPOINT_OWNERS)
     return membership
 
 
@@ -330,7 +310,7 @@ async def grant_auditor_access(
 ) -> AuditorGrant:
     """Give a certification body read-only access to this organization for a bounded time."""
     require_acting_in(db, actor, organization_id, "Organization")
-    _require_manager(actor)
+    require(actor, Permission.MANAGE_ORGANIZATION)
     start = valid_from or datetime.now(UTC)
     for value, field in ((start, "validFrom"), (valid_until, "validUntil")):
         if value.tzinfo is None:
@@ -355,11 +335,15 @@ async def grant_auditor_access(
 async def revoke_auditor_access(
     db: TenantSession, actor: Actor, grant_id: uuid.UUID
 ) -> AuditorGrant:
-    grant = await db.get(AuditorGrant, grant_id, with_for_update=True)
-    if grant is None:
-        raise not_found("Auditor grant", ["grantId"])
-    require_acting_in(db, actor, grant.tenant_id, "Auditor grant")
-    _require_manager(actor)
+    grant = await for_change(
+        db,
+        actor,
+        AuditorGrant,
+        grant_id,
+        permission=Permission.MANAGE_ORGANIZATION,
+        what="Auditor grant",
+        field="grantId",
+    )
     if grant.revoked_at is None:
         grant.revoked_at = datetime.now(UTC)
         await db.commit()

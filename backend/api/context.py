@@ -20,13 +20,13 @@ from strawberry.types import Info as StrawberryInfo
 
 from backend.api.loaders import Loaders
 from backend.auth.tokens import InvalidAccessTokenError
+from backend.core.access import Actor
 from backend.core.errors import ErrorCode, ServiceError
 from backend.db.session import TenantSession
 from backend.observability import bind_request
 from backend.runtime import Runtime
 from tenants.entitlements import Entitlements, load_session_entitlements
 from tenants.roles import Role
-from tenants.service import Actor
 
 TENANT_HEADER = "x-tenant-id"
 

@@ -23,6 +23,7 @@ from backend.api.mutations import mutation, node_uuid
 from backend.api.nodes import LoadedNode, node_uuids
 from backend.api.pagination import Connection, PageRequest, paginate
 from backend.auth.models import Invitation as Invitation_
+from backend.core.access import Permission, role_may
 from tenants import models, service
 from tenants.models import OrganizationKind as OrganizationKindValue
 from tenants.roles import Role as RoleValue
@@ -238,7 +239,7 @@ class Me:
             ActingOrganization(
                 organization=Organization.from_model(row),
                 role=roles[row.id],
-                can_write=roles[row.id].can_write,
+                can_write=role_may(roles[row.id], Permission.CONTRIBUTE),
             )
             for row in rows
             if row is not None
@@ -357,7 +358,7 @@ class InviteMemberPayload:
         default=None,
         description="Pass it on to the person, shown once: without an account they accept with"
         " acceptInvitation (and a first password), with one they sign in and use"
-        " joinOrganization."
+        " joinOrganization.",
     )
     errors: list[UserError] = strawberry.field(default_factory=list)
 

@@ -29,12 +29,12 @@ from backend.assessments.models import (
     Priority,
 )
 from backend.catalog.models import Clause, ClauseKind, Standard
-from backend.core.errors import CombinedServiceError, ServiceError, forbidden, invalid, not_found
+from backend.core.access import Actor, readable, require_writer
+from backend.core.errors import CombinedServiceError, ServiceError, invalid, not_found
 from backend.db.batch import by_id
 from backend.db.session import TenantSession
 from backend.planning.models import Action, ActionRequirement, ActionStatus
 from backend.programs.models import Program
-from tenants.service import Actor, require_acting_in
 
 MAX_TEXT = 10_000  # characters of one free-text field
 MAX_ITEMS = 500  # requirements in one bulk assessment
@@ -104,18 +104,10 @@ class Judgement:
 # --- access ------------------------------------------------------------------------------
 
 
-def _require_assessor(actor: Actor) -> None:
-    """Everyone who may write in the organization may assess; viewers and auditors only read."""
-    if not actor.role.can_write:
-        raise forbidden("Viewers and auditors may read the gap analysis but not change it.")
-
-
 async def _program_for_change(db: TenantSession, actor: Actor, program_id: uuid.UUID) -> Program:
-    program = await db.get(Program, program_id)
-    if program is None:
-        raise not_found("Program", ["programId"])
-    require_acting_in(db, actor, program.tenant_id, "Program")
-    _require_assessor(actor)
+    """Everyone who may write in the organization may assess; viewers and auditors only read."""
+    program = await readable(db, Program, program_id, "Program", "programId")
+    require_writer(db, actor, program.tenant_id, "Program")
     return program
 
 
@@ -336,8 +328,7 @@ async def _source(
     ).first()
     if row is None:
         raise not_found("Assessment", ["assessmentId"])
-    require_acting_in(db, actor, row[0].tenant_id, "Assessment")
-    _require_assessor(actor)
+    require_writer(db, actor, row[0].tenant_id, "Assessment")
     return row[0], row[1]
 
 

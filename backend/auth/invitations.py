@@ -21,7 +21,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from backend.auth.models import Invitation
 from backend.auth.passwords import UNUSABLE_PASSWORD, check_new_password, hash_password
@@ -34,6 +33,7 @@ from backend.auth.service import (
     present_token,
     token_digest,
 )
+from backend.core.access import conflict_on
 from backend.core.errors import ErrorCode, ServiceError, invalid
 from backend.db.session import TenantSession, execution_options_skipping_criteria
 from tenants.models import Membership, User
@@ -146,10 +146,9 @@ async def _new_account(
     )
     await act_as(db, user.id)
     db.add(user)
-    try:
+    # The address may have got an account meanwhile.
+    async with conflict_on(db, "uq_users_email_lower", _invalid_invitation()):
         await db.flush()
-    except IntegrityError:  # the address got an account meanwhile
-        raise _invalid_invitation() from None
     return user
 
 

@@ -63,3 +63,7 @@ def forbidden(message: str = "You are not allowed to do this here.") -> ServiceE
 
 def invalid(message: str, field: Sequence[str]) -> ServiceError:
     return ServiceError(ErrorCode.INVALID, message, field)
+
+
+def conflict(message: str, field: Sequence[str]) -> ServiceError:
+    return ServiceError(ErrorCode.CONFLICT, message, field)

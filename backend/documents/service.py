@@ -22,9 +22,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import ColumnElement, Select, delete, func, select
-from sqlalchemy.exc import IntegrityError
 
 from backend.catalog.models import Clause
+from backend.core.access import (
+    Actor,
+    Permission,
+    conflict_on,
+    for_change,
+    require,
+    require_writer,
+)
 from backend.core.calendar import today_sql
 from backend.core.changes import KEEP, Change
 from backend.core.errors import ErrorCode, ServiceError, forbidden, invalid, not_found
@@ -42,13 +49,10 @@ from backend.documents.review import in_force, is_review_due, review_due_sql
 from backend.evidence.models import EvidenceVersion, VersionStatus
 from backend.programs.models import Program
 from backend.programs.service import (
-    RUNS_PROGRAMS,
-    WORKS_ON_STEPS,
     RequirementRef,
     owner_member,
     readable_program,
 )
-from tenants.service import Actor, require_acting_in
 
 CODE_LIMIT = 40
 TITLE_LIMIT = 300
@@ -88,31 +92,18 @@ def _code_taken() -> ServiceError:
 # --- access -------------------------------------------------------------------------------
 
 
-def _require_writer(db: TenantSession, actor: Actor, tenant_id: uuid.UUID) -> None:
-    """Documents change only in the acting tenant, by a member who may write."""
-    require_acting_in(db, actor, tenant_id, "Document")
-    if actor.role not in WORKS_ON_STEPS:
-        raise forbidden("Viewers and auditors may read documents but not change them.")
-
-
-def _require_reviewer(actor: Actor) -> None:
-    if actor.role not in RUNS_PROGRAMS:
-        raise forbidden(
-            "Only owners, admins, consultants and managers may approve, send back or"
-            " withdraw a document."
-        )
-
-
 async def _document_for_change(
     db: TenantSession, actor: Actor, document_id: uuid.UUID
 ) -> ControlledDocument:
     """The document, locked for this transaction, once the actor may change it."""
-    document = await db.get(ControlledDocument, document_id)
-    if document is None:
-        raise not_found("Document", ["id"])
-    _require_writer(db, actor, document.tenant_id)
-    await db.refresh(document, with_for_update=True)
-    return document
+    return await for_change(
+        db,
+        actor,
+        ControlledDocument,
+        document_id,
+        permission=Permission.CONTRIBUTE,
+        what="Document",
+    )
 
 
 def _require_status(document: ControlledDocument, wanted: DocumentStatus, change: str) -> None:
@@ -135,11 +126,8 @@ async def _save(db: TenantSession, document: ControlledDocument) -> ControlledDo
 
 async def _save_metadata(db: TenantSession, document: ControlledDocument) -> ControlledDocument:
     """Save a new or changed code, which may clash with another document's."""
-    try:
+    async with conflict_on(db, "uq_controlled_documents_code", _code_taken()):
         return await _save(db, document)
-    except IntegrityError:
-        await db.rollback()
-        raise _code_taken() from None
 
 
 # --- metadata -----------------------------------------------------------------------------
@@ -149,7 +137,7 @@ async def create_document(
     db: TenantSession, actor: Actor, values: DocumentFields
 ) -> ControlledDocument:
     """A new draft in the acting organization, without versions yet."""
-    _require_writer(db, actor, actor.tenant_id)
+    require_writer(db, actor, actor.tenant_id, "Document")
     require_given(values, "type", "code", "title")
     document = ControlledDocument(
         tenant_id=actor.tenant_id,
@@ -264,7 +252,7 @@ async def submit_for_review(
 async def approve(db: TenantSession, actor: Actor, document_id: uuid.UUID) -> ControlledDocument:
     """Approve the version under review; it comes into force and the review clock restarts."""
     document = await _document_for_change(db, actor, document_id)
-    _require_reviewer(actor)
+    require(actor, Permission.RUN_PROGRAMS)
     _require_status(document, DocumentStatus.IN_REVIEW, "approved")
     version = await _latest_version(db, document)
     if version is None:
@@ -285,7 +273,7 @@ async def request_changes(
 ) -> ControlledDocument:
     """Send the version under review back to its authors."""
     document = await _document_for_change(db, actor, document_id)
-    _require_reviewer(actor)
+    require(actor, Permission.RUN_PROGRAMS)
     _require_status(document, DocumentStatus.IN_REVIEW, "sent back")
     document.status = DocumentStatus.DRAFT.value
     return await _save(db, document)
@@ -296,7 +284,7 @@ async def make_obsolete(
 ) -> ControlledDocument:
     """Withdraw the document for good; it no longer covers any requirement."""
     document = await _document_for_change(db, actor, document_id)
-    _require_reviewer(actor)
+    require(actor, Permission.RUN_PROGRAMS)
     _require_not_obsolete(document)
     document.status = DocumentStatus.OBSOLETE.value
     return await _save(db, document)

@@ -15,12 +15,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVar
 
 from sqlalchemy import Select, insert, select
 from sqlalchemy.dialects.postgresql import distinct_on
 
 from backend.catalog.models import Clause
+from backend.core.access import Actor, Permission, for_change, readable, require_writer
 from backend.core.errors import ErrorCode, ServiceError, invalid, not_found
 from backend.core.validation import choice, text_field
 from backend.db.batch import by_id
@@ -46,7 +46,6 @@ from backend.planning.models import Action
 from backend.programs.models import Program, ProgramStep
 from backend.programs.service import owner_member, readable_program
 from backend.settings import Settings
-from tenants.service import Actor, require_writer
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 TITLE_LIMIT = 300
@@ -167,30 +166,9 @@ def _check_dates(values: NewItem) -> None:
 # --- access -------------------------------------------------------------------------------
 
 
-Row = TypeVar("Row", EvidenceItem, EvidenceVersion, EvidenceLink)
-
-
-async def _readable(
-    db: TenantSession,
-    model: type[Row],
-    row_id: uuid.UUID,
-    what: str,
-    field: str,
-    *,
-    lock: bool = False,
-) -> Row:
-    """A row the scope may read. The session's identity map answers `get` without asking the
-    database, so the read set is checked here too; unreadable rows look missing. `lock` reads
-    the row afresh and holds it until the transaction ends."""
-    row = await db.get(model, row_id, with_for_update=lock, populate_existing=lock)
-    if row is None or row.tenant_id not in db.scope.read_tenants:
-        raise not_found(what, [field])
-    return row
-
-
 async def _live_item(db: TenantSession, evidence_id: uuid.UUID, field: str) -> EvidenceItem:
     """A readable evidence item that is not deleted."""
-    item = await _readable(db, EvidenceItem, evidence_id, "Evidence", field)
+    item = await readable(db, EvidenceItem, evidence_id, "Evidence", field)
     if item.deleted_at is not None:
         raise not_found("Evidence", [field])
     return item
@@ -276,15 +254,15 @@ async def confirm_upload(
     declared. Otherwise the version is rejected for good (the rejection is committed before the
     error is raised, so rolling the request back cannot undo it) and the object is removed."""
     # Locked and re-read: of two concurrent confirmations, the second sees the first's verdict.
-    version = await _readable(
+    version = await for_change(
         db,
+        actor,
         EvidenceVersion,
         version_id,
-        "Evidence version",
-        "versionId",
-        lock=True,
+        permission=Permission.CONTRIBUTE,
+        what="Evidence version",
+        field="versionId",
     )
-    require_writer(db, actor, version.tenant_id, "Evidence version")
     if version.status != VersionStatus.PENDING.value:
         raise ServiceError(
             ErrorCode.CONFLICT,
@@ -338,7 +316,7 @@ async def download_url(
 ) -> SignedDownload:
     """A short-lived signed GET for an available version, for anyone who may read it (members,
     consultants, auditors of a granted client); the download is recorded."""
-    version = await _readable(db, EvidenceVersion, version_id, "Evidence version", "versionId")
+    version = await readable(db, EvidenceVersion, version_id, "Evidence version", "versionId")
     await _live_item(db, version.evidence_id, "versionId")
     if version.status != VersionStatus.AVAILABLE.value:
         raise invalid(
@@ -442,7 +420,7 @@ async def _requirement(db: TenantSession, program: Program, ref: uuid.UUID | str
 
 
 async def unlink_evidence(db: TenantSession, actor: Actor, link_id: uuid.UUID) -> uuid.UUID:
-    link = await _readable(db, EvidenceLink, link_id, "Evidence link", "linkId")
+    link = await readable(db, EvidenceLink, link_id, "Evidence link", "linkId")
     require_writer(db, actor, link.tenant_id, "Evidence link")
     await db.delete(link)
     await db.commit()

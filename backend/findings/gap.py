@@ -28,10 +28,10 @@ from backend.assessments.models import (
     Conformity,
     assessed_state,
 )
+from backend.core.access import Actor
 from backend.core.validation import TEXT_LIMIT
 from backend.db.session import TenantSession
 from backend.findings.models import Finding, FindingType
-from tenants.service import Actor
 
 # From best to worst: what a nonconformity can make of a judged requirement.
 JUDGED = (Conformity.CONFORMANT, Conformity.PARTIAL, Conformity.NONCONFORMANT)

@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Integer, cast, delete, func, select, text
 
 from backend.catalog.models import Clause
+from backend.core.access import Actor, require_writer
 from backend.core.calendar import today_sql
 from backend.core.changes import KEEP, Change
 from backend.core.errors import ErrorCode, ServiceError, invalid, not_found
@@ -58,7 +59,6 @@ from backend.programs.service import (
     requirements_of,
     writable_program,
 )
-from tenants.service import Actor, require_writer
 
 MAX_EVIDENCE = 25  # evidence items on one finding or one review
 MAX_CORRECTIVE_ACTIONS = 20  # over every round of one finding

@@ -19,6 +19,7 @@ from typing import TypeVar
 from sqlalchemy import ColumnElement, Select, delete, not_, select
 
 from backend.catalog.models import Clause
+from backend.core.access import Actor, require_writer
 from backend.core.changes import KEEP, Change
 from backend.core.errors import invalid, not_found
 from backend.core.validation import TEXT_LIMIT, choice, require_given, text_field
@@ -42,7 +43,6 @@ from backend.programs.service import (
     writable_program,
 )
 from tenants.models import Membership
-from tenants.service import Actor, require_writer
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,22 @@ from datetime import UTC, date, datetime
 from typing import TypeVar
 
 from sqlalchemy import Insert, Select, cast, func, insert, literal, or_, select
-from sqlalchemy.exc import IntegrityError
 
 import backend.features  # noqa: F401 - every step's exit criteria, wherever steps are judged
 from backend.assessments.models import Assessment, Conformity
 from backend.catalog.models import Clause, Standard
 from backend.catalog.service import standard_by_code
+from backend.core.access import (
+    Actor,
+    Permission,
+    conflict_on,
+    for_change,
+    require,
+    require_acting_in,
+    require_writer,
+)
 from backend.core.changes import KEEP, Change
-from backend.core.errors import ErrorCode, ServiceError, forbidden, invalid, not_found
+from backend.core.errors import ErrorCode, ServiceError, conflict, invalid, not_found
 from backend.db.base import Identified
 from backend.db.batch import by_id
 from backend.db.session import TenantSession
@@ -31,13 +39,7 @@ from backend.programs.lifecycle import allowed_transitions
 from backend.programs.models import Program, ProgramStatus, ProgramStep, StepKey, StepStatus
 from backend.programs.steps import BY_KEY, STEPS
 from tenants.models import Membership
-from tenants.roles import Role
-from tenants.service import Actor, find_certification_body, require_acting_in, require_writer
-
-# Who runs a program (start, change, move through the lifecycle, reopen steps) and who
-# may also work on its steps.
-RUNS_PROGRAMS = frozenset({Role.OWNER, Role.ADMIN, Role.CONSULTANT, Role.MANAGER})
-WORKS_ON_STEPS = RUNS_PROGRAMS | {Role.CONTRIBUTOR}
+from tenants.service import find_certification_body
 
 MAX_SCOPE = 5_000
 MAX_NOTES = 20_000
@@ -61,39 +63,20 @@ class StandardRef:
 # --- access ------------------------------------------------------------------------------
 
 
-def _require_role(actor: Actor, roles: frozenset[Role]) -> None:
-    if actor.role not in roles:
-        who = "contributors, " if Role.CONTRIBUTOR in roles else ""
-        raise forbidden(
-            f"Only owners, admins, consultants, {who}and managers of the organization may do this."
-        )
-
-
 async def _program_for_change(db: TenantSession, actor: Actor, program_id: uuid.UUID) -> Program:
-    program = await db.get(Program, program_id, with_for_update=True)
-    if program is None:
-        raise not_found("Program", ["id"])
-    require_acting_in(db, actor, program.tenant_id, "Program")
-    _require_role(actor, RUNS_PROGRAMS)
-    return program
+    return await for_change(
+        db, actor, Program, program_id, permission=Permission.RUN_PROGRAMS, what="Program"
+    )
 
 
 async def _step_for_change(
     db: TenantSession, actor: Actor, step_id: uuid.UUID
 ) -> tuple[ProgramStep, Program]:
-    found = (
-        await db.execute(
-            select(ProgramStep, Program)
-            .join(Program, Program.id == ProgramStep.program_id)
-            .where(ProgramStep.id == step_id)
-            .with_for_update(of=ProgramStep)
-        )
-    ).one_or_none()
-    if found is None:
-        raise not_found("Step", ["id"])
-    step, program = found
-    require_acting_in(db, actor, step.tenant_id, "Step")
-    _require_role(actor, WORKS_ON_STEPS)
+    step = await for_change(
+        db, actor, ProgramStep, step_id, permission=Permission.CONTRIBUTE, what="Step"
+    )
+    program = await db.get(Program, step.program_id)
+    assert program is not None  # noqa: S101 - a step's program is in the same tenant
     return step, program
 
 
@@ -204,7 +187,7 @@ async def start_program(
     concurrent starts cannot both win.
     """
     require_acting_in(db, actor, actor.tenant_id, "Organization")
-    _require_role(actor, RUNS_PROGRAMS)
+    require(actor, Permission.RUN_PROGRAMS)
     found = await _find_standard(db, standard)
     program = Program(
         id=uuid.uuid4(),
@@ -228,15 +211,11 @@ async def start_program(
         for step in STEPS
     ]
     db.add(program)
-    try:
+    already = conflict(
+        "This organization already has an active program for that standard.", ["standardId"]
+    )
+    async with conflict_on(db, "uq_programs_active_standard", already):
         await db.flush()
-    except IntegrityError:
-        await db.rollback()
-        raise ServiceError(
-            ErrorCode.CONFLICT,
-            "This organization already has an active program for that standard.",
-            ["standardId"],
-        ) from None
     await db.execute(_open_assessments(program))
     await db.commit()
     await db.refresh(program)
@@ -335,7 +314,7 @@ def _move_step(step: ProgramStep, status: StepStatus, actor: Actor) -> None:
     if step.status == StepStatus.COMPLETED.value:
         if status is not StepStatus.IN_PROGRESS:
             raise invalid("A completed step can only be reopened as in progress.", ["status"])
-        _require_role(actor, RUNS_PROGRAMS)
+        require(actor, Permission.RUN_PROGRAMS)
         step.completed_at = None
     if status is StepStatus.IN_PROGRESS:
         step.started_at = step.started_at or datetime.now(UTC)

@@ -20,6 +20,7 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from backend.catalog.models import Clause
+from backend.core.access import Actor, require_writer
 from backend.core.calendar import local_today
 from backend.core.changes import KEEP, Change
 from backend.core.errors import invalid, not_found
@@ -43,7 +44,6 @@ from backend.training.models import (
     TrainingType,
 )
 from tenants.models import Membership, Organization
-from tenants.service import Actor, require_writer
 
 TOPIC_LIMIT = 300
 TRAINER_LIMIT = 200

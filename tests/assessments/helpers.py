@@ -21,13 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from backend.assessments.models import Assessment, AssessmentChange
 from backend.auth.passwords import UNUSABLE_PASSWORD
 from backend.catalog.models import Clause, ClauseKind, Standard
+from backend.core.access import Actor
 from backend.db.session import TenantSession, execution_options_skipping_criteria
 from backend.programs.models import Program
 from backend.runtime import Runtime
 from tenants.entitlements import load_entitlements
 from tenants.models import Membership, User
 from tenants.roles import Role
-from tenants.service import Actor
 from tests.support import World
 
 # (number, title, hs_key, components, children); a node without children is assessable.

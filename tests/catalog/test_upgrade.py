@@ -34,6 +34,7 @@ from backend.catalog.loader import (
 )
 from backend.catalog.models import Clause, Standard
 from backend.catalog.upgrade import SOURCE, TOUCHED_TABLES, Upgrade
+from backend.core.access import Actor
 from backend.core.errors import ServiceError
 from backend.db.session import TenantSession, execution_options_skipping_criteria
 from backend.documents.models import DocumentRequirement, DocumentType
@@ -49,7 +50,6 @@ from backend.training.models import TrainingSessionClause, TrainingType
 from backend.training.service import SessionFields, create_session
 from tenants.roles import Role
 from tenants.scope import TenantScope
-from tenants.service import Actor
 from tests.catalog.helpers import write
 from tests.support import World
 

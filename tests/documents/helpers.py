@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from backend.auth.passwords import hash_password
 from backend.catalog.models import Standard
+from backend.core.access import Actor, Permission, role_may
 from backend.db.session import TenantSession
 from backend.evidence.models import EvidenceItem, EvidenceVersion, VersionStatus
 from backend.programs.models import Program, ProgramStep, StepKey
 from tenants.models import Membership, User
 from tenants.roles import Role
 from tenants.scope import TenantScope
-from tenants.service import Actor
 from tests.support import PASSWORD, Client, World, global_id, gql
 
 _PASSWORD_HASH = hash_password(PASSWORD)
@@ -119,7 +119,7 @@ async def _add_file(db: AsyncSession, tenant_id: uuid.UUID, status: VersionStatu
 async def acting(db: TenantSession, setup: Setup, user: str, org: str, role: Role) -> Actor:
     """Scope `db` the way a request of `user` acting in `org` with `role` is scoped."""
     tenant = setup.orgs[org]
-    write = tenant if role.can_write else None
+    write = tenant if role_may(role, Permission.CONTRIBUTE) else None
     await db.set_scope(TenantScope(setup.users[user], frozenset({tenant}), write))
     return Actor(setup.users[user], tenant, role)
 

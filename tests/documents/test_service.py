@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from backend.core.errors import ErrorCode, ServiceError
+from backend.core.access import Actor, conflict_on
+from backend.core.errors import ErrorCode, ServiceError, conflict
 from backend.db.session import TenantSession
 from backend.documents import service
 from backend.documents.models import ControlledDocument, DocumentStatus, DocumentType
@@ -19,7 +21,6 @@ from backend.documents.review import is_review_due, next_review_on
 from backend.documents.service import DocumentFields, DocumentFilter
 from tenants.roles import Role
 from tenants.scope import TenantScope
-from tenants.service import Actor
 from tests.documents.helpers import Setup, acting
 from tests.tenants.helpers import owner_execute
 
@@ -61,6 +62,27 @@ async def test_a_code_is_unique_per_organization(session: TenantSession, setup: 
     b_owner = await acting(session, setup, "b_owner", "b", Role.OWNER)
     in_b = await service.create_document(session, b_owner, fields())  # B has its own codes
     assert in_b.code == "QM-01"
+
+
+async def test_only_the_named_constraint_becomes_a_conflict(
+    session: TenantSession, setup: Setup
+) -> None:
+    """A clash on a constraint the caller did not name is a fault, not a user error."""
+    owner = await as_(session, setup, "a_owner", Role.OWNER)
+    first = await service.create_document(session, owner, fields())
+    same = {"tenant_id": first.tenant_id, "type": first.type, "code": first.code}
+
+    async def add_twin(constraint: str) -> None:
+        async with conflict_on(session, constraint, conflict("Taken.", ["code"])):
+            session.add(ControlledDocument(**same, title="Twin"))
+            await session.commit()
+
+    with pytest.raises(IntegrityError):
+        await add_twin("uq_some_other_rule")
+    await session.rollback()
+    with pytest.raises(ServiceError) as caught:
+        await add_twin("uq_controlled_documents_code")
+    assert (caught.value.code, caught.value.message) == (ErrorCode.CONFLICT, "Taken.")
 
 
 @pytest.mark.parametrize(
@@ -187,7 +209,7 @@ async def test_approval_rules(session: TenantSession, setup: Setup) -> None:
     ):
         error = await refused(call)
         assert error.code is ErrorCode.FORBIDDEN
-        assert "managers may approve" in error.message
+        assert "managers of the organization may do this" in error.message
 
     approver = await as_(session, setup, "a_owner", Role.OWNER)
     document = await service.approve(session, approver, document_id)

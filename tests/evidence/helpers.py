@@ -15,12 +15,12 @@ from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.catalog.models import Clause
+from backend.core.access import Actor
 from backend.db.session import TenantSession
 from backend.evidence import service
 from backend.evidence.models import EvidenceVersion
 from backend.evidence.service import FileDeclaration, Limits, NewItem
 from backend.evidence.store import StoredObject, UploadTicket
-from tenants.service import Actor
 from tests.planning.helpers import Plan
 
 LIMITS = Limits(

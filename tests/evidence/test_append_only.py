@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from backend.core.access import Actor
 from backend.db.session import TenantSession
 from backend.evidence import service
 from backend.evidence.models import EvidenceVersion, VersionStatus
-from tenants.service import Actor
 from tests.evidence.helpers import LIMITS, MemoryStore, available, uploaded
 
 

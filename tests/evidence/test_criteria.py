@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.core.access import Actor
 from backend.db.session import TenantSession
 from backend.evidence import criteria, service
 from backend.programs.criteria import criteria_of
 from backend.programs.models import StepKey
 from backend.programs.service import readable_program
-from tenants.service import Actor
 from tests.api.helpers import count_statements
 from tests.evidence.helpers import MemoryStore, available, confirmed_days_ago, new_item
 from tests.planning.helpers import Plan

@@ -10,6 +10,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.core.access import Actor
 from backend.core.errors import ErrorCode, ServiceError
 from backend.db.session import TenantSession
 from backend.evidence import service
@@ -19,7 +20,6 @@ from backend.planning.models import Action
 from backend.programs.models import ProgramStep
 from backend.programs.service import readable_program
 from tenants.roles import Role
-from tenants.service import Actor
 from tests.evidence.helpers import LIMITS, MemoryStore, available, count_rows, declare, uploaded
 from tests.planning.helpers import Plan, acting
 

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.core.access import Actor
 from backend.db.session import TenantSession
 from backend.evidence import service
 from backend.evidence.freshness import Freshness, best, freshness
 from backend.programs.service import readable_program
-from tenants.service import Actor
 from tests.evidence.helpers import (
     EXPECTS_EVIDENCE,
     MemoryStore,

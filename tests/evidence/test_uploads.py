@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.core.access import Actor
 from backend.core.errors import ErrorCode, ServiceError
 from backend.db.session import TenantSession
 from backend.evidence import service
 from backend.evidence.models import EvidenceItem, EvidenceVersion, VersionStatus
 from backend.evidence.store import object_key
 from tenants.roles import Role
-from tenants.service import Actor
 from tests.evidence.helpers import (
     LIMITS,
     MemoryStore,
@@ -129,6 +129,39 @@ async def test_readers_may_not_upload(
     assert refused.value.code == ErrorCode.FORBIDDEN
     await session.rollback()
     assert await count_rows(owner_engine, "evidence_versions") == 0
+
+
+@pytest.mark.parametrize(
+    ("user", "org", "role", "code"),
+    [
+        ("a_viewer", "a", Role.VIEWER, ErrorCode.FORBIDDEN),
+        ("auditor", "a", Role.AUDITOR, ErrorCode.FORBIDDEN),
+        ("b_owner", "b", Role.OWNER, ErrorCode.NOT_FOUND),
+    ],
+)
+async def test_readers_are_told_no_and_strangers_see_nothing_to_confirm(
+    *,
+    session: TenantSession,
+    store: MemoryStore,
+    plan: Plan,
+    owner_a: Actor,
+    user: str,
+    org: str,
+    role: Role,
+    code: ErrorCode,
+) -> None:
+    """A version the caller can read is refused for lack of rights, never hidden."""
+    version_id = (await uploaded(session, store, owner_a)).id
+    await session.commit()
+    actor = await acting(session, plan, user, org, role)
+    with pytest.raises(ServiceError) as refused:
+        await service.confirm_upload(session, store, actor, version_id)
+    assert refused.value.code == code
+    await session.rollback()
+    await acting(session, plan, "a_owner", "a", Role.OWNER)
+    kept = await session.get(EvidenceVersion, version_id, populate_existing=True)
+    assert kept is not None
+    assert kept.status == VersionStatus.PENDING.value
 
 
 async def test_confirming_the_declared_bytes_makes_the_version_available_for_good(

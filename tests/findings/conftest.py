@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.core.access import Actor
 from backend.db.session import TenantSession
 from backend.runtime import Runtime
 from tenants.roles import Role
-from tenants.service import Actor
 from tests.findings.helpers import seed_findings
 from tests.planning.helpers import Plan, acting, remove_plan
 from tests.support import World

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from backend.assessments.models import Assessment
 from backend.catalog.models import Clause, ClauseKind, Standard
+from backend.core.access import Actor
 from backend.db.session import TenantSession
 from backend.evidence.models import EvidenceItem, EvidenceVersion
 from backend.findings import service
@@ -24,7 +25,6 @@ from backend.findings.models import Finding
 from backend.findings.service import FindingFields, RequirementTarget
 from backend.programs.models import Program, ProgramStep, StepKey
 from tenants.roles import Role
-from tenants.service import Actor
 from tests.planning.helpers import Plan, _add_member
 from tests.support import World
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from backend.core.access import Actor
 from backend.db.session import TenantSession
 from backend.findings import criteria, service
 from backend.findings.service import NewCorrectiveAction
 from backend.programs.criteria import criteria_of, evaluate
 from backend.programs.models import Program, StepKey
-from tenants.service import Actor
 from tests.api.helpers import count_statements
 from tests.findings.helpers import TODAY, on, raise_nc
 from tests.planning.helpers import Plan

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.assessments.models import Assessment, AssessmentChange
+from backend.core.access import Actor
 from backend.core.errors import ErrorCode, ServiceError
 from backend.db.session import TenantSession
 from backend.findings import queries, service
@@ -23,7 +24,6 @@ from backend.findings.service import (
 )
 from backend.planning.models import Action
 from tenants.roles import Role
-from tenants.service import Actor
 from tests.findings.helpers import (
     TODAY,
     add_evidence,

@@ -16,12 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from backend.assessments.models import Assessment
 from backend.auth.passwords import hash_password
 from backend.catalog.models import Clause, ClauseKind, Standard
+from backend.core.access import Actor, Permission, role_may
 from backend.db.session import TenantSession
 from backend.programs.models import Program, ProgramStep, StepKey
 from tenants.models import Membership, User
 from tenants.roles import Role
 from tenants.scope import TenantScope
-from tenants.service import Actor
 from tests.support import PASSWORD, World, global_id
 
 _PASSWORD_HASH = hash_password(PASSWORD)
@@ -158,7 +158,7 @@ async def remove_plan(owner_engine: AsyncEngine, plan: Plan) -> None:
 async def acting(db: TenantSession, plan: Plan, user: str, org: str, role: Role) -> Actor:
     """Scope `db` the way a request of `user` acting in `org` with `role` is scoped."""
     tenant = plan.orgs[org]
-    write = tenant if role.can_write else None
+    write = tenant if role_may(role, Permission.CONTRIBUTE) else None
     await db.set_scope(TenantScope(plan.users[user], frozenset({tenant}), write))
     return Actor(plan.users[user], tenant, role)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.core.access import Actor
 from backend.db.session import TenantSession
 from backend.findings import service as findings_service
 from backend.findings.service import FindingFields, NewCorrectiveAction, RequirementTarget
@@ -17,7 +18,6 @@ from backend.programs.criteria import criteria_of, evaluate
 from backend.programs.models import Program, StepKey
 from backend.runtime import Runtime
 from tenants.roles import Role
-from tenants.service import Actor
 from tests.api.helpers import count_statements
 from tests.findings.helpers import TODAY
 from tests.planning.helpers import GAPS, Plan, acting

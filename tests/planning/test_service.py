@@ -15,13 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.assessments import service as assessment_service
 from backend.core import calendar
+from backend.core.access import Actor
 from backend.core.changes import KEEP
 from backend.core.errors import ErrorCode, ServiceError
 from backend.db.session import TenantSession
 from backend.planning import service
 from backend.planning.models import Action, ActionRequirement
 from backend.planning.service import ActionFields, MilestoneFields, ObjectiveFields
-from tenants.service import Actor
 from tests.planning.helpers import Plan, planning_rows
 
 OBJECTIVE = ObjectiveFields(

@@ -7,6 +7,7 @@ import uuid
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.core.access import Permission, role_may
 from backend.runtime import Runtime
 from tenants.entitlements import load_entitlements
 from tenants.roles import Role
@@ -59,4 +60,4 @@ async def test_a_member_who_also_consults_keeps_the_stronger_role(
 async def test_auditor_entitlement_is_read_only(runtime: Runtime, world: World) -> None:
     roles = await _roles(runtime, world.users["auditor"].id)
     assert roles == {world.orgs["body"].id: Role.ADMIN, world.orgs["a"].id: Role.AUDITOR}
-    assert not roles[world.orgs["a"].id].can_write
+    assert not role_may(roles[world.orgs["a"].id], Permission.CONTRIBUTE)

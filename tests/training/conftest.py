@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from backend.core.access import Actor
 from backend.db.session import TenantSession
 from backend.evidence.models import EvidenceItem, EvidenceKind
 from backend.runtime import Runtime
 from tenants.roles import Role
-from tenants.service import Actor
 from tests.planning.helpers import Plan, acting, remove_plan, seed_plan
 from tests.support import World
 

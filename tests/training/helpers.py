@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.core.access import Actor
 from backend.db.session import TenantSession
 from backend.training import service
 from backend.training.models import Attendance, TrainingSession
 from backend.training.service import AttendanceFields, Person, SessionFields
-from tenants.service import Actor
 from tests.planning.helpers import Plan
 
 TRAINING_TABLES = (

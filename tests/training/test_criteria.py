@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from backend.core.access import Actor
 from backend.db.session import TenantSession
 from backend.programs.criteria import criteria_of, evaluate
 from backend.programs.models import StepKey
@@ -9,7 +10,6 @@ from backend.programs.service import readable_program
 from backend.training import service
 from backend.training.criteria import every_planned_session_held, everyone_in_scope_attended
 from backend.training.service import SessionFields
-from tenants.service import Actor
 from tests.api.helpers import count_statements
 from tests.planning.helpers import Plan
 from tests.training.helpers import named, new_session

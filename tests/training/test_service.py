@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.core.access import Actor
 from backend.core.calendar import local_today
 from backend.core.errors import ErrorCode, ServiceError
 from backend.db.session import TenantSession
@@ -21,7 +22,6 @@ from backend.training.service import (
     Person,
     SessionFields,
 )
-from tenants.service import Actor
 from tests.planning.helpers import Plan
 from tests.tenants.helpers import owner_execute
 from tests.training.helpers import FUTURE, named, new_session, session_fields, training_rows
