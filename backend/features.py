@@ -1,14 +1,112 @@
-"""The feature modules that contribute exit criteria to the seven steps.
+"""The feature registry: every area of the product, registered once.
 
-Importing this module registers them all. A new feature that judges a step adds its
-criteria module here; the steps themselves (backend/programs) stay untouched.
+The GraphQL schema takes its Query and Mutation types from here, the migration environment
+its tables, exit criteria evaluation its criteria (and, with jobs, the worker its actors and
+schedules). A new area adds one `Feature` line and touches no other list.
+
+Importing this module seals the exit criteria: from then on a step is judged by exactly
+the criteria of the features named here, in this order. Code that evaluates criteria
+without the registry loaded is refused (backend/programs/criteria.py), so no process can
+count a step as met because it never imported the features that judge it.
 """
 
-from backend.assessments import criteria as gap_analysis
-from backend.documents import criteria as documentation
-from backend.evidence import criteria as records
-from backend.findings import criteria as findings
-from backend.planning import criteria as planning
-from backend.training import criteria as training
+from __future__ import annotations
 
-__all__ = ["documentation", "findings", "gap_analysis", "planning", "records", "training"]
+from dataclasses import dataclass
+from types import ModuleType
+
+import tenants.models
+from backend.api.tenants import TenantMutation, TenantQuery
+from backend.assessments import api as assessments
+from backend.assessments import criteria as gap_analysis
+from backend.assessments import models as assessment_models
+from backend.auth import api as auth
+from backend.auth import models as auth_models
+from backend.catalog import api as catalog
+from backend.catalog import models as catalog_models
+from backend.documents import api as documents
+from backend.documents import criteria as documentation
+from backend.documents import models as document_models
+from backend.evidence import api as evidence
+from backend.evidence import criteria as records
+from backend.evidence import models as evidence_models
+from backend.findings import api as findings
+from backend.findings import criteria as finding_criteria
+from backend.findings import models as finding_models
+from backend.planning import api as planning
+from backend.planning import criteria as planning_criteria
+from backend.planning import models as planning_models
+from backend.programs import api as programs
+from backend.programs import criteria
+from backend.programs import models as program_models
+from backend.training import api as training
+from backend.training import criteria as training_criteria
+from backend.training import models as training_models
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One area: its tables, its part of the GraphQL schema, the exit criteria it owns."""
+
+    name: str
+    models: ModuleType
+    query: type | None = None
+    mutation: type | None = None
+    criteria: ModuleType | None = None
+
+
+FEATURES: tuple[Feature, ...] = (
+    Feature("tenants", tenants.models, TenantQuery, TenantMutation),
+    Feature("auth", auth_models, mutation=auth.AuthMutation),
+    Feature("catalog", catalog_models, catalog.CatalogQuery),
+    Feature("programs", program_models, programs.ProgramQuery, programs.ProgramMutation),
+    Feature(
+        "gap analysis",
+        assessment_models,
+        assessments.AssessmentQuery,
+        assessments.AssessmentMutation,
+        gap_analysis,
+    ),
+    Feature(
+        "planning",
+        planning_models,
+        planning.PlanningQuery,
+        planning.PlanningMutation,
+        planning_criteria,
+    ),
+    Feature(
+        "training",
+        training_models,
+        training.TrainingQuery,
+        training.TrainingMutation,
+        training_criteria,
+    ),
+    Feature(
+        "documents",
+        document_models,
+        documents.DocumentQuery,
+        documents.DocumentMutation,
+        documentation,
+    ),
+    Feature(
+        "evidence", evidence_models, evidence.EvidenceQuery, evidence.EvidenceMutation, records
+    ),
+    Feature(
+        "findings",
+        finding_models,
+        findings.FindingQuery,
+        findings.FindingMutation,
+        finding_criteria,
+    ),
+)
+
+
+def query_types() -> tuple[type, ...]:
+    return tuple(feature.query for feature in FEATURES if feature.query is not None)
+
+
+def mutation_types() -> tuple[type, ...]:
+    return tuple(feature.mutation for feature in FEATURES if feature.mutation is not None)
+
+
+criteria.seal([feature.criteria.__name__ for feature in FEATURES if feature.criteria])

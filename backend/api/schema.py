@@ -1,4 +1,4 @@
-"""The GraphQL schema: every domain area's queries and mutations in one place.
+"""The GraphQL schema: the queries and mutations of every area in the feature registry.
 
 `schema` is the contract (exported to graphql/schema.graphql); `build_schema` adds what a
 running server needs on top: limits, error masking, caches and the production switches.
@@ -26,37 +26,18 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from backend import features
 from backend.api.context import Info
 from backend.api.control_characters import RefuseControlCharacters
 from backend.api.cost import CostLimit
 from backend.api.errors import should_mask
-from backend.api.tenants import TenantMutation, TenantQuery
-from backend.assessments.api import AssessmentMutation, AssessmentQuery
-from backend.auth.api import AuthMutation
-from backend.catalog.api import CatalogQuery
-from backend.documents.api import DocumentMutation, DocumentQuery
-from backend.evidence.api import EvidenceMutation, EvidenceQuery
-from backend.findings.api import FindingMutation, FindingQuery
-from backend.planning.api import PlanningMutation, PlanningQuery
-from backend.programs.api import ProgramMutation, ProgramQuery
 from backend.settings import Settings
-from backend.training.api import TrainingMutation, TrainingQuery
 
 CACHE_SIZE = 512
 
 
 @strawberry.type
-class Query(
-    CatalogQuery,
-    ProgramQuery,
-    AssessmentQuery,
-    PlanningQuery,
-    EvidenceQuery,
-    DocumentQuery,
-    TrainingQuery,
-    FindingQuery,
-    TenantQuery,
-):
+class NodeQuery:
     @strawberry.field(
         description="Any object you may read, by global id; null when it is not yours."
     )
@@ -66,20 +47,8 @@ class Query(
         return await id.resolve_node(info, required=False)
 
 
-@strawberry.type
-class Mutation(
-    ProgramMutation,
-    AssessmentMutation,
-    PlanningMutation,
-    EvidenceMutation,
-    DocumentMutation,
-    TrainingMutation,
-    FindingMutation,
-    TenantMutation,
-    AuthMutation,
-):
-    pass
-
+Query = strawberry.type(type("Query", (*features.query_types(), NodeQuery), {}))
+Mutation = strawberry.type(type("Mutation", features.mutation_types(), {}))
 
 schema = strawberry.Schema(query=Query, mutation=Mutation)
 

@@ -16,7 +16,6 @@ from typing import TypeVar
 
 from sqlalchemy import Insert, Select, cast, func, insert, literal, or_, select
 
-import backend.features  # noqa: F401 - every step's exit criteria, wherever steps are judged
 from backend.assessments.models import Assessment, Conformity
 from backend.catalog.models import Clause, Standard
 from backend.catalog.service import standard_by_code

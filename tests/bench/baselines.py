@@ -393,13 +393,13 @@ async def _criteria(
             ("everyone-in-scope-attended", await _attendance(connection, program_id)),
         ],
         "implementation": [
+            ("plan-actions-finished", await _plan_finished(connection, program_id)),
             (
                 "required-documents-approved",
                 await _documents(connection, program_id, standard_id),
             ),
             ("operation-period-elapsed", await _operation(connection, program_id)),
             ("records-produced", await _records(connection, program_id)),
-            ("plan-actions-finished", await _plan_finished(connection, program_id)),
         ],
         "internal_audit": [
             ("no-major-nonconformity-open", await _majors_open(connection, program_id)),

@@ -110,21 +110,39 @@ async def standard(make_standard: MakeStandard) -> SeededStandard:
     return await make_standard()
 
 
-@pytest.fixture
-def registry(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
-    """An empty criteria registry for this test, and a way to add criteria with fixed answers.
+class StepCriteria:
+    """An empty criteria registry for one test; other features' criteria stay out, so a test
+    decides exactly what a step needs. Each addition seals a fresh registry holding everything
+    added so far, as the feature registry does at import."""
 
-    Other features' criteria stay out, so a test decides exactly what a step needs.
-    """
-    monkeypatch.setattr(criteria, "_REGISTRY", {key: [] for key in StepKey})
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self._monkeypatch = monkeypatch
+        self._added: list[criteria.Criterion] = []
+        self._install()
 
-    def register(step: StepKey, key: str, verdict: Callable[[], criteria.Verdict]) -> None:
+    def _install(self) -> None:
+        fresh = criteria.Registry()
+        for item in self._added:
+            fresh.add(item)
+        fresh.seal([item.check.__module__ for item in self._added])
+        self._monkeypatch.setattr(criteria, "_REGISTRY", fresh)
+
+    def add(self, step: StepKey, key: str, check: criteria.Check) -> None:
+        self._added.append(criteria.Criterion(step, key, f"Test criterion {key}.", check))
+        self._install()
+
+    def __call__(self, step: StepKey, key: str, verdict: Callable[[], criteria.Verdict]) -> None:
+        """Add a criterion whose answer is `verdict()`, whatever the program holds."""
+
         async def check(_db: Any, _program: Any) -> criteria.Verdict:
             return verdict()
 
-        criteria.criterion(step, key, f"Test criterion {key}.")(check)
+        self.add(step, key, check)
 
-    return register
+
+@pytest.fixture
+def registry(monkeypatch: pytest.MonkeyPatch) -> StepCriteria:
+    return StepCriteria(monkeypatch)
 
 
 @dataclass

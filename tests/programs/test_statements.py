@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from litestar import Litestar
 from sqlalchemy import func, select
 
 from backend.db.session import TenantSession
-from backend.programs import criteria
 from backend.programs.criteria import Verdict
 from backend.programs.models import Program, ProgramStep, StepKey
 from tests.api.helpers import count_statements
-from tests.programs.conftest import Env, MakeStandard
+from tests.programs.conftest import Env, MakeStandard, StepCriteria
 from tests.programs.helpers import user_gid
 
 PORTFOLIO = """
@@ -69,15 +67,15 @@ async def test_steps_of_one_or_three_programs_cost_the_same(
 
 
 async def test_criteria_add_only_their_own_statements_per_program(
-    env: Env, app: Litestar, make_standard: MakeStandard, registry: Callable[..., None]
+    env: Env, app: Litestar, make_standard: MakeStandard, registry: StepCriteria
 ) -> None:
     """One criterion of one SQL statement: each extra program costs exactly that statement."""
 
-    @criteria.criterion(StepKey.TRAINING, "one-query", "Counts the program's steps.")
     async def one_query(db: TenantSession, program: Program) -> Verdict:
         steps = await db.scalar(select(func.count()).where(ProgramStep.program_id == program.id))
         return Verdict(steps == 7, f"{steps} steps.")
 
+    registry.add(StepKey.TRAINING, "one-query", one_query)
     await start(env, make_standard, 1)
     one, _ = await statements_for(env, app, WITH_CRITERIA)
     await start(env, make_standard, 2, first=1)

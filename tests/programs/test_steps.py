@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-import backend.assessments.criteria  # noqa: F401 - registers the gap-analysis criteria
 from backend.programs.criteria import Verdict
 from backend.programs.models import StepKey
-from tests.programs.conftest import Env
+from tests.programs.conftest import Env, StepCriteria
 from tests.programs.helpers import STEP_CRITERIA, add_person, codes, step_of, user_gid
-
-Register = Callable[..., None]
 
 
 async def update(
@@ -120,7 +116,7 @@ async def test_bad_step_updates_are_refused_and_change_nothing(
 
 
 async def test_completion_is_refused_with_every_unmet_criterion_and_changes_nothing(
-    env: Env, program: dict[str, Any], registry: Register
+    env: Env, program: dict[str, Any], registry: StepCriteria
 ) -> None:
     registry(StepKey.TRAINING, "attendance", lambda: Verdict(False, "3 people missed it."))
     registry(StepKey.TRAINING, "records", lambda: Verdict(True, "All records kept."))
@@ -150,7 +146,7 @@ async def test_completion_is_refused_with_every_unmet_criterion_and_changes_noth
 
 
 async def test_a_step_completes_once_its_criteria_are_met(
-    env: Env, program: dict[str, Any], registry: Register
+    env: Env, program: dict[str, Any], registry: StepCriteria
 ) -> None:
     state = {"met": False}
     registry(
@@ -176,7 +172,7 @@ async def test_a_step_completes_once_its_criteria_are_met(
 
 
 async def test_steps_run_in_parallel_in_any_order(
-    env: Env, program: dict[str, Any], registry: Register
+    env: Env, program: dict[str, Any], registry: StepCriteria
 ) -> None:
     for key in ("CERTIFICATION_AUDIT", "GAP_ANALYSIS", "INTERNAL_AUDIT"):
         assert (await update(env, step_of(program, key), status="IN_PROGRESS"))["errors"] == []
@@ -197,7 +193,7 @@ async def test_steps_run_in_parallel_in_any_order(
 
 
 async def test_managers_reopen_completed_steps_and_contributors_cannot(
-    env: Env, program: dict[str, Any], registry: Register
+    env: Env, program: dict[str, Any], registry: StepCriteria
 ) -> None:
     await add_person(env.owner, env.world.orgs["a"].id, "a_manager", "manager")
     await add_person(env.owner, env.world.orgs["a"].id, "a_contributor", "contributor")
