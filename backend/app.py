@@ -21,7 +21,7 @@ from backend.observability import (
     log_server_error,
     request_logging,
 )
-from backend.runtime import Runtime
+from backend.runtime import ApiRuntime
 
 
 # `cache` only caches on the server; clients and proxies need the Cache-Control header.
@@ -32,11 +32,11 @@ from backend.runtime import Runtime
 )
 async def jwks(state: State) -> dict[str, Any]:
     """Public keys that verify our access tokens, including the previous key during rotation."""
-    runtime: Runtime = state.runtime
+    runtime: ApiRuntime = state.runtime
     return runtime.keys.public_jwks()
 
 
-def create_app(runtime: Runtime) -> Litestar:
+def create_app(runtime: ApiRuntime) -> Litestar:
     settings = runtime.settings
     configure_logging(settings)
 

@@ -1,5 +1,5 @@
 """The `certready` command: serve the API, migrate, load the standards catalog, seed demo data,
-export the schema, make keys.
+export the schema, make keys, do admin work in one organization.
 
 Results go to stdout and progress to stderr, so results can be piped
 (`certready keys generate > keys.json`). Expected failures (an unreachable database, unsafe
@@ -15,12 +15,14 @@ import json
 import logging
 import signal
 import sys
+import uuid
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -36,8 +38,11 @@ from backend.catalog.loader import (
 from backend.db.migrate import current_revision, head_revision, migrate
 from backend.demo import DemoLogin, DemoSeedError, seed_demo
 from backend.embedded import EmbeddedDatabaseError, start_embedded
-from backend.runtime import ConfigurationError, Runtime, load_signing_keys
+from backend.programs.service import ProgramSummary, program_summaries
+from backend.programs.steps import STEPS
+from backend.runtime import ApiRuntime, ConfigurationError, Runtime, load_signing_keys
 from backend.settings import Environment, Settings
+from tenants.models import Organization
 
 if TYPE_CHECKING:
     import uvicorn
@@ -143,6 +148,18 @@ def _parser() -> argparse.ArgumentParser:
         " migrated database; unchanged files are skipped. `certready migrate` does this too.",
     ).set_defaults(run=_load_catalog)
 
+    tenant = commands.add_parser(
+        "tenant",
+        help="admin work in one organization",
+        description="Act in one organization, named by its slug, as no user: row-level"
+        " security admits that organization and nothing else.",
+    )
+    tenant.add_argument("slug", help="the organization's slug, e.g. acme")
+    tenant_commands = tenant.add_subparsers(metavar="ACTION", required=True)
+    tenant_commands.add_parser(
+        "programs", help="list its programs: id, standard, status, steps completed"
+    ).set_defaults(run=_tenant_programs)
+
     keys = commands.add_parser("keys", help="token signing keys")
     key_commands = keys.add_subparsers(metavar="ACTION", required=True)
     key_commands.add_parser(
@@ -168,7 +185,7 @@ def _serve(args: argparse.Namespace) -> int:
     if logins:
         _print_logins(logins, settings)
     print(f"GraphQL API: http://{settings.host}:{settings.port}/graphql", flush=True)
-    return _run_server(Runtime.build(settings))
+    return _run_server(ApiRuntime.build(settings))
 
 
 def _listening_where_asked(settings: Settings, args: argparse.Namespace) -> Settings:
@@ -224,6 +241,19 @@ def _load_catalog(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _tenant_programs(args: argparse.Namespace) -> int:
+    settings = _settings()
+    summaries = _run_database_work(settings, _programs_in(settings, args.slug))
+    for summary in summaries:
+        print(
+            f"{summary.id}  {summary.standard:<22} {summary.status:<14}"
+            f" {summary.steps_completed}/{len(STEPS)} steps completed"
+        )
+    if not summaries:
+        logger.info("%s has no programs", args.slug)
+    return 0
+
+
 def _generate_keys(_args: argparse.Namespace) -> int:
     print(json.dumps({"keys": [generate_key()]}))
     logger.info(
@@ -272,6 +302,34 @@ async def _migrate_and_report(settings: Settings) -> str | None:
     else:
         logger.info("database schema migrated from %s to %s", before or "empty", after)
     return after
+
+
+async def _programs_in(settings: Settings, slug: str) -> list[ProgramSummary]:
+    settings = await _with_database(settings)
+    await _migrate_or_check(settings, migrates=False, require_head=True)
+    tenant_id = await _organization_id(settings, slug)
+    runtime = Runtime.build(settings)
+    try:
+        async with runtime.acting_in(tenant_id) as db:
+            return await program_summaries(db)
+    finally:
+        await runtime.close()
+
+
+async def _organization_id(settings: Settings, slug: str) -> uuid.UUID:
+    """Find the organization as the database owner: no tenant scope may look up another
+    tenant, and an admin names one by slug before acting in it."""
+    engine = create_async_engine(settings.owner_url)
+    try:
+        async with engine.connect() as connection:
+            found = await connection.scalar(
+                select(Organization.id).where(Organization.slug == slug.strip().lower())
+            )
+    finally:
+        await engine.dispose()
+    if found is None:
+        raise CommandError(f"no organization has the slug {slug!r}")
+    return found
 
 
 def _migrates_by_itself(settings: Settings) -> bool:
@@ -385,7 +443,7 @@ def _print_logins(logins: list[DemoLogin], settings: Settings) -> None:
         print(f"  {login.email:<30} {login.access}{note}")
 
 
-def _run_server(runtime: Runtime) -> int:
+def _run_server(runtime: ApiRuntime) -> int:
     import uvicorn  # noqa: PLC0415 - only `serve` needs the server
 
     from backend.app import create_app  # noqa: PLC0415 - loads the whole API

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,6 +19,7 @@ from backend.db.session import TenantSession
 from backend.evidence.store import EvidenceStore
 from backend.evidence.stores import make_evidence_store
 from backend.settings import Settings
+from tenants.scope import system_scope
 
 
 class ConfigurationError(Exception):
@@ -24,35 +28,61 @@ class ConfigurationError(Exception):
 
 @dataclass
 class Runtime:
+    """What any process needs: the database and the evidence store. It holds no signing keys,
+    so a job worker or an admin command runs with nothing it could mint tokens with."""
+
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[TenantSession]
-    keys: SigningKeys
-    auth: AuthPolicy
     evidence: EvidenceStore
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
-        keys = load_signing_keys(settings)
         engine = make_engine(settings.app_url, pool_size=settings.database_pool_size)
-        issuer = TokenIssuer(
-            keys, settings.auth_issuer, settings.auth_audience, settings.access_token_ttl_seconds
-        )
-        auth = AuthPolicy(
-            issuer=issuer,
-            refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
-            throttle=ThrottleRules(
-                max_failures=settings.login_max_failures,
-                window=timedelta(seconds=settings.login_failure_window_seconds),
-                backoff=timedelta(seconds=settings.login_backoff_seconds),
-            ),
-            invitation_ttl=timedelta(seconds=settings.invitation_ttl_seconds),
-        )
-        evidence = make_evidence_store(settings)
-        return cls(settings, engine, make_sessionmaker(engine), keys, auth, evidence)
+        return cls(settings, engine, make_sessionmaker(engine), make_evidence_store(settings))
+
+    @asynccontextmanager
+    async def acting_in(self, tenant_id: uuid.UUID) -> AsyncIterator[TenantSession]:
+        """A session for work done for no user in exactly one tenant, under the same
+        row-level security as a request: it reads and writes that tenant and nothing else."""
+        async with self.sessions() as db:
+            await db.set_scope(system_scope(tenant_id))
+            yield db
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+@dataclass
+class ApiRuntime(Runtime):
+    """The API server's runtime: the signing keys and the rules that issue and check tokens."""
+
+    keys: SigningKeys
+    auth: AuthPolicy
+
+    @classmethod
+    def build(cls, settings: Settings) -> ApiRuntime:
+        keys = load_signing_keys(settings)
+        base = Runtime.build(settings)
+        return cls(
+            base.settings, base.engine, base.sessions, base.evidence, keys, _auth(settings, keys)
+        )
+
+
+def _auth(settings: Settings, keys: SigningKeys) -> AuthPolicy:
+    issuer = TokenIssuer(
+        keys, settings.auth_issuer, settings.auth_audience, settings.access_token_ttl_seconds
+    )
+    return AuthPolicy(
+        issuer=issuer,
+        refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
+        throttle=ThrottleRules(
+            max_failures=settings.login_max_failures,
+            window=timedelta(seconds=settings.login_failure_window_seconds),
+            backoff=timedelta(seconds=settings.login_backoff_seconds),
+        ),
+        invitation_ttl=timedelta(seconds=settings.invitation_ttl_seconds),
+    )
 
 
 def load_signing_keys(settings: Settings) -> SigningKeys:

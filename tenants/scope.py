@@ -37,3 +37,12 @@ class TenantScope:
 
 
 NO_TENANT = TenantScope()
+
+
+def system_scope(tenant_id: uuid.UUID) -> TenantScope:
+    """Work done for no user (a job, an admin command) in exactly one tenant.
+
+    It reads and writes `tenant_id` only, under the same policies as a request: no user id,
+    so nothing keyed on a user (memberships of others, the directory) opens up either.
+    """
+    return TenantScope(None, frozenset({tenant_id}), tenant_id)

@@ -24,7 +24,7 @@ from backend.app import create_app
 from backend.db.migrate import migrate
 from backend.db.models import Base
 from backend.embedded import start_embedded_postgres
-from backend.runtime import Runtime
+from backend.runtime import ApiRuntime
 from backend.settings import Environment, Settings
 from tests.support import World, seed_world
 
@@ -97,9 +97,9 @@ async def owner_engine(migrated: Settings) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture(scope="session")
-async def runtime(migrated: Settings) -> AsyncIterator[Runtime]:
+async def runtime(migrated: Settings) -> AsyncIterator[ApiRuntime]:
     """For tests that work below HTTP, on the test's own event loop."""
-    runtime = Runtime.build(migrated)
+    runtime = ApiRuntime.build(migrated)
     yield runtime
     await runtime.close()
 
@@ -109,7 +109,7 @@ def app(migrated: Settings) -> Litestar:
     """The app owns a separate runtime: the test client serves it on a loop of its own, and
     asyncpg connections cannot cross loops. Its lifespan closes that pool after each client.
     Both runtimes share settings, hence the same signing keys."""
-    return create_app(Runtime.build(migrated))
+    return create_app(ApiRuntime.build(migrated))
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from backend.core.access import Actor
 from backend.core.errors import ErrorCode, ServiceError
 from backend.db.session import TenantSession
 from backend.observability import bind_request
-from backend.runtime import Runtime
+from backend.runtime import ApiRuntime
 from tenants.entitlements import Entitlements, load_session_entitlements
 from tenants.roles import Role
 
@@ -32,7 +32,7 @@ TENANT_HEADER = "x-tenant-id"
 
 
 class Context(BaseContext, kw_only=True):
-    runtime: Runtime
+    runtime: ApiRuntime
     db: TenantSession
     entitlements: Entitlements | None
     acting_tenant: uuid.UUID | None
@@ -67,7 +67,7 @@ Info = StrawberryInfo[Context, None]
 async def provide_context(
     request: Request[Any, Any, Any], state: State
 ) -> AsyncGenerator[Context, None]:
-    runtime: Runtime = state.runtime
+    runtime: ApiRuntime = state.runtime
     async with runtime.sessions() as db:
         loaders = Loaders(db)
         entitlements = await _authenticate(request, runtime, db, loaders)
@@ -91,7 +91,7 @@ async def provide_context(
 
 
 async def _authenticate(
-    request: Request[Any, Any, Any], runtime: Runtime, db: TenantSession, loaders: Loaders
+    request: Request[Any, Any, Any], runtime: ApiRuntime, db: TenantSession, loaders: Loaders
 ) -> Entitlements | None:
     header = request.headers.get("authorization")
     if header is None:

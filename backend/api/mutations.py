@@ -49,10 +49,14 @@ def mutation(
     return decorate
 
 
+def _article(noun: str) -> str:
+    return "an" if noun[:1] in "AEIOU" else "a"
+
+
 def node_uuid(global_id: relay.GlobalID, type_name: str, field: str) -> uuid.UUID:
     """The database id inside a global ID, which must name a `type_name`."""
     if global_id.type_name != type_name:
-        raise invalid(f"Expected the id of a {type_name}.", [field])
+        raise invalid(f"Expected the id of {_article(type_name)} {type_name}.", [field])
     try:
         return uuid.UUID(global_id.node_id)
     except ValueError:

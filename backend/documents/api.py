@@ -14,6 +14,7 @@ from backend.api import slices
 from backend.api.context import Info, actor_of
 from backend.api.cost import at_most
 from backend.api.errors import UserError
+from backend.api.filters import OrganizationFilter, organization_id
 from backend.api.inputs import clearable_id, given
 from backend.api.loaders import Batch
 from backend.api.mutations import mutation, node_uuid
@@ -209,11 +210,17 @@ class DocumentQuery:
         status: DocumentStatus | None = None,  # type: ignore[valid-type]
         type: DocumentType | None = None,  # type: ignore[valid-type]
         review_due: bool | None = None,
+        organization: OrganizationFilter = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[ControlledDocument]:
         info.context.require_entitlements()
-        where = service.DocumentFilter(status=status, type=type, review_due=review_due)
+        where = service.DocumentFilter(
+            status=status,
+            type=type,
+            review_due=review_due,
+            organization=organization_id(organization),
+        )
         statement = service.documents_statement(where)
         keys = (models.ControlledDocument.code, models.ControlledDocument.id)
         page = await paginate(info.context.db, statement, keys, first, after)

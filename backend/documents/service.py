@@ -383,14 +383,17 @@ class DocumentFilter:
     status: DocumentStatus | None = None
     type: DocumentType | None = None
     review_due: bool | None = None
+    organization: uuid.UUID | None = None
 
 
 def documents_statement(
     where: DocumentFilter, on: date | None = None
 ) -> Select[ControlledDocument]:
-    """Documents matching `where`; a review is due by `on`, or by each tenant's own today."""
-    """Every document the caller may read (RLS and the ORM criteria bound the tenants)."""
+    """Readable documents matching `where` (RLS and the ORM criteria bound the tenants); a
+    review is due by `on`, or by each tenant's own today."""
     statement = select(ControlledDocument)
+    if where.organization is not None:
+        statement = statement.where(ControlledDocument.tenant_id == where.organization)
     if where.status is not None:
         statement = statement.where(ControlledDocument.status == where.status.value)
     if where.type is not None:

@@ -13,6 +13,7 @@ from strawberry import relay
 from backend.api.context import Info, actor_of
 from backend.api.cost import at_most
 from backend.api.errors import UserError
+from backend.api.filters import OrganizationFilter, organization_id
 from backend.api.inputs import clearable, clearable_id, given
 from backend.api.loaders import Batch
 from backend.api.mutations import mutation, node_uuid
@@ -290,6 +291,7 @@ class FindingQuery:
         open: Annotated[
             bool | None, strawberry.argument(description="Only findings not closed (or closed).")
         ] = None,
+        organization: OrganizationFilter = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Finding]:
@@ -302,6 +304,7 @@ class FindingQuery:
             requirement=requirement_ref(requirement) if requirement is not None else None,
             overdue=overdue,
             open=open,
+            organization=organization_id(organization),
         )
         keys = (models.Finding.created_at, models.Finding.id)
         page = await paginate(

@@ -51,6 +51,7 @@ class FindingFilter:
     requirement: RequirementRef | None = None
     overdue: bool | None = None
     open: bool | None = None  # not closed
+    organization: uuid.UUID | None = None
 
 
 def is_overdue_sql() -> ColumnElement[bool]:
@@ -66,6 +67,7 @@ def findings_statement(where: FindingFilter) -> Select[Finding]:
     """Every finding the caller may read (row-level security decides), filtered."""
     statement = select(Finding)
     for column, value in (
+        (Finding.tenant_id, where.organization),
         (Finding.type, where.type),
         (Finding.status, where.status),
         (Finding.source, where.source),

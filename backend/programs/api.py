@@ -16,6 +16,7 @@ from strawberry.types.unset import UNSET
 from backend.api.context import Info, actor_of
 from backend.api.cost import at_most
 from backend.api.errors import UserError
+from backend.api.filters import OrganizationFilter, organization_id
 from backend.api.loaders import Batch
 from backend.api.mutations import mutation, node_uuid
 from backend.api.nodes import LoadedNode
@@ -211,6 +212,7 @@ class ProgramQuery:
     async def programs(
         self,
         info: Info,
+        *,
         first: int | None = None,
         after: str | None = None,
         standard: Annotated[
@@ -220,9 +222,10 @@ class ProgramQuery:
             ),
         ] = None,
         status: ProgramStatus | None = None,  # type: ignore[valid-type]
+        organization: OrganizationFilter = None,
     ) -> Connection[Program]:
         info.context.require_entitlements()
-        statement = service.programs_statement(standard, status)
+        statement = service.programs_statement(standard, status, organization_id(organization))
         keys = (models.Program.created_at, models.Program.id)
         page = await paginate(info.context.db, statement, keys, first, after)
         return Connection[Program].from_page(page, Program.from_model)

@@ -393,10 +393,15 @@ async def complete_step(db: TenantSession, actor: Actor, step_id: uuid.UUID) -> 
 
 
 def programs_statement(
-    standard: str | None = None, status: ProgramStatus | None = None
+    standard: str | None = None,
+    status: ProgramStatus | None = None,
+    organization: uuid.UUID | None = None,
 ) -> Select[Program]:
-    """Programs the caller may read; `standard` is a code ("ISO 9001") or code:edition."""
+    """Programs the caller may read; `standard` is a code ("ISO 9001") or code:edition, and
+    `organization` narrows a consultant's or auditor's portfolio to one client."""
     statement = select(Program)
+    if organization is not None:
+        statement = statement.where(Program.tenant_id == organization)
     if standard is not None:
         code, _, edition = standard.strip().partition(":")
         statement = statement.join(Standard, Standard.id == Program.standard_id).where(
@@ -407,6 +412,30 @@ def programs_statement(
     if status is not None:
         statement = statement.where(Program.status == status.value)
     return statement
+
+
+@dataclass(frozen=True)
+class ProgramSummary:
+    id: uuid.UUID
+    standard: str
+    status: str
+    steps_completed: int
+
+
+async def program_summaries(db: TenantSession) -> list[ProgramSummary]:
+    """Every readable program with its standard and completed steps, in one statement."""
+    completed = func.count(ProgramStep.id).filter(ProgramStep.status == StepStatus.COMPLETED.value)
+    rows = await db.execute(
+        select(Program.id, Standard.code, Standard.edition, Program.status, completed)
+        .join(Standard, Standard.id == Program.standard_id)
+        .join(ProgramStep, ProgramStep.program_id == Program.id)
+        .group_by(Program.id, Standard.code, Standard.edition)
+        .order_by(Standard.code, Program.created_at)
+    )
+    return [
+        ProgramSummary(id, f"{code}:{edition}", status, done)
+        for id, code, edition, status, done in rows.tuples()
+    ]
 
 
 # DataLoader batch functions (`loaders.of(...)`): one statement for any number of keys.

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.app import create_app
 from backend.observability import configure_logging
-from backend.runtime import Runtime
+from backend.runtime import ApiRuntime
 from backend.settings import Settings
 from tests.api.helpers import production_settings
 from tests.support import Client
@@ -19,7 +19,7 @@ from tests.support import Client
 
 @pytest.fixture(scope="module")
 async def production_app(migrated: Settings) -> AsyncIterator[Litestar]:
-    runtime = Runtime.build(production_settings(migrated))
+    runtime = ApiRuntime.build(production_settings(migrated))
     try:
         yield create_app(runtime)
     finally:

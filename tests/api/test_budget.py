@@ -17,7 +17,7 @@ from litestar.testing import AsyncTestClient
 from backend.api import context
 from backend.app import create_app
 from backend.observability import configure_logging
-from backend.runtime import Runtime
+from backend.runtime import ApiRuntime
 from backend.settings import LogFormat, Settings
 from tests.api.helpers import headers, messages
 from tests.api.test_list_item_failure import discarded_connections
@@ -37,7 +37,7 @@ def served(migrated: Settings) -> Served:
     @asynccontextmanager
     async def serve(**changes: Any) -> AsyncIterator[tuple[Client, Litestar]]:
         update = {"log_format": LogFormat.JSON, "log_level": "INFO", **changes}
-        app = create_app(Runtime.build(migrated.model_copy(update=update)))
+        app = create_app(ApiRuntime.build(migrated.model_copy(update=update)))
         try:
             async with AsyncTestClient(app, base_url="http://testserver.local") as client:
                 yield client, app
@@ -71,7 +71,7 @@ async def test_an_operation_over_its_time_budget_is_refused_and_others_are_serve
             assert health.status_code == 200
             assert not graphql.done()  # answered while the heavy operation still ran
             response = await graphql
-        runtime: Runtime = app.state.runtime
+        runtime: ApiRuntime = app.state.runtime
         assert discarded == []
         assert runtime.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
     (message,) = messages(response)

@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 from backend.api import tenants as tenants_api
 from backend.app import create_app
 from backend.observability import configure_logging
-from backend.runtime import Runtime
+from backend.runtime import ApiRuntime
 from backend.settings import LogFormat, Settings
 from tests.support import Client, World, gql, login
 
@@ -27,7 +27,7 @@ def json_settings(migrated: Settings) -> Iterator[Settings]:
 async def test_request_log_line_names_request_user_and_tenant(
     json_settings: Settings, world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    app = create_app(Runtime.build(json_settings))
+    app = create_app(ApiRuntime.build(json_settings))
     async with AsyncTestClient(app, base_url="http://testserver.local") as client:
         token = await login(client, "a_owner")
         capsys.readouterr()

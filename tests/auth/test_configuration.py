@@ -12,7 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from backend.auth.keys import DEV_KID_PREFIX, generate_key
-from backend.runtime import ConfigurationError, Runtime
+from backend.runtime import ApiRuntime, ConfigurationError
 from backend.settings import DEV_APP_DB_PASSWORD, DEV_EVIDENCE_SECRET, Environment, Settings
 
 OWNER_URL = "postgresql://certready_owner:owner-secret@db.internal:5432/certready"
@@ -51,27 +51,27 @@ def _production(**overrides: Any) -> dict[str, Any]:
 
 def _refusal(settings: Settings) -> str:
     with pytest.raises(ConfigurationError) as caught:
-        Runtime.build(settings)
+        ApiRuntime.build(settings)
     message = str(caught.value)
     assert message.startswith("Refusing to start:")
     return message
 
 
 @pytest.fixture
-async def built() -> AsyncIterator[list[Runtime]]:
+async def built() -> AsyncIterator[list[ApiRuntime]]:
     """Runtimes a test builds, closed afterwards (building connects to nothing)."""
-    runtimes: list[Runtime] = []
+    runtimes: list[ApiRuntime] = []
     yield runtimes
     for runtime in runtimes:
         await runtime.close()
 
 
 async def test_production_with_proper_settings_builds(
-    make_settings: BuildSettings, built: list[Runtime]
+    make_settings: BuildSettings, built: list[ApiRuntime]
 ) -> None:
     settings = make_settings(**_production())
     assert settings.production_problems() == []
-    runtime = Runtime.build(settings)
+    runtime = ApiRuntime.build(settings)
     built.append(runtime)
     assert not runtime.keys.has_development_key()
     assert runtime.settings.app_url.username == settings.database_app_role
@@ -231,13 +231,13 @@ async def test_production_reads_its_settings_from_the_environment(
 
 
 async def test_development_generates_a_private_key_file_and_reuses_it(
-    make_settings: BuildSettings, built: list[Runtime], tmp_path: Path
+    make_settings: BuildSettings, built: list[ApiRuntime], tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "fresh" / "data"
     settings = make_settings(
         certready_env=Environment.DEVELOPMENT, database_url=OWNER_URL, data_dir=data_dir
     )
-    first = Runtime.build(settings)
+    first = ApiRuntime.build(settings)
     built.append(first)
     key_file = data_dir / "signing-keys.json"
     assert key_file.is_file()
@@ -246,14 +246,14 @@ async def test_development_generates_a_private_key_file_and_reuses_it(
     assert first.keys.has_development_key()
     assert json.loads(key_file.read_text())["keys"][0]["d"]
 
-    second = Runtime.build(settings)
+    second = ApiRuntime.build(settings)
     built.append(second)
     assert second.keys.kids == first.keys.kids
     assert second.keys.public_jwks() == first.keys.public_jwks()
 
 
 async def test_development_uses_configured_keys_and_writes_no_file(
-    make_settings: BuildSettings, built: list[Runtime], tmp_path: Path
+    make_settings: BuildSettings, built: list[ApiRuntime], tmp_path: Path
 ) -> None:
     key = generate_key()
     settings = make_settings(
@@ -261,7 +261,7 @@ async def test_development_uses_configured_keys_and_writes_no_file(
         database_url=OWNER_URL,
         auth_signing_keys=SecretStr(json.dumps(key)),
     )
-    runtime = Runtime.build(settings)
+    runtime = ApiRuntime.build(settings)
     built.append(runtime)
     assert runtime.keys.kids == [key["kid"]]
     assert not (settings.data_dir / "signing-keys.json").exists()

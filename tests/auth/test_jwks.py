@@ -5,13 +5,13 @@ from __future__ import annotations
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from backend.runtime import Runtime
+from backend.runtime import ApiRuntime
 from tests.support import Client, World, login
 
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "k", "oth"}
 
 
-async def test_jwks_publishes_only_public_members(client: Client, runtime: Runtime) -> None:
+async def test_jwks_publishes_only_public_members(client: Client, runtime: ApiRuntime) -> None:
     response = await client.get("/.well-known/jwks.json")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")

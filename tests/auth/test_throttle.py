@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from backend.auth import passwords, service
 from backend.auth.throttle import CROWD_FACTOR
 from backend.core.errors import ErrorCode, ServiceError
-from backend.runtime import Runtime
+from backend.runtime import ApiRuntime
 from backend.settings import Settings
 from tests.auth.helpers import email_of, failure_count
 from tests.support import PASSWORD, World
@@ -27,7 +27,7 @@ OFFICE = "192.0.2.10"
 OK = "ok"
 
 
-async def _login(runtime: Runtime, email: str, password: str, address: str) -> str:
+async def _login(runtime: ApiRuntime, email: str, password: str, address: str) -> str:
     """'ok', or the code of the error the login was refused with."""
     async with runtime.sessions() as db:
         try:
@@ -37,7 +37,7 @@ async def _login(runtime: Runtime, email: str, password: str, address: str) -> s
     return OK
 
 
-async def _message(runtime: Runtime, email: str, address: str) -> str:
+async def _message(runtime: ApiRuntime, email: str, address: str) -> str:
     async with runtime.sessions() as db:
         with pytest.raises(ServiceError) as refused:
             await service.login(db, runtime.auth, email, PASSWORD, address)
@@ -59,7 +59,7 @@ def checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 async def test_the_owner_logs_in_from_elsewhere_while_an_attacker_hammers_the_account(
-    runtime: Runtime, world: World, settings: Settings
+    runtime: ApiRuntime, world: World, settings: Settings
 ) -> None:
     victim = email_of("a_admin")
     outcomes = [await _login(runtime, victim, WRONG, ATTACKER) for _ in range(10)]
@@ -72,7 +72,7 @@ async def test_the_owner_logs_in_from_elsewhere_while_an_attacker_hammers_the_ac
 
 
 async def test_an_office_behind_one_address_is_not_locked_out_by_one_person(
-    runtime: Runtime, world: World
+    runtime: ApiRuntime, world: World
 ) -> None:
     for _ in range(10):
         await _login(runtime, email_of("a_admin"), WRONG, OFFICE)
@@ -83,7 +83,7 @@ async def test_an_office_behind_one_address_is_not_locked_out_by_one_person(
 
 
 async def test_a_distributed_attack_delays_the_owner_but_never_locks_them_out(
-    runtime: Runtime, world: World, settings: Settings, owner_engine: AsyncEngine
+    runtime: ApiRuntime, world: World, settings: Settings, owner_engine: AsyncEngine
 ) -> None:
     victim = email_of("a_admin")
     limit = settings.login_max_failures
@@ -109,7 +109,7 @@ async def test_a_distributed_attack_delays_the_owner_but_never_locks_them_out(
 
 
 async def test_each_further_failure_of_a_pair_doubles_its_backoff(
-    runtime: Runtime, world: World, settings: Settings, owner_engine: AsyncEngine
+    runtime: ApiRuntime, world: World, settings: Settings, owner_engine: AsyncEngine
 ) -> None:
     email, backoff = email_of("a_admin"), settings.login_backoff_seconds
 
@@ -136,7 +136,7 @@ async def test_each_further_failure_of_a_pair_doubles_its_backoff(
 
 
 async def test_parallel_wrong_passwords_get_no_more_checks_than_the_limit(
-    runtime: Runtime,
+    runtime: ApiRuntime,
     world: World,
     settings: Settings,
     owner_engine: AsyncEngine,
@@ -152,7 +152,7 @@ async def test_parallel_wrong_passwords_get_no_more_checks_than_the_limit(
 
 
 async def test_parallel_spraying_gets_no_more_checks_than_the_crowd_limit(
-    runtime: Runtime, world: World, settings: Settings, checks: list[str]
+    runtime: ApiRuntime, world: World, settings: Settings, checks: list[str]
 ) -> None:
     crowd = settings.login_max_failures * CROWD_FACTOR
     outcomes = await asyncio.gather(

@@ -21,7 +21,7 @@ from backend.auth.keys import (
     parse_keys,
 )
 from backend.auth.tokens import InvalidAccessTokenError, TokenIssuer, TokenSubject
-from backend.runtime import Runtime
+from backend.runtime import ApiRuntime
 from backend.settings import Settings
 from tests.auth.helpers import (
     ME,
@@ -66,7 +66,7 @@ async def test_a_valid_token_is_accepted(client: Client, world: World) -> None:
 
 
 async def test_a_token_crafted_with_our_key_and_right_claims_is_accepted(
-    client: Client, world: World, runtime: Runtime, settings: Settings, owner_engine: AsyncEngine
+    client: Client, world: World, runtime: ApiRuntime, settings: Settings, owner_engine: AsyncEngine
 ) -> None:
     """The control for the refusals below: only the one thing each of them changes matters."""
     login = await live_session(owner_engine, _user_id(world))
@@ -77,7 +77,7 @@ async def test_a_token_crafted_with_our_key_and_right_claims_is_accepted(
 
 
 async def test_a_token_naming_no_login_of_its_user_is_refused(
-    client: Client, world: World, runtime: Runtime, settings: Settings, owner_engine: AsyncEngine
+    client: Client, world: World, runtime: ApiRuntime, settings: Settings, owner_engine: AsyncEngine
 ) -> None:
     """Signed by us with every claim right, but its `sid` is a made-up or another user's login."""
     someone_elses = await live_session(owner_engine, world.users["b_owner"].id)
@@ -104,7 +104,7 @@ BAD_CLAIMS: dict[str, dict[str, Any]] = {
 
 @pytest.mark.parametrize("case", list(BAD_CLAIMS))
 async def test_token_with_bad_claims_is_refused(
-    client: Client, world: World, runtime: Runtime, settings: Settings, case: str
+    client: Client, world: World, runtime: ApiRuntime, settings: Settings, case: str
 ) -> None:
     """Signed with our own current key: only the claims are wrong."""
     claims = claims_for(settings, _user_id(world), **BAD_CLAIMS[case])
@@ -112,7 +112,7 @@ async def test_token_with_bad_claims_is_refused(
 
 
 async def test_tampered_payload_or_signature_is_refused(
-    client: Client, world: World, runtime: Runtime, settings: Settings
+    client: Client, world: World, runtime: ApiRuntime, settings: Settings
 ) -> None:
     token = sign(runtime.keys.current, claims_for(settings, _user_id(world)))
     head, body, signature = token.split(".")
@@ -136,7 +136,7 @@ async def test_token_signed_by_a_key_we_do_not_publish_is_refused(
 
 
 async def test_token_signed_by_another_key_claiming_our_kid_is_refused(
-    client: Client, world: World, runtime: Runtime, settings: Settings
+    client: Client, world: World, runtime: ApiRuntime, settings: Settings
 ) -> None:
     impostor = new_key(str(runtime.keys.current.kid))
     token = sign(impostor, claims_for(settings, _user_id(world)))
@@ -150,7 +150,7 @@ async def test_token_signed_by_another_key_claiming_our_kid_is_refused(
 
 
 async def test_alg_none_is_refused(
-    client: Client, world: World, runtime: Runtime, settings: Settings
+    client: Client, world: World, runtime: ApiRuntime, settings: Settings
 ) -> None:
     claims = claims_for(settings, _user_id(world))
     for alg in ("none", "None", "NONE"):
@@ -160,7 +160,7 @@ async def test_alg_none_is_refused(
 
 
 async def test_hs256_signed_with_our_public_key_is_refused(
-    client: Client, world: World, runtime: Runtime, settings: Settings
+    client: Client, world: World, runtime: ApiRuntime, settings: Settings
 ) -> None:
     """The classic confusion: use the published public key as an HMAC secret."""
     public = json.dumps(runtime.keys.public_jwks()["keys"][0]).encode()
@@ -177,7 +177,7 @@ async def test_hs256_signed_with_our_public_key_is_refused(
 
 
 async def test_token_without_kid_is_refused(
-    client: Client, world: World, runtime: Runtime, settings: Settings
+    client: Client, world: World, runtime: ApiRuntime, settings: Settings
 ) -> None:
     token = sign(runtime.keys.current, claims_for(settings, _user_id(world)), kid=None)
     assert "kid" not in segments(token)[0]
@@ -241,7 +241,7 @@ async def test_token_of_a_deactivated_user_is_refused(
 
 
 async def test_token_for_a_user_that_does_not_exist_is_refused(
-    client: Client, world: World, runtime: Runtime, settings: Settings
+    client: Client, world: World, runtime: ApiRuntime, settings: Settings
 ) -> None:
     token = sign(runtime.keys.current, claims_for(settings, uuid.uuid4()))
     response = await _me(client, f"Bearer {token}")

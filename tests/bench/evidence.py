@@ -34,7 +34,7 @@ from backend.app import create_app
 from backend.evidence.hashing import measure_file
 from backend.evidence.store import EvidenceStore, object_key
 from backend.evidence.stores import make_evidence_store
-from backend.runtime import Runtime
+from backend.runtime import ApiRuntime
 from backend.settings import Environment, Settings
 
 MIB = 1024 * 1024
@@ -65,7 +65,7 @@ def _settings(data_dir: Path, **overrides: Any) -> Settings:
 def served_local_store(data_dir: Path) -> Iterator[EvidenceStore]:
     """The app under uvicorn in a thread of its own, as `certready serve` would run it."""
     port = _free_port()
-    runtime = Runtime.build(_settings(data_dir, public_base_url=f"http://127.0.0.1:{port}"))
+    runtime = ApiRuntime.build(_settings(data_dir, public_base_url=f"http://127.0.0.1:{port}"))
     server = uvicorn.Server(
         uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning")
     )

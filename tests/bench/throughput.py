@@ -46,7 +46,7 @@ from backend.app import create_app
 from backend.db.migrate import migrate
 from backend.demo import seed_demo
 from backend.embedded import start_embedded_postgres
-from backend.runtime import Runtime
+from backend.runtime import ApiRuntime
 from backend.settings import Environment, Settings
 from tests.bench import scenarios
 from tests.bench.baselines import PLAIN_ANSWER
@@ -257,14 +257,14 @@ async def _prepare(settings: Settings) -> Prepared:
     progress("migrating, seeding the demo and the scenarios' data ...")
     password = settings.database_app_password.get_secret_value()
     await migrate(settings.owner_url, settings.database_app_role, password)
-    runtime = Runtime.build(settings)
+    runtime = ApiRuntime.build(settings)
     try:
         await seed_demo(runtime)
     finally:
         await runtime.close()
     owner = create_async_engine(settings.owner_url)
     try:
-        app = create_app(Runtime.build(settings))
+        app = create_app(ApiRuntime.build(settings))
         async with AsyncTestClient(app, base_url="http://bench.local") as client:
             return await scenarios.prepare(client, owner, settings.demo_password.get_secret_value())
     finally:

@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from backend.app import create_app
 from backend.catalog.loader import StandardData, read_catalog
-from backend.runtime import Runtime
+from backend.runtime import ApiRuntime
 from backend.settings import Settings
 from tests.api.helpers import count_statements, messages, post
 from tests.support import Client, World, gql, login
@@ -220,7 +220,7 @@ async def test_the_catalog_needs_a_signed_in_user(client: Client, token: str) ->
 
 async def _statements(client: Client, app: Litestar, query: str, token: str) -> int:
     """Statements the served app sends for `query` (its runtime, not the tests' own)."""
-    runtime: Runtime = app.state.runtime
+    runtime: ApiRuntime = app.state.runtime
     await post(client, query, token=token)  # warm up: connection set-up is not the query's cost
     with count_statements(runtime.engine) as statements:
         response = await post(client, query, token=token)
@@ -232,7 +232,7 @@ async def _statements(client: Client, app: Litestar, query: str, token: str) -> 
 async def uncapped(migrated: Settings) -> AsyncIterator[tuple[Client, Litestar]]:
     """The whole catalog in one operation costs more than the cost limit lets a client ask
     for; what is counted here is statements, so this app lifts the limit."""
-    app = create_app(Runtime.build(migrated.model_copy(update={"graphql_max_cost": 10**9})))
+    app = create_app(ApiRuntime.build(migrated.model_copy(update={"graphql_max_cost": 10**9})))
     async with AsyncTestClient(app, base_url="http://testserver.local") as client:
         yield client, app
 

@@ -23,7 +23,7 @@ from moto.server import ThreadedMotoServer
 from backend.app import create_app
 from backend.evidence.store import EvidenceStore
 from backend.evidence.stores import make_evidence_store
-from backend.runtime import Runtime
+from backend.runtime import ApiRuntime
 from backend.settings import Environment, Settings
 
 BUCKET = "certready-evidence"
@@ -90,7 +90,7 @@ def s3_settings(data_dir: Path, endpoint: str, **overrides: Any) -> Settings:
 @asynccontextmanager
 async def local_harness(data_dir: Path) -> AsyncIterator[Harness]:
     """The local store as the app builds and serves it."""
-    runtime = Runtime.build(store_settings(data_dir))
+    runtime = ApiRuntime.build(store_settings(data_dir))
     async with AsyncTestClient(create_app(runtime)) as client:
         yield Harness("local", runtime.evidence, client, data_dir / "evidence")
 

@@ -19,7 +19,7 @@ from litestar.types import Message
 from backend.app import create_app
 from backend.evidence.local import LocalStore, UploadRefusedError
 from backend.evidence.store import StoredObject, object_key
-from backend.runtime import Runtime
+from backend.runtime import ApiRuntime
 from tests.evidence_store.conftest import Harness, store_settings
 from tests.evidence_store.test_contract import DATA, ticket_for
 
@@ -65,7 +65,7 @@ async def test_a_large_file_is_hashed_in_bounded_memory(local: Harness) -> None:
 def served(tmp_path: Path) -> tuple[Litestar, LocalStore]:
     """The app and its local store, built before the test so its logging setup runs first and
     the log capture sees what the app logs."""
-    runtime = Runtime.build(store_settings(tmp_path))
+    runtime = ApiRuntime.build(store_settings(tmp_path))
     assert isinstance(runtime.evidence, LocalStore)
     return create_app(runtime), runtime.evidence
 

@@ -17,7 +17,7 @@ from backend.evidence.local import LocalStore
 from backend.evidence.s3 import S3Store
 from backend.evidence.store import StoredObject, object_key
 from backend.evidence.stores import make_evidence_store
-from backend.runtime import Runtime
+from backend.runtime import ApiRuntime
 from backend.settings import Settings
 from tests.evidence_store.conftest import (
     UNUSED_DATABASE,
@@ -81,13 +81,13 @@ async def test_serve_flags_move_signed_urls_with_the_server(
         ("DATA_DIR", str(tmp_path)),
     ):
         monkeypatch.setenv(name, value)
-    served: list[Runtime] = []
+    served: list[ApiRuntime] = []
 
     def no_database_work(settings: Settings, work: Coroutine[Any, Any, Any]) -> Any:
         work.close()
         return settings, []
 
-    def record_server(runtime: Runtime, *_listening: Any) -> int:
+    def record_server(runtime: ApiRuntime, *_listening: Any) -> int:
         served.append(runtime)
         return 0
 
@@ -116,10 +116,10 @@ def test_a_bucket_selects_s3(tmp_path: Path, moto_endpoint: str) -> None:
 async def test_local_routes_exist_only_for_the_local_store(
     tmp_path: Path, moto_endpoint: str
 ) -> None:
-    runtime = Runtime.build(s3_settings(tmp_path, moto_endpoint))
+    runtime = ApiRuntime.build(s3_settings(tmp_path, moto_endpoint))
     async with AsyncTestClient(create_app(runtime)) as client:
         assert (await client.get("/evidence/local/anything")).status_code == 404
-    runtime = Runtime.build(store_settings(tmp_path))
+    runtime = ApiRuntime.build(store_settings(tmp_path))
     async with AsyncTestClient(create_app(runtime)) as client:
         assert (await client.get("/evidence/local/anything")).status_code == 403
 

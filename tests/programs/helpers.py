@@ -37,8 +37,8 @@ PAYLOADS = {
 }
 PROGRAM = f"query($id: ID!) {{ program(id: $id) {{ {PROGRAM_FIELDS} }} }}"
 PROGRAMS = """
-query($standard: String, $status: ProgramStatus) {
-  programs(first: 100, standard: $standard, status: $status) {
+query($standard: String, $status: ProgramStatus, $organization: ID) {
+  programs(first: 100, standard: $standard, status: $status, organization: $organization) {
     totalCount edges { node { id status standard { code edition } organization { slug } } }
   }
 }

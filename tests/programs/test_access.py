@@ -13,9 +13,11 @@ from typing import Any, cast
 import pytest
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.programs.models import Program, ProgramStep
 from backend.runtime import Runtime
+from tenants.models import ConsultancyEngagement
 from tenants.scope import TenantScope
 from tests.programs.conftest import Env, MakeStandard, SeededStandard
 from tests.programs.helpers import NODE, PROGRAM, PROGRAMS, add_person, codes, step_of, uuid_of
@@ -61,6 +63,31 @@ async def b_program(env: Env, standard: SeededStandard) -> dict[str, Any]:
     assert payload["errors"] == []
     started: dict[str, Any] = payload["program"]
     return started
+
+
+async def test_a_consultant_narrows_the_portfolio_to_one_client(
+    env: Env, program: dict[str, Any], b_program: dict[str, Any]
+) -> None:
+    async with AsyncSession(env.owner) as db, db.begin():
+        db.add(
+            ConsultancyEngagement(
+                tenant_id=env.world.orgs["b"].id, consultancy_id=env.world.orgs["consultancy"].id
+            )
+        )
+    token = await env.login("consultant")
+    world = env.world
+    assert sorted(await ids_of(env, token)) == sorted([program["id"], b_program["id"]])
+    assert await ids_of(env, token, organization=world.org_gid("a")) == [program["id"]]
+    assert await ids_of(env, token, organization=world.org_gid("b")) == [b_program["id"]]
+    # An organization the principal may not read narrows to nothing; it is not an error.
+    owner = await env.login("a_owner")
+    assert await ids_of(env, owner, organization=world.org_gid("b")) == []
+    wrong = await env.client.post(
+        "/graphql",
+        json={"query": PROGRAMS, "variables": {"organization": program["id"]}},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert wrong.json()["errors"][0]["message"] == "Expected the id of an Organization."
 
 
 # --- roles in the organization ------------------------------------------------------------
