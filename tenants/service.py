@@ -13,7 +13,7 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from backend.auth.invitations import invite
 from backend.auth.models import Invitation
@@ -194,8 +194,14 @@ async def invite_member(
     """
     require_acting_in(db, actor, organization_id, "Organization")
     require(actor, Permission.MANAGE_ORGANIZATION)
-    _require_may_assign(actor, _membership_role(role))
-    email = clean_email(email)
+    role, email = _membership_role(role), clean_email(email)
+    if role is Role.OWNER and not actor.may(Permission.APPOINT_OWNERS):
+        await _require_may_appoint_first_owner(db, actor, organization_id)
+    if actor.role is Role.CONSULTANT and await _of_engaged_consultancy(db, organization_id, email):
+        raise forbidden(
+            "People of the consultancy work here through its engagement, and their access ends"
+            " with it; they cannot be made members."
+        )
     name = clean_name(name) if name is not None else None
     member = await db.scalar(
         select(Membership.id)
@@ -219,6 +225,49 @@ async def invite_member(
     ):
         await db.commit()
     return Invited(invitation, token)
+
+
+async def _require_may_appoint_first_owner(
+    db: TenantSession, actor: Actor, organization_id: uuid.UUID
+) -> None:
+    """A client opened by a consultancy has no owner until the consultancy invites one; from
+    then on only owners appoint owners. The organization row is locked so that two first
+    owners cannot be invited at once."""
+    refusal = forbidden(
+        "Only owners appoint owners; the consultancy managing a client invites its first owner,"
+        " once."
+    )
+    if not actor.may(Permission.APPOINT_FIRST_OWNER):
+        raise refusal
+    await db.execute(
+        select(Organization.id).where(Organization.id == organization_id).with_for_update()
+    )
+    owner = select(Membership.id).where(
+        Membership.tenant_id == organization_id, Membership.role == Role.OWNER.value
+    )
+    invited = select(Invitation.id).where(
+        Invitation.tenant_id == organization_id,
+        Invitation.role == Role.OWNER.value,
+        Invitation.accepted_at.is_(None),
+        Invitation.expires_at > func.now(),
+    )
+    if await db.scalar(select(exists(owner) | exists(invited))):
+        raise refusal
+
+
+async def _of_engaged_consultancy(
+    db: TenantSession, organization_id: uuid.UUID, email: str
+) -> bool:
+    """Whether `email` belongs to a member of a consultancy engaged by the organization."""
+    consultancies = select(ConsultancyEngagement.consultancy_id).where(
+        ConsultancyEngagement.tenant_id == organization_id
+    )
+    member = (
+        select(Membership.id)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.tenant_id.in_(consultancies), func.lower(User.email) == email)
+    )
+    return bool(await db.scalar(select(exists(member))))
 
 
 def _require_may_assign(actor: Actor, role: Role) -> None:
@@ -280,6 +329,31 @@ async def remove_member(db: TenantSession, actor: Actor, membership_id: uuid.UUI
     await db.delete(membership)
     await db.commit()
     return membership_id
+
+
+# --- engagements --------------------------------------------------------------------------
+
+engagements_by_id = by_id(ConsultancyEngagement)
+
+
+async def end_engagement(
+    db: TenantSession, actor: Actor, engagement_id: uuid.UUID
+) -> ConsultancyEngagement:
+    """The client ends a consultancy's engagement; its consultants lose access at once."""
+    engagement = await for_change(
+        db,
+        actor,
+        ConsultancyEngagement,
+        engagement_id,
+        permission=Permission.END_ENGAGEMENTS,
+        what="Engagement",
+        field="engagementId",
+    )
+    now = datetime.now(UTC)
+    if engagement.ended_at is None or engagement.ended_at > now:
+        engagement.ended_at = now
+        await db.commit()
+    return engagement
 
 
 # --- auditor access ----------------------------------------------------------------------

@@ -20,7 +20,14 @@ from backend.api.pagination import Page, PageRequest, paginate_children
 from backend.db.base import Identified
 from backend.db.batch import rows_by_id
 from backend.db.session import TenantSession, execution_options_skipping_criteria
-from tenants.models import AuditorGrant, Membership, Organization, OrganizationKind, User
+from tenants.models import (
+    AuditorGrant,
+    ConsultancyEngagement,
+    Membership,
+    Organization,
+    OrganizationKind,
+    User,
+)
 
 Model = TypeVar("Model", bound=Identified)
 Batch = Callable[[TenantSession, Sequence[Any]], Awaitable[Sequence[Any]]]
@@ -43,6 +50,11 @@ class Loaders:
         self.auditor_grants_page = DataLoader(
             self._pages_by_tenant(AuditorGrant, (AuditorGrant.created_at, AuditorGrant.id))
         )
+        self.engagements_page = DataLoader(
+            self._pages_by_tenant(
+                ConsultancyEngagement, (ConsultancyEngagement.started_at, ConsultancyEngagement.id)
+            )
+        )
 
     def of(self, batch: Batch) -> DataLoader[Any, Any]:
         """The request's DataLoader for a domain's `batch(db, keys)` function, made on first use.
@@ -59,7 +71,7 @@ class Loaders:
         return partial(rows_by_id, model, self.db)
 
     def _pages_by_tenant(
-        self, model: type[Membership | AuditorGrant], keys: tuple[Any, ...]
+        self, model: type[Membership | AuditorGrant | ConsultancyEngagement], keys: tuple[Any, ...]
     ) -> Any:
         async def load(requests: Sequence[PageRequest]) -> list[Page[Any] | ClientError]:
             return await paginate_children(self.db, model, model.tenant_id, keys, requests)

@@ -99,6 +99,14 @@ class Organization(LoadedNode, relay.Node):
         page = await info.context.loaders.members_page.load(request)
         return Connection[Membership].from_page(page, Membership.from_model)
 
+    @strawberry.field(description="Consultancies that manage, or managed, this organization.")
+    async def engagements(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Engagement]:
+        request = PageRequest(uuid.UUID(self.id), first, after)
+        page = await info.context.loaders.engagements_page.load(request)
+        return Connection[Engagement].from_page(page, Engagement.from_model)
+
     @strawberry.field(description="Certification bodies given read-only access here.")
     async def auditor_grants(
         self, info: Info, first: int | None = None, after: str | None = None
@@ -173,6 +181,42 @@ class AuditorGrant(LoadedNode, relay.Node):
     async def certification_body(self, info: Info) -> Organization | None:
         body = await info.context.loaders.certification_body.load(self.certification_body_id)
         return Organization.from_model(body) if body else None
+
+
+@strawberry.type(description="A consultancy managing a client: its consultants work there.")
+class Engagement(LoadedNode, relay.Node):
+    loader: ClassVar[Batch] = service.engagements_by_id
+    id: relay.NodeID[str]
+    started_at: datetime
+    ended_at: datetime | None
+    tenant_id: strawberry.Private[uuid.UUID]
+    consultancy_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_model(cls, engagement: models.ConsultancyEngagement) -> Engagement:
+        return cls(
+            id=str(engagement.id),
+            started_at=engagement.started_at,
+            ended_at=engagement.ended_at,
+            tenant_id=engagement.tenant_id,
+            consultancy_id=engagement.consultancy_id,
+        )
+
+    @strawberry.field(description="Whether the consultancy's people have access right now.")
+    def is_active(self) -> bool:
+        return self.ended_at is None or self.ended_at > datetime.now(UTC)
+
+    @strawberry.field(description="The organization being managed.")
+    async def client(self, info: Info) -> Organization:
+        organization = await info.context.loaders.organization.load(self.tenant_id)
+        return Organization.from_model(organization)
+
+    @strawberry.field(
+        description="The consultancy; null for the client's people, who do not read it."
+    )
+    async def consultancy(self, info: Info) -> Organization | None:
+        organization = await info.context.loaders.organization.load(self.consultancy_id)
+        return Organization.from_model(organization) if organization else None
 
 
 @strawberry.type(description="An invitation to join an organization, pending until accepted.")
@@ -339,6 +383,17 @@ class RevokeAuditorAccessInput:
     grant_id: relay.GlobalID
 
 
+@strawberry.input
+class EndEngagementInput:
+    engagement_id: relay.GlobalID
+
+
+@strawberry.type
+class EngagementPayload:
+    engagement: Engagement | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
 @strawberry.type
 class OrganizationPayload:
     organization: Organization | None = None
@@ -439,6 +494,17 @@ class TenantMutation:
             node_uuid(input.membership_id, "Membership", "membershipId"),
         )
         return RemoveMemberPayload(removed_membership_id=relay.GlobalID("Membership", str(removed)))
+
+    @mutation(
+        description="End a consultancy's engagement at once (owners and admins of the client)."
+    )
+    async def end_engagement(self, info: Info, input: EndEngagementInput) -> EngagementPayload:
+        row = await service.end_engagement(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.engagement_id, "Engagement", "engagementId"),
+        )
+        return EngagementPayload(engagement=Engagement.from_model(row))
 
     @mutation(description="Give a certification body read-only access for a while.")
     async def grant_auditor_access(

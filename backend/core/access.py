@@ -41,16 +41,25 @@ class Permission(enum.StrEnum):
     """Make someone an owner, or change or remove an owner."""
     CREATE_CLIENTS = "create_clients"
     """Acting in a consultancy: open a new client organization."""
+    APPOINT_FIRST_OWNER = "appoint_first_owner"
+    """Invite the first owner of a client that has none: the consultancy that opened it."""
+    END_ENGAGEMENTS = "end_engagements"
+    """End a consultancy's engagement: the client's own people decide who manages them."""
 
 
 _RUNS = {Permission.CONTRIBUTE, Permission.RUN_PROGRAMS}
 GRANTED: Mapping[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(
         {*_RUNS, Permission.MANAGE_ORGANIZATION, Permission.APPOINT_OWNERS}
-        | {Permission.CREATE_CLIENTS}
+        | {Permission.CREATE_CLIENTS, Permission.END_ENGAGEMENTS}
     ),
-    Role.ADMIN: frozenset({*_RUNS, Permission.MANAGE_ORGANIZATION, Permission.CREATE_CLIENTS}),
-    Role.CONSULTANT: frozenset({*_RUNS, Permission.MANAGE_ORGANIZATION}),
+    Role.ADMIN: frozenset(
+        {*_RUNS, Permission.MANAGE_ORGANIZATION, Permission.CREATE_CLIENTS}
+        | {Permission.END_ENGAGEMENTS}
+    ),
+    Role.CONSULTANT: frozenset(
+        {*_RUNS, Permission.MANAGE_ORGANIZATION, Permission.APPOINT_FIRST_OWNER}
+    ),
     Role.MANAGER: frozenset({*_RUNS, Permission.CREATE_CLIENTS}),
     Role.CONTRIBUTOR: frozenset({Permission.CONTRIBUTE}),
     Role.VIEWER: frozenset(),

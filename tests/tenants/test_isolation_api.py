@@ -55,6 +55,7 @@ MUTATIONS = {
     "removeMember": f"removedMembershipId {ERRORS}",
     "grantAuditorAccess": f"grant {{ id isActive certificationBody {{ slug }} }} {ERRORS}",
     "revokeAuditorAccess": f"grant {{ id revokedAt isActive }} {ERRORS}",
+    "endEngagement": f"engagement {{ id isActive endedAt }} {ERRORS}",
 }
 INPUT_TYPES = {
     "createOrganization": "CreateOrganizationInput",
@@ -64,6 +65,7 @@ INPUT_TYPES = {
     "removeMember": "RemoveMemberInput",
     "grantAuditorAccess": "GrantAuditorAccessInput",
     "revokeAuditorAccess": "RevokeAuditorAccessInput",
+    "endEngagement": "EndEngagementInput",
 }
 
 
@@ -367,6 +369,100 @@ async def test_consultant_creates_a_client_then_acts_in_it(
     assert tuple(stored) == ("Gamma Works GmbH", "Europe/Berlin", world.orgs["consultancy"].id)
     other = await login(client, "a_owner")
     assert await query(client, ORGANIZATION, other, slug="gamma") == {"organization": None}
+
+
+ENGAGEMENTS = """
+query Engagements($slug: String!) {
+  organization(slug: $slug) {
+    engagements { edges { node { id isActive client { slug } consultancy { slug } } } }
+  }
+}
+"""
+
+
+async def _invite(
+    client: Client, token: str, organization: str, email: str, role: str
+) -> dict[str, Any]:
+    return await mutate(
+        client,
+        "inviteMember",
+        {"organizationId": organization, "email": email, "role": role},
+        token=token,
+        tenant=organization,
+    )
+
+
+async def test_the_consultancy_appoints_a_new_clients_first_owner_once(
+    client: Client, owner_engine: AsyncEngine, world: World
+) -> None:
+    consultant = await login(client, "consultant")
+    created = await mutate(
+        client,
+        "createOrganization",
+        {"name": "Gamma Works", "slug": "gamma", "timezone": "UTC"},
+        token=consultant,
+        tenant=world.org_gid("consultancy"),
+    )
+    gamma = created["organization"]["id"]
+    first = await _invite(client, consultant, gamma, "b_owner@example.test", "OWNER")
+    assert first["errors"] == []
+    # While that invitation is pending, and once it is accepted, owners appoint owners.
+    before = await snapshot(owner_engine)
+    second = await _invite(client, consultant, gamma, "a_admin@example.test", "OWNER")
+    assert codes(second) == ["FORBIDDEN"]
+    assert await snapshot(owner_engine) == before
+    new_owner = await login(client, "b_owner")
+    joined = await gql(client, JOIN, {"token": first["invitationToken"]}, token=new_owner)
+    assert joined["data"]["joinOrganization"]["membership"]["role"] == "OWNER"
+    again = await _invite(client, consultant, gamma, "a_admin@example.test", "OWNER")
+    assert codes(again) == ["FORBIDDEN"]
+    by_owner = await _invite(client, new_owner, gamma, "a_admin@example.test", "OWNER")
+    assert by_owner["errors"] == []
+
+
+async def test_a_consultant_cannot_make_its_own_people_members_of_a_client(
+    client: Client, owner_engine: AsyncEngine, world: World
+) -> None:
+    consultant = await login(client, "consultant")
+    before = await snapshot(owner_engine)
+    for email in ("consultant@example.test", "CONSULTANT@example.test"):
+        payload = await _invite(client, consultant, world.org_gid("a"), email, "ADMIN")
+        assert codes(payload) == ["FORBIDDEN"]
+    assert await snapshot(owner_engine) == before
+    # Anyone else, the consultant may invite.
+    other = await _invite(client, consultant, world.org_gid("a"), "b_owner@example.test", "ADMIN")
+    assert other["errors"] == []
+
+
+async def test_the_clients_owner_ends_an_engagement(
+    client: Client, owner_engine: AsyncEngine, world: World
+) -> None:
+    owner = await login(client, "a_owner")
+    listed = await query(client, ENGAGEMENTS, owner, slug="a-org")
+    (edge,) = listed["organization"]["engagements"]["edges"]
+    # The client's people do not read the consultancy itself, only that it manages them.
+    assert edge["node"] | {"id": None} == {
+        "id": None,
+        "isActive": True,
+        "client": {"slug": "a-org"},
+        "consultancy": None,
+    }
+    end = {"engagementId": edge["node"]["id"]}
+    before = await snapshot(owner_engine)
+    for user in ("consultant", "a_viewer"):
+        token = await login(client, user)
+        refused = await mutate(client, "endEngagement", end, token=token, tenant=world.org_gid("a"))
+        assert codes(refused) == ["FORBIDDEN"], user
+    b_owner = await login(client, "b_owner")
+    stranger = await mutate(client, "endEngagement", end, token=b_owner, tenant=world.org_gid("b"))
+    assert codes(stranger) == ["NOT_FOUND"]
+    assert await snapshot(owner_engine) == before
+
+    ended = await mutate(client, "endEngagement", end, token=owner, tenant=world.org_gid("a"))
+    assert ended["errors"] == []
+    assert ended["engagement"]["isActive"] is False
+    consultant = await login(client, "consultant")
+    await gql(client, ME, token=consultant, tenant=world.org_gid("a"), expect_status=404)
 
 
 # --- auditors and viewers -----------------------------------------------------------------
