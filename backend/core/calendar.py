@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import uuid
 import zoneinfo
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Date, cast, func, select
 from sqlalchemy.orm import QueryableAttribute
@@ -31,9 +33,33 @@ def is_overdue(due_date: date | None, finished: bool, today: date) -> bool:
     return due_date is not None and due_date < today and not finished
 
 
-def today_sql(tenant_id: uuid.UUID | QueryableAttribute[uuid.UUID]) -> ColumnElement[date]:
-    """The SQL twin of `local_today` for a tenant (or each row's, given its tenant column),
-    computed inside the statement that needs it from the database's clock and the
-    organization's time zone, so it costs no query of its own."""
+@dataclass(frozen=True)
+class TenantDay:
+    """A tenant's today with its time zone, so the dates of past instants (a renewal, an
+    approval) are read on the same calendar as today itself."""
+
+    today: date
+    timezone: str
+
+    @classmethod
+    def now(cls, timezone: str) -> TenantDay:
+        return cls(local_today(timezone), timezone)
+
+    def date_of(self, instant: datetime) -> date:
+        return local_date(instant, self.timezone)
+
+
+Tenant = uuid.UUID | QueryableAttribute[uuid.UUID]
+
+
+def local_date_sql(instant: ColumnElement[Any], tenant_id: Tenant) -> ColumnElement[date]:
+    """The SQL twin of `local_date` for a tenant (or each row's, given its tenant column),
+    computed inside the statement that needs it from the organization's time zone, so it
+    costs no query of its own."""
     timezone = select(Organization.timezone).where(Organization.id == tenant_id)
-    return cast(func.timezone(timezone.scalar_subquery(), func.now()), Date)
+    return cast(func.timezone(timezone.scalar_subquery(), instant), Date)
+
+
+def today_sql(tenant_id: Tenant) -> ColumnElement[date]:
+    """The SQL twin of `local_today`, from the database's clock."""
+    return local_date_sql(func.now(), tenant_id)

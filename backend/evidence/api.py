@@ -22,7 +22,7 @@ from backend.api.tenants import User
 from backend.catalog import service as catalog_service
 from backend.catalog.api import Requirement
 from backend.catalog.loader import MAX_NODES
-from backend.core.calendar import local_today
+from backend.core.calendar import TenantDay
 from backend.core.errors import ErrorCode, ServiceError, invalid
 from backend.evidence import models, service
 from backend.evidence.freshness import Freshness as FreshnessValue
@@ -60,9 +60,9 @@ def _limits(info: Info) -> service.Limits:
     return service.Limits.of(info.context.runtime.settings)
 
 
-async def _tenant_today(info: Info, tenant_id: uuid.UUID) -> date:
+async def _tenant_day(info: Info, tenant_id: uuid.UUID) -> TenantDay:
     organization = await info.context.loaders.organization.load(tenant_id)
-    return local_today(organization.timezone)
+    return TenantDay.now(organization.timezone)
 
 
 async def _user(info: Info, user_id: uuid.UUID | None) -> User | None:
@@ -178,9 +178,9 @@ class EvidenceItem(LoadedNode, relay.Node):
     @strawberry.field
     async def freshness(self, info: Info) -> EvidenceFreshness:  # type: ignore[valid-type]
         current = await info.context.loaders.of(service.current_versions).load(uuid.UUID(self.id))
-        renewed = renewed_on(current.confirmed_at) if current else None
-        today = await _tenant_today(info, self.tenant_id)
-        return freshness(self.valid_until, self.review_interval_days, renewed, today)
+        day = await _tenant_day(info, self.tenant_id)
+        renewed = renewed_on(current.confirmed_at, day) if current else None
+        return freshness(self.valid_until, self.review_interval_days, renewed, day.today)
 
 
 @strawberry.type(description="Evidence tied to one requirement, step or action of a program.")
@@ -316,8 +316,8 @@ class EvidenceQuery:
             kind=kind.value if kind is not None else None,
             freshness=freshness,
         )
-        today = await _tenant_today(info, program.tenant_id)
-        statement = service.evidence_statement(program, where, today)
+        day = await _tenant_day(info, program.tenant_id)
+        statement = service.evidence_statement(program, where, day.today)
         keys = (models.EvidenceItem.created_at, models.EvidenceItem.id)
         page = await paginate(info.context.db, statement, keys, first, after)
         return Connection[EvidenceItem].from_page(page, EvidenceItem.from_model)
@@ -331,8 +331,8 @@ class EvidenceQuery:
         self, info: Info, program_id: relay.GlobalID
     ) -> list[RequirementEvidence]:
         program = await program_of(info, program_id)
-        today = await _tenant_today(info, program.tenant_id)
-        results = await service.requirement_evidence(info.context.db, program, today)
+        day = await _tenant_day(info, program.tenant_id)
+        results = await service.requirement_evidence(info.context.db, program, day)
         return [RequirementEvidence.from_result(result) for result in results]
 
 

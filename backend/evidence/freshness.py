@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Date, case, cast, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from backend.core.calendar import TenantDay, local_date_sql
 from backend.evidence.models import EvidenceItem, EvidenceVersion, VersionStatus
 
 SOON = timedelta(days=30)
@@ -33,9 +34,10 @@ class Freshness(enum.StrEnum):
     MISSING = "missing"
 
 
-def renewed_on(confirmed_at: datetime | None) -> date | None:
-    """The UTC calendar day a version was confirmed: the SQL twin counts the same days."""
-    return confirmed_at.astimezone(UTC).date() if confirmed_at else None
+def renewed_on(confirmed_at: datetime | None, day: TenantDay) -> date | None:
+    """The tenant's calendar day a version was confirmed, which its review interval counts
+    from: the same calendar as the tenant's today, here and in the SQL twin."""
+    return day.date_of(confirmed_at) if confirmed_at else None
 
 
 def freshness(
@@ -70,9 +72,10 @@ def freshness_sql(
     last_confirmed: ColumnElement[datetime | None],
     today: date | ColumnElement[date],
 ) -> ColumnElement[str]:
-    """`freshness` as a SQL expression over an item's columns and its last confirmation;
-    `today` may itself be SQL (the tenant's date computed in the statement)."""
-    renewed = cast(func.timezone("UTC", last_confirmed), Date)
+    """`freshness` as a SQL expression over an item's columns and its last confirmation,
+    read as a date in the item's tenant; `today` may itself be SQL (the tenant's date
+    computed in the statement)."""
+    renewed = local_date_sql(last_confirmed, EvidenceItem.tenant_id)
     review_due = renewed + review_interval_days  # NULL without an interval, like a missing date
     soon = (
         cast(today + SOON, Date)

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 
 from backend.catalog.models import Clause
 from backend.core.access import Actor, Permission, for_change, readable, require_writer
+from backend.core.calendar import TenantDay
 from backend.core.errors import ErrorCode, ServiceError, invalid, not_found
 from backend.core.validation import choice, text_field
 from backend.db.batch import by_id
@@ -472,9 +473,11 @@ def evidence_statement(
     return statement
 
 
-def item_freshness(item: EvidenceItem, current: EvidenceVersion | None, today: date) -> Freshness:
-    renewed = renewed_on(current.confirmed_at) if current else None
-    return freshness(item.valid_until, item.review_interval_days, renewed, today)
+def item_freshness(
+    item: EvidenceItem, current: EvidenceVersion | None, day: TenantDay
+) -> Freshness:
+    renewed = renewed_on(current.confirmed_at, day) if current else None
+    return freshness(item.valid_until, item.review_interval_days, renewed, day.today)
 
 
 @dataclass(frozen=True)
@@ -503,7 +506,7 @@ class RequirementEvidence:
 
 
 async def requirement_evidence(
-    db: TenantSession, program: Program, today: date
+    db: TenantSession, program: Program, day: TenantDay
 ) -> list[RequirementEvidence]:
     """Every requirement of the program's standard with its linked, available evidence: three
     statements, however many requirements and items there are."""
@@ -529,19 +532,17 @@ async def requirement_evidence(
         items_of[clause_id].append(item)
     items = {item.id: item for group in items_of.values() for item in group}
     versions = dict(zip(items, await current_versions(db, list(items)), strict=True))
-    return [
-        _requirement_evidence(clause, items_of[clause.id], versions, today) for clause in clauses
-    ]
+    return [_requirement_evidence(clause, items_of[clause.id], versions, day) for clause in clauses]
 
 
 def _requirement_evidence(
     clause: Clause,
     items: list[EvidenceItem],
     versions: dict[uuid.UUID, EvidenceVersion | None],
-    today: date,
+    day: TenantDay,
 ) -> RequirementEvidence:
     current = [
-        CurrentEvidence(item, version, item_freshness(item, version, today))
+        CurrentEvidence(item, version, item_freshness(item, version, day))
         for item in items
         if (version := versions[item.id]) is not None
     ]

@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.core.access import Actor
+from backend.core.calendar import TenantDay
 from backend.core.errors import ErrorCode, ServiceError
 from backend.db.session import TenantSession
 from backend.evidence import service
@@ -219,7 +220,9 @@ async def test_deleting_hides_the_item_but_keeps_its_versions_and_links(
     deleted = await service.delete_evidence(session, owner_a, version.evidence_id)
     assert deleted.deleted_at is not None
     assert (await session.scalars(listed)).all() == []
-    by_requirement = await service.requirement_evidence(session, program, _today())
+    by_requirement = await service.requirement_evidence(
+        session, program, TenantDay(_today(), "UTC")
+    )
     assert all(entry.freshness is Freshness.MISSING for entry in by_requirement)
     assert await count_rows(owner_engine, "evidence_versions") == 1
     assert await count_rows(owner_engine, "evidence_links") == 1

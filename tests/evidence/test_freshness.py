@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.core.access import Actor
+from backend.core.calendar import TenantDay
 from backend.db.session import TenantSession
 from backend.evidence import service
 from backend.evidence.freshness import Freshness, best, freshness
@@ -21,6 +22,7 @@ from tests.evidence.helpers import (
     uploaded,
 )
 from tests.planning.helpers import Plan
+from tests.tenants.helpers import owner_execute
 
 TODAY = date(2026, 6, 15)
 DAY = timedelta(days=1)
@@ -91,7 +93,7 @@ async def test_the_sql_filter_agrees_with_the_rule(
     ).all()
     versions = await service.current_versions(session, [item.id for item in items])
     derived = {
-        item.title: service.item_freshness(item, version, today)
+        item.title: service.item_freshness(item, version, TenantDay(today, "UTC"))
         for item, version in zip(items, versions, strict=True)
     }
     assert derived == {
@@ -131,7 +133,7 @@ async def test_requirements_show_their_current_evidence_and_flag_what_is_missing
 
     view = {
         entry.clause.number: entry
-        for entry in await service.requirement_evidence(session, program, today)
+        for entry in await service.requirement_evidence(session, program, TenantDay(today, "UTC"))
     }
     assert (view["4.1"].freshness, view["4.2"].freshness) == (Freshness.CURRENT, Freshness.STALE)
     assert [entry.version.sha256 for entry in view["4.1"].evidence] == [fresh.sha256, old.sha256]
@@ -157,11 +159,54 @@ async def test_a_requirement_that_expects_evidence_is_flagged_while_its_evidence
     await service.link_evidence(session, owner_a, version.evidence_id, target)
     await confirmed_days_ago(owner_engine, version.id, 11)
     session.expunge_all()
-    view = {e.clause.number: e for e in await service.requirement_evidence(session, program, today)}
+    view = {
+        e.clause.number: e
+        for e in await service.requirement_evidence(session, program, TenantDay(today, "UTC"))
+    }
     assert view[EXPECTS_EVIDENCE].freshness is Freshness.STALE
     assert view[EXPECTS_EVIDENCE].flagged
     await confirmed_days_ago(owner_engine, version.id, 0)
     session.expunge_all()
-    view = {e.clause.number: e for e in await service.requirement_evidence(session, program, today)}
+    view = {
+        e.clause.number: e
+        for e in await service.requirement_evidence(session, program, TenantDay(today, "UTC"))
+    }
     assert view[EXPECTS_EVIDENCE].freshness is Freshness.EXPIRING_SOON
     assert not view[EXPECTS_EVIDENCE].flagged
+
+
+async def test_a_renewal_counts_from_the_tenants_own_date(
+    session: TenantSession,
+    store: MemoryStore,
+    owner_a: Actor,
+    plan: Plan,
+    owner_engine: AsyncEngine,
+) -> None:
+    """Confirmed at 11:00 UTC on 14 June is 15 June in Kiritimati (UTC+14): a 30-day review
+    falls due on 15 July there, so on 15 July the item is expiring, not yet stale."""
+    await owner_execute(
+        owner_engine,
+        "UPDATE organizations SET timezone = 'Pacific/Kiritimati' WHERE id = :id",
+        id=owner_a.tenant_id,
+    )
+    program = await readable_program(session, plan.programs["a"])
+    version = await available(session, store, owner_a, target=new_item(review_interval_days=30))
+    await service.link_evidence(
+        session, owner_a, version.evidence_id, service.LinkTarget(program.id, requirement="4.1")
+    )
+    await owner_execute(
+        owner_engine,
+        "UPDATE evidence_versions SET confirmed_at = :at WHERE id = :id",
+        at=datetime(2026, 6, 14, 11, tzinfo=UTC),
+        id=version.id,
+    )
+    session.expunge_all()
+    day = TenantDay(date(2026, 7, 15), "Pacific/Kiritimati")
+    (item,) = await session.scalars(
+        service.evidence_statement(program, service.EvidenceFilter(), day.today)
+    )
+    (current,) = await service.current_versions(session, [item.id])
+    assert service.item_freshness(item, current, day) is Freshness.EXPIRING_SOON
+    expiring = service.EvidenceFilter(freshness=Freshness.EXPIRING_SOON)
+    found = await session.scalars(service.evidence_statement(program, expiring, day.today))
+    assert [row.id for row in found] == [item.id]
