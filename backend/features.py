@@ -33,6 +33,9 @@ from backend.evidence import models as evidence_models
 from backend.findings import api as findings
 from backend.findings import criteria as finding_criteria
 from backend.findings import models as finding_models
+from backend.jobs import api as jobs_api
+from backend.jobs import models as job_models
+from backend.jobs.definitions import Job, Periodic
 from backend.planning import api as planning
 from backend.planning import criteria as planning_criteria
 from backend.planning import models as planning_models
@@ -53,11 +56,14 @@ class Feature:
     query: type | None = None
     mutation: type | None = None
     criteria: ModuleType | None = None
+    jobs: tuple[Job, ...] = ()
+    periodic: tuple[Periodic, ...] = ()
 
 
 FEATURES: tuple[Feature, ...] = (
     Feature("tenants", tenants.models, TenantQuery, TenantMutation),
     Feature("auth", auth_models, mutation=auth.AuthMutation),
+    Feature("jobs", job_models, jobs_api.JobQuery, jobs_api.JobMutation),
     Feature("catalog", catalog_models, catalog.CatalogQuery),
     Feature("programs", program_models, programs.ProgramQuery, programs.ProgramMutation),
     Feature(
@@ -107,6 +113,14 @@ def query_types() -> tuple[type, ...]:
 
 def mutation_types() -> tuple[type, ...]:
     return tuple(feature.mutation for feature in FEATURES if feature.mutation is not None)
+
+
+def jobs() -> tuple[Job, ...]:
+    return tuple(job for feature in FEATURES for job in feature.jobs)
+
+
+def periodic() -> tuple[Periodic, ...]:
+    return tuple(item for feature in FEATURES for item in feature.periodic)
 
 
 criteria.seal([feature.criteria.__name__ for feature in FEATURES if feature.criteria])

@@ -103,6 +103,12 @@ class Settings(BaseSettings):
     )
     evidence_url_ttl_seconds: int = Field(default=900, ge=30, le=7 * 86_400)
 
+    broker_url: str | None = None  # amqp://... or redis://...; wins over REDIS_URL
+    redis_url: str | None = None
+    job_visibility_seconds: int = Field(default=600, ge=1)
+    job_poll_seconds: float = Field(default=5.0, gt=0)
+    job_worker_threads: int = Field(default=4, ge=1)
+
     log_level: str = "INFO"
     log_format: LogFormat | None = None
 

@@ -45,17 +45,19 @@ class Permission(enum.StrEnum):
     """Invite the first owner of a client that has none: the consultancy that opened it."""
     END_ENGAGEMENTS = "end_engagements"
     """End a consultancy's engagement: the client's own people decide who manages them."""
+    MANAGE_JOBS = "manage_jobs"
+    """See the organization's failed background jobs and run them again."""
 
 
 _RUNS = {Permission.CONTRIBUTE, Permission.RUN_PROGRAMS}
 GRANTED: Mapping[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(
         {*_RUNS, Permission.MANAGE_ORGANIZATION, Permission.APPOINT_OWNERS}
-        | {Permission.CREATE_CLIENTS, Permission.END_ENGAGEMENTS}
+        | {Permission.CREATE_CLIENTS, Permission.END_ENGAGEMENTS, Permission.MANAGE_JOBS}
     ),
     Role.ADMIN: frozenset(
         {*_RUNS, Permission.MANAGE_ORGANIZATION, Permission.CREATE_CLIENTS}
-        | {Permission.END_ENGAGEMENTS}
+        | {Permission.END_ENGAGEMENTS, Permission.MANAGE_JOBS}
     ),
     Role.CONSULTANT: frozenset(
         {*_RUNS, Permission.MANAGE_ORGANIZATION, Permission.APPOINT_FIRST_OWNER}

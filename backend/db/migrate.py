@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from backend.auth.rls import app_role_auth_grants
 from backend.catalog.loader import load_catalog, read_catalog
 from backend.db.append_only import app_role_revocations
+from backend.jobs.sql import app_role_job_grants
 
 logger = logging.getLogger(__name__)
 
@@ -93,5 +94,6 @@ async def _provision_app_role(connection: AsyncConnection, role: str, password: 
         f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"',
         *await app_role_revocations(connection, role),
         *await app_role_auth_grants(connection, role),
+        *app_role_job_grants(role),
     ):
         await connection.execute(text(statement))

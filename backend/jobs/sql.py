@@ -1,0 +1,62 @@
+"""The two ways past tenant isolation that jobs need, as SECURITY DEFINER functions.
+
+Tenant rows are visible only in their tenant's scope, yet the relay must find every tenant's
+committed jobs, and a periodic job starts one job per client. Rather than give a process the
+owner's credentials, the owner provides exactly these two operations: `job_outbox_claim`
+returns ids and tenants of due rows (never payloads) and marks them published, and
+`job_outbox_fan_out` writes one row per client. `job_outbox` is ENABLEd but not FORCEd so
+that the owner, running these functions, reads it; the app role owns nothing and meets the
+tenant policies like everywhere else. The jobs themselves run in one tenant's system scope.
+"""
+
+from __future__ import annotations
+
+CLAIM_FUNCTION = "job_outbox_claim(integer, integer)"
+FAN_OUT_FUNCTION = "job_outbox_fan_out(text, jsonb)"
+FUNCTIONS = (CLAIM_FUNCTION, FAN_OUT_FUNCTION)
+CHANNEL = "job_outbox"
+
+CREATE_FUNCTIONS = [
+    """
+    CREATE FUNCTION job_outbox_claim(batch integer, visibility_seconds integer)
+    RETURNS TABLE (id uuid, tenant_id uuid, job varchar)
+    LANGUAGE sql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+        UPDATE public.job_outbox o
+        SET status = 'published', published_at = now(), publications = o.publications + 1
+        FROM (
+            SELECT c.id FROM public.job_outbox c
+            WHERE c.status = 'pending'
+               OR (c.status = 'published'
+                   AND c.published_at < now() - make_interval(secs => visibility_seconds))
+            ORDER BY c.created_at
+            LIMIT batch
+            FOR UPDATE SKIP LOCKED
+        ) due
+        WHERE o.id = due.id
+        RETURNING o.id, o.tenant_id, o.job
+    $$
+    """,
+    """
+    CREATE FUNCTION job_outbox_fan_out(job_name text, job_payload jsonb)
+    RETURNS integer
+    LANGUAGE sql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+        WITH made AS (
+            INSERT INTO public.job_outbox (id, tenant_id, job, payload)
+            SELECT gen_random_uuid(), o.id, job_name, job_payload
+            FROM public.organizations o WHERE o.kind = 'client'
+            RETURNING 1
+        ), woken AS (SELECT pg_notify('job_outbox', '') FROM made LIMIT 1)
+        SELECT count(*)::integer FROM made LEFT JOIN woken ON true
+    $$
+    """,
+    *(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC" for function in FUNCTIONS),
+]
+DROP_FUNCTIONS = [f"DROP FUNCTION IF EXISTS {function}" for function in FUNCTIONS]
+
+
+def app_role_job_grants(role: str) -> list[str]:
+    return [f'GRANT EXECUTE ON FUNCTION {function} TO "{role}"' for function in FUNCTIONS]
