@@ -15,6 +15,7 @@ import json
 import logging
 import signal
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
@@ -22,7 +23,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import TextClause, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -38,6 +39,8 @@ from backend.catalog.loader import (
 from backend.db.migrate import current_revision, head_revision, migrate
 from backend.demo import DemoLogin, DemoSeedError, seed_demo
 from backend.embedded import EmbeddedDatabaseError, start_embedded
+from backend.jobs.brokers import broker_url
+from backend.jobs.process import JobProcess
 from backend.programs.service import ProgramSummary, program_summaries
 from backend.programs.steps import STEPS
 from backend.runtime import ApiRuntime, ConfigurationError, Runtime, load_signing_keys
@@ -160,6 +163,26 @@ def _parser() -> argparse.ArgumentParser:
         "programs", help="list its programs: id, standard, status, steps completed"
     ).set_defaults(run=_tenant_programs)
 
+    commands.add_parser(
+        "worker",
+        help="run background jobs: publish the outbox to the broker and work its queue",
+        description="Relay committed jobs from the outbox to BROKER_URL (or REDIS_URL) and"
+        " run them, each in the system scope of its organization. Stops on SIGTERM.",
+    ).set_defaults(run=_worker)
+    commands.add_parser(
+        "scheduler",
+        help="start periodic jobs when they are due",
+        description="Claim due schedules (safe with several replicas) and queue their jobs.",
+    ).set_defaults(run=_scheduler)
+    jobs = commands.add_parser("jobs", help="dead-lettered background jobs")
+    job_commands = jobs.add_subparsers(metavar="ACTION", required=True)
+    job_commands.add_parser(
+        "failed", help="list dead-lettered jobs of every organization"
+    ).set_defaults(run=_failed_jobs)
+    retry = job_commands.add_parser("retry", help="queue a dead-lettered job again")
+    retry.add_argument("id", type=uuid.UUID, help="the job's id, as `jobs failed` lists it")
+    retry.set_defaults(run=_retry_job)
+
     keys = commands.add_parser("keys", help="token signing keys")
     key_commands = keys.add_subparsers(metavar="ACTION", required=True)
     key_commands.add_parser(
@@ -252,6 +275,79 @@ def _tenant_programs(args: argparse.Namespace) -> int:
     if not summaries:
         logger.info("%s has no programs", args.slug)
     return 0
+
+
+def _worker(_args: argparse.Namespace) -> int:
+    return _run_jobs(_settings(), relay=True, work=True, schedule=False)
+
+
+def _scheduler(_args: argparse.Namespace) -> int:
+    return _run_jobs(_settings(), relay=False, work=False, schedule=True)
+
+
+def _run_jobs(settings: Settings, **parts: bool) -> int:
+    """Run job processes until SIGTERM or Ctrl-C; a database that is not migrated refuses."""
+    if settings.embedded_database:
+        raise CommandError(
+            "a separate worker or scheduler needs DATABASE_URL; `certready serve` runs them"
+            " itself in zero-setup mode",
+            EXIT_CONFIGURATION,
+        )
+    _run_database_work(settings, _migrate_or_check(settings, migrates=False, require_head=True))
+    from backend import features  # noqa: PLC0415 - only job processes need every area
+
+    process = JobProcess(settings, features.jobs(), features.periodic(), **parts)
+    process.start()
+    logger.info("running %s", ", ".join(name for name, on in parts.items() if on))
+    try:
+        threading.Event().wait()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        process.stop()
+    return 0
+
+
+def _failed_jobs(_args: argparse.Namespace) -> int:
+    settings = _settings()
+    rows = _run_database_work(settings, _as_owner(settings, _FAILED, {}))
+    for job_id, slug, job, failures, error in rows:
+        print(f"{job_id}  {slug:<20} {job:<30} {failures} failures  {error}")
+    if not rows:
+        logger.info("no dead-lettered jobs")
+    return 0
+
+
+def _retry_job(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if not _run_database_work(settings, _as_owner(settings, _RETRY, {"id": args.id})):
+        raise CommandError(f"no dead-lettered job has the id {args.id}")
+    print(f"job {args.id} queued again")
+    return 0
+
+
+_FAILED = text(
+    "SELECT j.id, o.slug, j.job, j.failures, coalesce(j.last_error, '') FROM job_outbox j"
+    " JOIN organizations o ON o.id = j.tenant_id WHERE j.status = 'dead' ORDER BY j.finished_at"
+)
+_RETRY = text(
+    "WITH again AS (UPDATE job_outbox SET status = 'pending', failures = 0, published_at = NULL"
+    " WHERE id = :id AND status = 'dead' RETURNING id)"
+    " SELECT again.id, pg_notify('job_outbox', '') FROM again"
+)
+
+
+async def _as_owner(
+    settings: Settings, statement: TextClause, values: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    """Operators' view of every organization's jobs: as the database owner, like migrate."""
+    settings = await _with_database(settings)
+    engine = create_async_engine(settings.owner_url)
+    try:
+        async with engine.begin() as connection:
+            return [tuple(row) for row in await connection.execute(statement, values)]
+    finally:
+        await engine.dispose()
 
 
 def _generate_keys(_args: argparse.Namespace) -> int:
@@ -452,8 +548,26 @@ def _run_server(runtime: ApiRuntime) -> int:
     server = uvicorn.Server(
         server_config(create_app(runtime), settings, settings.host, settings.port)
     )
-    server.run()
+    jobs = _jobs_beside_the_server(settings)
+    try:
+        server.run()
+    finally:
+        if jobs is not None:
+            jobs.stop()
     return 0 if server.started else EXIT_FAILURE
+
+
+def _jobs_beside_the_server(settings: Settings) -> JobProcess | None:
+    """With no broker, the relay, a worker and the scheduler run in this process (their own
+    threads, loops and engines); with one, `certready worker` and `scheduler` run them."""
+    if broker_url(settings) is not None:
+        return None
+    from backend import features  # noqa: PLC0415 - loaded by the app already
+
+    jobs = JobProcess(settings, features.jobs(), features.periodic(), schedule=True)
+    jobs.start()
+    logger.info("background jobs run in this process (no BROKER_URL or REDIS_URL)")
+    return jobs
 
 
 def server_config(

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 from dramatiq import Broker, Message
 from sqlalchemy import text
 

@@ -35,10 +35,10 @@ TEST_JOBS = (BUMP, POISON)
 
 
 async def wait_finished(
-    owner: AsyncEngine, ids: list[uuid.UUID], timeout: float = 60.0
+    owner: AsyncEngine, ids: list[uuid.UUID], within: float = 60.0
 ) -> dict[uuid.UUID, str]:
     """Every job's status once none is open any more (or when the time is up)."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     statuses: dict[uuid.UUID, str] = {}
     while time.monotonic() < deadline:
         async with owner.connect() as connection:

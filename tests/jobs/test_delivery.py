@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -70,4 +69,3 @@ async def test_a_job_scope_cannot_enqueue_for_another_tenant(
             await enqueue(db, BUMP.name, b, {"tenant": str(b)})
     async with runtime.acting_in(b) as db:
         assert await db.scalar(select(func.count()).select_from(OutboxMessage)) == 0
-
