@@ -41,9 +41,18 @@ class Permission(enum.StrEnum):
     """Make someone an owner, or change or remove an owner."""
     CREATE_CLIENTS = "create_clients"
     """Acting in a consultancy: open a new client organization."""
+    RUN_AUDITS = "run_audits"
+    """Keep the audit programme; plan, start, update and cancel internal audits."""
+    CONDUCT_AUDITS = "conduct_audits"
+    """Record checklist results; the lead auditor signs with it too."""
 
 
-_RUNS = {Permission.CONTRIBUTE, Permission.RUN_PROGRAMS}
+_RUNS = {
+    Permission.CONTRIBUTE,
+    Permission.RUN_PROGRAMS,
+    Permission.RUN_AUDITS,
+    Permission.CONDUCT_AUDITS,
+}
 GRANTED: Mapping[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(
         {*_RUNS, Permission.MANAGE_ORGANIZATION, Permission.APPOINT_OWNERS}
@@ -52,7 +61,8 @@ GRANTED: Mapping[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset({*_RUNS, Permission.MANAGE_ORGANIZATION, Permission.CREATE_CLIENTS}),
     Role.CONSULTANT: frozenset({*_RUNS, Permission.MANAGE_ORGANIZATION}),
     Role.MANAGER: frozenset({*_RUNS, Permission.CREATE_CLIENTS}),
-    Role.CONTRIBUTOR: frozenset({Permission.CONTRIBUTE}),
+    # Staff audit other departments' work: a contributor may conduct an audit, not plan one.
+    Role.CONTRIBUTOR: frozenset({Permission.CONTRIBUTE, Permission.CONDUCT_AUDITS}),
     Role.VIEWER: frozenset(),
     Role.AUDITOR: frozenset(),
 }
