@@ -91,4 +91,4 @@ def question(clause: Clause) -> str:
     alone, so no text of the standard is ever reproduced."""
     title = clause.title.strip().rstrip(".")
     subject = title[:1].lower() + title[1:] if title[1:2].islower() or len(title) == 1 else title
-    return f"How does the organization show that {subject} is in place ({clause.number})?"
+    return f"How does the organization show that {subject} is in place?"
