@@ -268,7 +268,7 @@ class Audit(LoadedNode, relay.Node):
 
     @strawberry.field(
         description="Findings raised in this audit.",
-        metadata=at_most(service.MAX_CHECKLIST * service.MAX_LINE_FINDINGS),
+        metadata=at_most(service.MAX_AUDIT_FINDINGS),
     )
     async def findings(self, info: Info) -> list[FindingType]:
         rows = await info.context.loaders.of(queries.findings_of_audits).load(uuid.UUID(self.id))

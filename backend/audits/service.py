@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TypeVar
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from backend.audits import independence, scope
 from backend.audits.lifecycle import Step, advance
@@ -58,6 +58,7 @@ MAX_LIST = 50  # processes, sites or auditee contacts of one audit
 MAX_CHECKLIST = 400  # lines of one audit: four whole standards fit
 MAX_REFERENCES = 10  # evidence versions and documents on one checklist line
 MAX_LINE_FINDINGS = 5  # findings raised from one checklist line
+MAX_AUDIT_FINDINGS = 100  # findings raised in one audit; more is a sign to split it
 
 
 @dataclass(frozen=True)
@@ -620,6 +621,11 @@ async def _replace_findings(
             for finding_id in wanted
         )
         await db.flush()
+    raised = await db.scalar(select(func.count()).where(AuditFinding.audit_id == audit.id))
+    if (raised or 0) > MAX_AUDIT_FINDINGS:
+        raise invalid(
+            f"{audit.reference} has {MAX_AUDIT_FINDINGS} findings already.", ["findingIds"]
+        )
 
 
 # --- shared ----------------------------------------------------------------------------------
