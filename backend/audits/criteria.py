@@ -89,7 +89,9 @@ async def audits_closed(db: TenantSession, program: Program) -> Verdict:
     if programme is None:
         return Verdict(False, NO_PROGRAMME)
     finished = Audit.status.in_([AuditStatus.CLOSED.value, AuditStatus.CANCELLED.value])
-    open_references = func.array_agg(aggregate_order_by(Audit.reference, audit_day(), Audit.id))
+    open_references = func.array_agg(
+        aggregate_order_by(Audit.reference, audit_day(), Audit.reference)
+    )
     row = (
         await db.execute(
             select(
