@@ -253,7 +253,8 @@ ORDER BY position LIMIT {NAMED}
 _UNFINISHED_AUDITS = f"""
 SELECT count(*) FILTER (WHERE NOT finished) AS unfinished,
        count(*) FILTER (WHERE status = 'closed') AS closed,
-       (array_agg(reference ORDER BY day, reference) FILTER (WHERE NOT finished))[1:{NAMED}] AS named
+       (array_agg(reference ORDER BY day, reference)
+          FILTER (WHERE NOT finished))[1:{NAMED}] AS named
 FROM (SELECT a.id, a.reference, a.status::text AS status,
              coalesce(a.actual_start, a.planned_start) AS day,
              a.status::text IN ('closed', 'cancelled') AS finished
