@@ -25,7 +25,7 @@ from backend.audits import lifecycle, models, queries, service
 from backend.audits.models import AuditStatus as AuditStatusValue
 from backend.audits.models import ChecklistResult as ChecklistResultValue
 from backend.audits.models import Independence as IndependenceValue
-from backend.audits.scope import ScopePart
+from backend.audits.scope import MAX_PROGRAMS, ScopePart
 from backend.catalog import service as catalog_service
 from backend.catalog.api import Requirement
 from backend.core.changes import KEEP, Change
@@ -97,7 +97,10 @@ class AuditProgramme(LoadedNode, relay.Node):
             created_at=row.created_at,
         )
 
-    @strawberry.field(description="The programs it covers (one, or an integrated system).")
+    @strawberry.field(
+        description="The programs it covers (one, or an integrated system).",
+        metadata=at_most(MAX_PROGRAMS),
+    )
     async def programs(self, info: Info) -> list[Program]:
         loader = info.context.loaders.of(queries.programs_of_programmes)
         return [Program.from_model(row) for row in await loader.load(uuid.UUID(self.id))]
@@ -295,7 +298,10 @@ class CoverageItem:
 @strawberry.type(description="Which requirements of the programme are audited, which due.")
 class AuditCoverage:
     programme: AuditProgramme
-    requirements: list[CoverageItem]
+    requirements: list[CoverageItem] = strawberry.field(
+        description="Program by program, in document order.",
+        metadata=at_most(service.MAX_COVERED),
+    )
     covered_count: int
     due_count: int = strawberry.field(description="Requirements not yet audited as often as due.")
 

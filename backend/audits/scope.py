@@ -22,6 +22,7 @@ from backend.programs.models import Program
 from backend.programs.service import writable_program
 
 MAX_NUMBERS = 200  # clause numbers named for one program
+MAX_PROGRAMS = 10  # programs of one scope: one per standard is the most a tenant runs
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,8 @@ async def resolve(
 ) -> list[Requirement]:
     """The assessable requirements `parts` name, program by program in document order; each
     program is one the actor may write to, named once."""
-    if not parts:
-        raise invalid("Name at least one program.", [field])
+    if not 1 <= len(parts) <= MAX_PROGRAMS:
+        raise invalid(f"Name 1 to {MAX_PROGRAMS} programs.", [field])
     programs = [part.program_id for part in parts]
     if len(set(programs)) != len(programs):
         raise invalid("Name each program once.", [field])

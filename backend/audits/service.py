@@ -56,6 +56,7 @@ REFERENCE_LIMIT = 40
 MAX_TEAM = 20  # people on one audit team besides the lead
 MAX_LIST = 50  # processes, sites or auditee contacts of one audit
 MAX_CHECKLIST = 400  # lines of one audit: four whole standards fit
+MAX_COVERED = 1_000  # requirements one programme covers
 MAX_REFERENCES = 10  # evidence versions and documents on one checklist line
 MAX_LINE_FINDINGS = 5  # findings raised from one checklist line
 MAX_AUDIT_FINDINGS = 100  # findings raised in one audit; more is a sign to split it
@@ -185,6 +186,8 @@ async def _cover(
     if parts is KEEP:
         return
     found = await scope.resolve(db, actor, parts, "scope")
+    if len(found) > MAX_COVERED:
+        raise invalid(f"A programme covers at most {MAX_COVERED} requirements.", ["scope"])
     await db.execute(
         delete(ProgrammeRequirement).where(ProgrammeRequirement.programme_id == programme.id)
     )

@@ -196,7 +196,7 @@ async def test_bad_audit_input_is_refused_and_changes_nothing(
         (["b"], ErrorCode.NOT_FOUND, "Program not found"),  # another tenant's
         ([("a", ["7.9"])], ErrorCode.INVALID, "Not clauses of this program's standard: 7.9"),
         ([("a", []), ("a", [])], ErrorCode.INVALID, "each program once"),
-        ([], ErrorCode.INVALID, "at least one program"),
+        ([], ErrorCode.INVALID, "Name 1 to 10 programs"),
     ],
 )
 async def test_a_bad_programme_scope_is_refused_and_changes_nothing(
