@@ -44,7 +44,7 @@ from backend.core.access import (
 )
 from backend.core.calendar import today_sql
 from backend.core.changes import KEEP, Change
-from backend.core.errors import conflict, forbidden, invalid, not_found
+from backend.core.errors import ServiceError, conflict, forbidden, invalid, not_found
 from backend.core.validation import TEXT_LIMIT, TITLE_LIMIT, choice, require_given, text_field
 from backend.db.session import TenantSession
 from backend.documents.models import ControlledDocument
@@ -305,8 +305,8 @@ async def _write_audit(
             setattr(audit, name, _text_list(value, field))
     _write_dates(audit, programme, values)
     if values.lead_auditor_id is not KEEP:
-        audit.lead_auditor_id = await owner_member(
-            db, audit.tenant_id, values.lead_auditor_id, "leadAuditorId"
+        audit.lead_auditor_id = await _member(
+            db, audit, values.lead_auditor_id, ["leadAuditorId"], "The lead auditor"
         )
 
 
@@ -325,6 +325,17 @@ def _write_dates(audit: Audit, programme: AuditProgramme, values: AuditFields) -
         )
     if audit.actual_start and audit.actual_end and audit.actual_end < audit.actual_start:
         raise invalid("The audit cannot end before it starts.", ["actualEnd"])
+
+
+async def _member(
+    db: TenantSession, audit: Audit, user_id: uuid.UUID, field: list[str], who: str
+) -> uuid.UUID:
+    """`user_id`, a member of the audit's organization; the refusal says who must be one."""
+    try:
+        await owner_member(db, audit.tenant_id, user_id, field[0])
+    except ServiceError as error:
+        raise invalid(f"{who} must be a member of the organization.", field) from error
+    return user_id
 
 
 def _text_list(values: Sequence[str], field: str) -> list[str]:
@@ -359,7 +370,9 @@ async def _team_row(
     if len(name) > TITLE_LIMIT:
         raise invalid(f"A name has at most {TITLE_LIMIT} characters.", field)
     user_id = (
-        await owner_member(db, audit.tenant_id, member.user_id, "team") if member.user_id else None
+        await _member(db, audit, member.user_id, field, "A team member named by id")
+        if member.user_id
+        else None
     )
     return AuditTeamMember(
         tenant_id=audit.tenant_id,
