@@ -13,10 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from backend.audits import queries, service
 from backend.audits.models import Audit, AuditProgramme, ChecklistLine
 from backend.audits.scope import ScopePart
+from backend.catalog.models import Standard
 from backend.core.access import Actor
 from backend.core.errors import ErrorCode, ServiceError
 from backend.db.session import TenantSession
 from backend.planning.models import Action, ActionRequirement
+from backend.programs.models import Program
 from tenants.roles import Role
 from tests.audits.helpers import PERIOD, audit_fields, audit_rows, plan_audit, programme
 from tests.findings.helpers import TODAY, raise_nc
@@ -406,3 +408,50 @@ async def test_findings_raised_from_a_line_belong_to_its_audit_alone(
         ErrorCode.NOT_FOUND,
         service.record_checklist_result(session, owner_a, line_id, missing),
     )
+
+
+async def _catalog_program(owner_engine: AsyncEngine, plan: Plan, code: str) -> uuid.UUID:
+    """A program of A on a standard of the real catalog (removed with A's rows)."""
+    async with AsyncSession(owner_engine) as db:
+        standard = await db.scalar(
+            select(Standard.id).where(Standard.code == code, Standard.edition == "2015")
+        )
+        program_id = uuid.uuid4()
+        db.add(
+            Program(
+                id=program_id, tenant_id=plan.orgs["a"], standard_id=standard, scope_statement="All"
+            )
+        )
+        await db.commit()
+    return program_id
+
+
+async def test_an_integrated_audit_of_iso_9001_covers_iso_14001_through_harmonized_keys(
+    session: TenantSession, owner_a: Actor, plan: Plan, owner_engine: AsyncEngine
+) -> None:
+    """ISO 9001's 7.5.3.1 implements harmonized 7.5.3 (its parent's key), which ISO 14001
+    assesses as 7.5.3 itself; 7.5.1 is another harmonized clause and stays due."""
+    quality = await _catalog_program(owner_engine, plan, "ISO 9001")
+    environment = await _catalog_program(owner_engine, plan, "ISO 14001")
+    scope = [ScopePart(quality, ["7.5"]), ScopePart(environment, ["7.5"])]
+    row = await programme(session, owner_a, plan, scope=scope)
+    audit = await plan_audit(session, owner_a, plan, row, ScopePart(quality, ["7.5.3.1"]))
+    audit_id = audit.id
+    await service.start_audit(session, owner_a, audit_id)
+    [line] = await _lines(session, audit_id)
+    await service.record_checklist_result(
+        session, owner_a, line.id, service.LineFields(result="conformant")
+    )
+    audited = {
+        ("9001" if item.program_id == quality else "14001", item.clause.number): item.covered
+        for item in await queries.coverage(session, row.id)
+    }
+    assert audited == {
+        ("9001", "7.5.1"): False,
+        ("9001", "7.5.2"): False,
+        ("9001", "7.5.3.1"): True,
+        ("9001", "7.5.3.2"): True,
+        ("14001", "7.5.1"): False,
+        ("14001", "7.5.2"): False,
+        ("14001", "7.5.3"): True,
+    }
