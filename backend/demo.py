@@ -19,6 +19,7 @@ from backend.auth.passwords import hash_password, verify_password
 from backend.auth.service import act_as, credentials
 from backend.db.base import Base
 from backend.db.session import TenantSession
+from backend.demo_audits import seed_audits
 from backend.demo_evidence import seed_evidence
 from backend.demo_findings import seed_findings
 from backend.demo_readiness import seed_programs
@@ -86,6 +87,7 @@ ORGANIZATIONS = (NORTHWIND, ACME, GLOBEX, BUREAU)
 NORTHWIND_CLIENTS = (ACME, GLOBEX)
 
 ACME_OWNER = "owner@acme.example"
+ACME_AUDITOR = "quality@acme.example"
 NORTHWIND_CONSULTANT = "consultant@northwind.example"
 ACCOUNTS = (
     DemoAccount(ACME_OWNER, "Ada Acme", ACME, Role.OWNER, "owner of Acme Manufacturing"),
@@ -95,6 +97,13 @@ ACCOUNTS = (
         ACME,
         Role.VIEWER,
         "viewer of Acme Manufacturing (read-only)",
+    ),
+    DemoAccount(
+        ACME_AUDITOR,
+        "Quinn Acme",
+        ACME,
+        Role.CONTRIBUTOR,
+        "contributor of Acme Manufacturing, its internal auditor",
     ),
     DemoAccount(
         "owner@globex.example", "Greta Globex", GLOBEX, Role.OWNER, "owner of Globex Foods"
@@ -137,6 +146,7 @@ async def seed_demo(runtime: Runtime) -> list[DemoLogin]:
     await seed_programs(runtime, ACME.id, users[ACME_OWNER].id)
     await seed_evidence(runtime, ACME.id, users[ACME_OWNER].id, users[NORTHWIND_CONSULTANT].id)
     await seed_findings(runtime, ACME.id, users[ACME_OWNER].id)
+    await seed_audits(runtime, ACME.id, users[ACME_OWNER].id, users[ACME_AUDITOR].id)
     return [_login(account, users[account.email]) for account in ACCOUNTS]
 
 

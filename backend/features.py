@@ -20,6 +20,9 @@ from backend.api.tenants import TenantMutation, TenantQuery
 from backend.assessments import api as assessments
 from backend.assessments import criteria as gap_analysis
 from backend.assessments import models as assessment_models
+from backend.audits import api as audits
+from backend.audits import criteria as audit_criteria
+from backend.audits import models as audit_models
 from backend.auth import api as auth
 from backend.auth import models as auth_models
 from backend.catalog import api as catalog
@@ -104,6 +107,7 @@ FEATURES: tuple[Feature, ...] = (
         findings.FindingMutation,
         finding_criteria,
     ),
+    Feature("audits", audit_models, audits.AuditQuery, audits.AuditMutation, audit_criteria),
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 from backend.api.context import Info
@@ -56,3 +56,10 @@ async def node_of_type(info: Info, type_name: str, node_id: uuid.UUID) -> Any:
     origin: type[LoadedNode] = getattr(definition, "origin", LoadedNode)
     (node,) = await origin.resolve_nodes(info=info, node_ids=[str(node_id)])
     return node
+
+
+def as_type(info: Info, type_name: str, rows: Sequence[Any]) -> list[Any]:
+    """Rows of another area as its GraphQL type, found through the schema by name (the
+    type is named lazily, so areas never import each other's API modules)."""
+    definition: Any = info.schema.get_type_by_name(type_name)
+    return [definition.origin.from_model(row) for row in rows]

@@ -47,9 +47,18 @@ class Permission(enum.StrEnum):
     """End a consultancy's engagement: the client's own people decide who manages them."""
     MANAGE_JOBS = "manage_jobs"
     """See the organization's failed background jobs and run them again."""
+    RUN_AUDITS = "run_audits"
+    """Keep the audit programme; plan, start, update and cancel internal audits."""
+    CONDUCT_AUDITS = "conduct_audits"
+    """Record checklist results; the lead auditor signs with it too."""
 
 
-_RUNS = {Permission.CONTRIBUTE, Permission.RUN_PROGRAMS}
+_RUNS = {
+    Permission.CONTRIBUTE,
+    Permission.RUN_PROGRAMS,
+    Permission.RUN_AUDITS,
+    Permission.CONDUCT_AUDITS,
+}
 GRANTED: Mapping[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(
         {*_RUNS, Permission.MANAGE_ORGANIZATION, Permission.APPOINT_OWNERS}
@@ -63,7 +72,8 @@ GRANTED: Mapping[Role, frozenset[Permission]] = {
         {*_RUNS, Permission.MANAGE_ORGANIZATION, Permission.APPOINT_FIRST_OWNER}
     ),
     Role.MANAGER: frozenset({*_RUNS, Permission.CREATE_CLIENTS}),
-    Role.CONTRIBUTOR: frozenset({Permission.CONTRIBUTE}),
+    # Staff audit other departments' work: a contributor may conduct an audit, not plan one.
+    Role.CONTRIBUTOR: frozenset({Permission.CONTRIBUTE, Permission.CONDUCT_AUDITS}),
     Role.VIEWER: frozenset(),
     Role.AUDITOR: frozenset(),
 }

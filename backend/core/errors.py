@@ -23,6 +23,8 @@ class ErrorCode(enum.StrEnum):
     INVALID_INVITATION = "invalid_invitation"
     CRITERIA_UNMET = "criteria_unmet"  # a step's exit criteria are not all met yet
     UPLOAD_REJECTED = "upload_rejected"  # the stored file is not what was declared; recorded
+    LOCKED = "locked"  # a signed (or cancelled) audit is kept as it was
+    NOT_INDEPENDENT = "not_independent"  # an auditor would audit work they own
 
 
 class ServiceError(Exception):

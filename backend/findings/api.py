@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
 from strawberry import relay
@@ -17,7 +17,7 @@ from backend.api.filters import OrganizationFilter, organization_id
 from backend.api.inputs import clearable, clearable_id, given
 from backend.api.loaders import Batch
 from backend.api.mutations import mutation, node_uuid
-from backend.api.nodes import LoadedNode
+from backend.api.nodes import LoadedNode, as_type
 from backend.api.pagination import Connection, paginate
 from backend.api.tenants import User
 from backend.catalog.api import Requirement
@@ -51,12 +51,6 @@ EffectivenessVerdict = strawberry.enum(EffectivenessVerdictValue, name="Effectiv
 
 ActionType = Annotated["Action", strawberry.lazy("backend.planning.api")]
 EvidenceItemType = Annotated["EvidenceItem", strawberry.lazy("backend.evidence.api")]
-
-
-def _as_type(info: Info, type_name: str, rows: Sequence[Any]) -> list[Any]:
-    """Rows of another area as its GraphQL type, found through the schema by name."""
-    definition: Any = info.schema.get_type_by_name(type_name)
-    return [definition.origin.from_model(row) for row in rows]
 
 
 async def _user(info: Info, user_id: uuid.UUID | None) -> User | None:
@@ -132,7 +126,7 @@ class EffectivenessReview:
     )
     async def evidence(self, info: Info) -> list[EvidenceItemType]:
         rows = await info.context.loaders.of(queries.evidence_of_reviews).load(self.id)
-        return _as_type(info, "EvidenceItem", rows)
+        return as_type(info, "EvidenceItem", rows)
 
 
 @strawberry.type(
@@ -233,7 +227,7 @@ class Finding(LoadedNode, relay.Node):
     async def corrective_actions(self, info: Info) -> list[CorrectiveAction]:
         loader = info.context.loaders.of(queries.corrective_actions_of_findings)
         rows = await loader.load(uuid.UUID(self.id))
-        actions = _as_type(info, "Action", [row.action for row in rows])
+        actions = as_type(info, "Action", [row.action for row in rows])
         return [
             CorrectiveAction(round=row.round, action=action)
             for row, action in zip(rows, actions, strict=True)
@@ -254,7 +248,7 @@ class Finding(LoadedNode, relay.Node):
     )
     async def evidence(self, info: Info) -> list[EvidenceItemType]:
         rows = await info.context.loaders.of(queries.evidence_of_findings).load(uuid.UUID(self.id))
-        return _as_type(info, "EvidenceItem", rows)
+        return as_type(info, "EvidenceItem", rows)
 
     @strawberry.field(
         description="Open or recently closed nonconformities of the organization on the same"
@@ -549,7 +543,7 @@ class FindingMutation:
                 description=input.description,
             ),
         )
-        [as_action] = _as_type(info, "Action", [added])
+        [as_action] = as_type(info, "Action", [added])
         return AddCorrectiveActionPayload(finding=Finding.from_model(finding), action=as_action)
 
     @mutation(

@@ -19,6 +19,7 @@ from typing import TypeVar
 from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
+from backend.catalog.harmonized import harmonized_key
 from backend.catalog.models import Clause
 from backend.core.calendar import today_sql
 from backend.db.batch import by_id
@@ -195,24 +196,6 @@ async def evidence_of_reviews(
         .order_by(EvidenceItem.created_at, EvidenceItem.id)
     )
     return _grouped(review_ids, [(key, value) for key, value in rows])
-
-
-def harmonized_key(clause: type[Clause]) -> ColumnElement[str | None]:
-    """The harmonized clause a requirement implements: its own key, or the key of the nearest
-    clause above it that has one (ISO 9001's 5.1.1 implements harmonized 5.1)."""
-    keyed = aliased(Clause)
-    return (
-        select(keyed.hs_key)
-        .where(
-            keyed.standard_id == clause.standard_id,
-            keyed.hs_key.is_not(None),
-            or_(keyed.id == clause.id, clause.number.startswith(keyed.number.concat("."))),
-        )
-        .order_by(func.length(keyed.number).desc())
-        .limit(1)
-        .correlate(clause)
-        .scalar_subquery()
-    )
 
 
 def _keyed_requirements(

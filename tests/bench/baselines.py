@@ -194,6 +194,81 @@ WHERE f.type::text = $2 AND f.status::text <> 'closed'
 ORDER BY f.created_at, f.id LIMIT {NAMED}
 """
 
+# The program's current audit programme: its period holds today, else the latest to start.
+_PROGRAMME = f"""
+SELECT ap.id, ap.period_start, ap.period_end FROM audit_programmes ap
+WHERE EXISTS (SELECT 1 FROM audit_programme_requirements r
+              WHERE r.programme_id = ap.id AND r.program_id = $1)
+ORDER BY (ap.period_start <= {_TODAY} AND ap.period_end >= {_TODAY}) DESC,
+         ap.period_start DESC, ap.id
+LIMIT 1
+"""
+_NO_PROGRAMME = "No audit programme covers this program yet."
+
+
+def _hs_key(clause: str) -> str:
+    """The harmonized clause a requirement implements (backend/catalog/harmonized.py)."""
+    return f"""(SELECT k.hs_key FROM clauses k
+        WHERE k.standard_id = {clause}.standard_id AND k.hs_key IS NOT NULL
+          AND (k.id = {clause}.id OR {clause}.number LIKE k.number || '.%')
+        ORDER BY length(k.number) DESC LIMIT 1)"""
+
+
+def _area(clause: str) -> str:
+    return f"""CASE WHEN {clause}.number LIKE 'A.%'
+        THEN split_part({clause}.number, '.', 1) || '.' || split_part({clause}.number, '.', 2)
+        ELSE split_part({clause}.number, '.', 1) END"""
+
+
+_UNCOVERED = f"""
+WITH lines AS (
+    SELECT l.audit_id, l.program_id, l.clause_id, {_hs_key("lc")} AS hs_key
+    FROM audit_checklist_lines l JOIN audits a ON a.id = l.audit_id
+    JOIN clauses lc ON lc.id = l.clause_id JOIN audit_programmes ap ON ap.id = a.programme_id
+    WHERE a.programme_id = $2 AND a.status::text <> 'cancelled'
+      AND coalesce(a.actual_start, a.planned_start) BETWEEN ap.period_start AND ap.period_end
+      AND l.result IS NOT NULL AND l.result::text <> 'not_sampled'
+), targets AS (
+    SELECT r.program_id, r.clause_id, c.number, c.position, {_hs_key("c")} AS hs_key,
+           {_area("c")} AS area, ap.audits_per_period
+    FROM audit_programme_requirements r JOIN clauses c ON c.id = r.clause_id
+    JOIN audit_programmes ap ON ap.id = r.programme_id
+    WHERE r.programme_id = $2 AND r.program_id = $1
+), counted AS (
+    SELECT t.number, t.position,
+           (SELECT count(DISTINCT l.audit_id) FROM lines l
+            WHERE (l.program_id = t.program_id AND l.clause_id = t.clause_id)
+               OR l.hs_key = t.hs_key) AS audited,
+           t.audits_per_period + CASE WHEN EXISTS (
+               SELECT 1 FROM finding_requirements fr JOIN clauses fc ON fc.id = fr.clause_id
+               JOIN findings f ON f.id = fr.finding_id
+               WHERE fr.program_id = t.program_id AND {_area("fc")} = t.area
+                 AND f.type::text IN ('major_nonconformity', 'minor_nonconformity')
+                 AND f.status::text <> 'closed') THEN 1 ELSE 0 END AS due
+    FROM targets t
+)
+SELECT number, audited, count(*) OVER () FROM counted WHERE audited < due
+ORDER BY position LIMIT {NAMED}
+"""
+_UNFINISHED_AUDITS = f"""
+SELECT count(*) FILTER (WHERE NOT finished) AS unfinished,
+       count(*) FILTER (WHERE status = 'closed') AS closed,
+       (array_agg(reference ORDER BY day, reference)
+          FILTER (WHERE NOT finished))[1:{NAMED}] AS named
+FROM (SELECT a.id, a.reference, a.status::text AS status,
+             coalesce(a.actual_start, a.planned_start) AS day,
+             a.status::text IN ('closed', 'cancelled') AS finished
+      FROM audits a
+      WHERE a.programme_id = $2
+        AND coalesce(a.actual_start, a.planned_start) BETWEEN $3 AND $4
+        AND EXISTS (SELECT 1 FROM audit_checklist_lines l
+                    WHERE l.audit_id = a.id AND l.program_id = $1)) audits
+"""
+_NO_REVIEW = (
+    "Management review is not yet recorded in certready: hold it and keep its minutes;"
+    " this criterion stays unmet until reviews can be recorded."
+)
+
 
 class RefusedError(Exception):
     def __init__(self, status: int, message: str) -> None:
@@ -404,6 +479,9 @@ async def _criteria(
         "internal_audit": [
             ("no-major-nonconformity-open", await _majors_open(connection, program_id)),
             ("minor-nonconformities-acted-on", await _minors_open(connection, program_id)),
+            ("programme-covers-scope", await _coverage(connection, program_id)),
+            ("audits-closed", await _audits_closed(connection, program_id)),
+            ("management-review-held", (False, _NO_REVIEW)),
         ],
     }
     return {
@@ -559,6 +637,42 @@ async def _minors_open(connection: asyncpg.Connection, program_id: uuid.UUID) ->
         f"{subject} a corrective action with an owner and a due date:"
         f" {', '.join(references)}{_more(count, references)}.",
     )
+
+
+async def _coverage(connection: asyncpg.Connection, program_id: uuid.UUID) -> tuple[bool, str]:
+    programme = await connection.fetchrow(_PROGRAMME, program_id)
+    if programme is None:
+        return (False, _NO_PROGRAMME)
+    rows = await connection.fetch(_UNCOVERED, program_id, programme["id"])
+    if not rows:
+        return (True, "Every clause of the programme is audited as often as due.")
+    count = rows[0]["count"]
+    named = [row["number"] if row["audited"] == 0 else f"{row['number']} (again)" for row in rows]
+    subject = _plural(count, "clause", "clauses")
+    return (False, f"{subject} not yet audited: {', '.join(named)}{_more(count, named)}.")
+
+
+async def _audits_closed(connection: asyncpg.Connection, program_id: uuid.UUID) -> tuple[bool, str]:
+    programme = await connection.fetchrow(_PROGRAMME, program_id)
+    if programme is None:
+        return (False, _NO_PROGRAMME)
+    row = await connection.fetchrow(
+        _UNFINISHED_AUDITS,
+        program_id,
+        programme["id"],
+        programme["period_start"],
+        programme["period_end"],
+    )
+    if row["unfinished"]:
+        named = list(row["named"])
+        subject = _plural(row["unfinished"], "audit is", "audits are")
+        return (
+            False,
+            f"{subject} not closed yet: {', '.join(named)}{_more(row['unfinished'], named)}.",
+        )
+    if not row["closed"]:
+        return (False, "No audit of this program in the programme's period is closed yet.")
+    return (True, "Every audit in the programme's period is closed or cancelled.")
 
 
 def dashboard_app(settings: Settings) -> Litestar:

@@ -1,0 +1,1 @@
+"""Internal audits: the audit programme, audits, their checklists and coverage."""
