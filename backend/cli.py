@@ -392,7 +392,7 @@ def _run_server(runtime: Runtime) -> int:
 
     settings = runtime.settings
     server = uvicorn.Server(
-        server_config(create_app(runtime), settings, settings.host, settings.port)
+        server_config(create_app(runtime, serving=True), settings, settings.host, settings.port)
     )
     server.run()
     return 0 if server.started else EXIT_FAILURE
