@@ -15,6 +15,7 @@ from backend.api.context import TENANT_HEADER
 from backend.api.http import graphql_controller
 from backend.evidence.routes import local_store_routes
 from backend.health import live, ready
+from backend.heap import freeze_start_up_heap
 from backend.observability import (
     configure_logging,
     ensure_request_id,
@@ -36,7 +37,9 @@ async def jwks(state: State) -> dict[str, Any]:
     return runtime.keys.public_jwks()
 
 
-def create_app(runtime: ApiRuntime) -> Litestar:
+def create_app(runtime: ApiRuntime, *, serving: bool = False) -> Litestar:
+    """The application; `serving` (the server process, not tests) also tunes the garbage
+    collector once start-up is done, see backend/heap.py."""
     settings = runtime.settings
     configure_logging(settings)
 
@@ -61,6 +64,7 @@ def create_app(runtime: ApiRuntime) -> Litestar:
         before_send=[ensure_request_id],
         after_exception=[log_server_error],
         lifespan=[lifespan],
+        on_startup=[freeze_start_up_heap] if serving else [],
         debug=False,
         openapi_config=None,
         logging_config=None,  # configure_logging owns the root logger

@@ -546,7 +546,7 @@ def _run_server(runtime: ApiRuntime) -> int:
 
     settings = runtime.settings
     server = uvicorn.Server(
-        server_config(create_app(runtime), settings, settings.host, settings.port)
+        server_config(create_app(runtime, serving=True), settings, settings.host, settings.port)
     )
     jobs = _jobs_beside_the_server(settings)
     try:

@@ -110,17 +110,19 @@ def request_logging(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-def log_server_error(error: Exception, _: Scope) -> None:
+async def log_server_error(error: Exception, _: Scope) -> None:
     """After-exception hook: an error a request ran into is logged with its traceback (and,
-    like every line, the request id). HTTP errors meant for the client are answers, not faults."""
+    like every line, the request id). HTTP errors meant for the client are answers, not faults.
+    Async, as Litestar runs a synchronous hook in a worker thread."""
     if isinstance(error, HTTPException) and error.status_code < 500:
         return
     structlog.get_logger("certready.http").error("server error", exc_info=error)
 
 
-def ensure_request_id(message: Message, scope: Scope) -> None:
+async def ensure_request_id(message: Message, scope: Scope) -> None:
     """Before-send hook: every response carries the request id, also those no route handled
-    (404, 405, CORS preflight), which never pass through the middleware."""
+    (404, 405, CORS preflight), which never pass through the middleware. Async, as Litestar
+    runs a synchronous hook in a worker thread, twice per response."""
     if message["type"] != "http.response.start":
         return
     fields = _request_fields.get()

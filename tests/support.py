@@ -13,6 +13,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from backend.auth.passwords import hash_password
+from backend.db.session import TenantSession
+from backend.programs.criteria import Check, Verdict
+from backend.programs.models import Program
 from tenants.models import (
     AuditorGrant,
     ConsultancyEngagement,
@@ -142,3 +145,8 @@ async def login(client: Client, user: str, password: str = PASSWORD) -> str:
     assert payload["errors"] == [], payload
     token: str = payload["accessToken"]
     return token
+
+
+async def judge(check: Check, db: TenantSession, program: Program) -> Verdict:
+    """One program's verdict from an exit criterion's check, which judges many at once."""
+    return (await check(db, [program]))[program.id]

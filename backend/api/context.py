@@ -1,7 +1,8 @@
 """What every resolver gets: the database session, who is calling, and where it acts.
 
 Built once per HTTP request. The caller's access token is checked here, its entitlements
-loaded in one statement, and the session's tenant scope set before any resolver runs.
+loaded in one statement, and the session's tenant scope set before any resolver runs; a
+request without a token opens no session until a resolver asks for the database.
 """
 
 from __future__ import annotations
@@ -9,11 +10,11 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Request
-from litestar.datastructures import State
 from litestar.exceptions import ClientException, NotAuthorizedException, NotFoundException
 from strawberry.litestar import BaseContext
 from strawberry.types import Info as StrawberryInfo
@@ -32,12 +33,31 @@ TENANT_HEADER = "x-tenant-id"
 
 
 class Context(BaseContext, kw_only=True):
+    """The session and the DataLoaders are made on first use: a query that reads nothing
+    (`{ __typename }`, a validation error) costs no connection and no transaction."""
+
     runtime: ApiRuntime
-    db: TenantSession
-    entitlements: Entitlements | None
-    acting_tenant: uuid.UUID | None
-    loaders: Loaders
+    entitlements: Entitlements | None = None
+    acting_tenant: uuid.UUID | None = None
     client_address: str
+    _session: TenantSession | None = None
+    _loaders: Loaders | None = None
+
+    @property
+    def db(self) -> TenantSession:
+        if self._session is None:
+            self._session = self.runtime.sessions()
+        return self._session
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            self._loaders = Loaders(self.db)
+        return self._loaders
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
 
     @property
     def user_id(self) -> uuid.UUID:
@@ -64,35 +84,35 @@ class Context(BaseContext, kw_only=True):
 Info = StrawberryInfo[Context, None]
 
 
-async def provide_context(
-    request: Request[Any, Any, Any], state: State
-) -> AsyncGenerator[Context, None]:
-    runtime: ApiRuntime = state.runtime
-    async with runtime.sessions() as db:
-        loaders = Loaders(db)
-        entitlements = await _authenticate(request, runtime, db, loaders)
-        if entitlements is None:
-            await db.connection()  # held from now on, see TenantSession
-        acting = _acting_tenant(request, entitlements)
-        if entitlements is not None:
-            await db.set_scope(entitlements.scope(acting))
-        bind_request(
-            user_id=str(entitlements.user_id) if entitlements else None,
-            tenant_id=str(acting) if acting else None,
-        )
-        yield Context(
-            runtime=runtime,
-            db=db,
-            entitlements=entitlements,
-            acting_tenant=acting,
-            loaders=loaders,
-            client_address=request.client.host if request.client else "unknown",
-        )
+@asynccontextmanager
+async def request_context(
+    request: Request[Any, Any, Any], runtime: ApiRuntime
+) -> AsyncIterator[Context]:
+    """The request's context, its session closed at the end if a resolver opened one."""
+    context = Context(
+        runtime=runtime, client_address=request.client.host if request.client else "unknown"
+    )
+    try:
+        await _enter(context, request)
+        yield context
+    finally:
+        await context.close()
 
 
-async def _authenticate(
-    request: Request[Any, Any, Any], runtime: ApiRuntime, db: TenantSession, loaders: Loaders
-) -> Entitlements | None:
+async def _enter(context: Context, request: Request[Any, Any, Any]) -> None:
+    """Authenticate the caller and scope the session to where it may read and act."""
+    entitlements = await _authenticate(request, context)
+    acting = _acting_tenant(request, entitlements)
+    if entitlements is not None:
+        await context.db.set_scope(entitlements.scope(acting))
+    context.entitlements, context.acting_tenant = entitlements, acting
+    bind_request(
+        user_id=str(entitlements.user_id) if entitlements else None,
+        tenant_id=str(acting) if acting else None,
+    )
+
+
+async def _authenticate(request: Request[Any, Any, Any], context: Context) -> Entitlements | None:
     header = request.headers.get("authorization")
     if header is None:
         return None
@@ -100,16 +120,16 @@ async def _authenticate(
     if scheme.lower() != "bearer" or not token:
         raise NotAuthorizedException("Authorization must be 'Bearer <access token>'.")
     try:
-        subject = runtime.auth.issuer.verify(token.strip())
+        subject = context.runtime.auth.issuer.verify(token.strip())
     except InvalidAccessTokenError:
         raise _invalid_token() from None
     # Entitlements first: their scope then rides on the transaction's opening statement,
     # which also tells whether the token's login was ended (logout, a replayed refresh token).
-    entitlements = await load_session_entitlements(db, subject.user_id, subject.session_id)
+    entitlements = await load_session_entitlements(context.db, subject.user_id, subject.session_id)
     if entitlements is None:
         raise _invalid_token()
     # Through the loader, so resolvers asking for the caller (`me`) reuse this row.
-    user = await loaders.user.load(subject.user_id)
+    user = await context.loaders.user.load(subject.user_id)
     if user is None or not user.is_active:
         raise NotAuthorizedException("The account is disabled.")
     return entitlements

@@ -4,6 +4,10 @@ Clients that accept `application/graphql-response+json` get that media type, and
 that failed before execution (parse or validation errors: no `data`) gets HTTP 400, as the
 GraphQL-over-HTTP specification asks. Plain `application/json` clients keep the classic
 always-200 answers.
+
+The controller's handlers take the request alone and build the context themselves:
+strawberry's own handlers take five dependencies, which Litestar resolves in a task group,
+and make the sub-response in a worker thread, on every request.
 """
 
 from __future__ import annotations
@@ -14,19 +18,22 @@ from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter
 from cross_web import HTTPException as GraphQLHTTPException  # what strawberry's views raise
-from litestar import Controller, Request, Response
-from litestar.status_codes import HTTP_400_BAD_REQUEST
+from litestar import Controller, Request, Response, get, post
+from litestar.background_tasks import BackgroundTasks
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 from strawberry.http import GraphQLRequestData
 from strawberry.litestar import make_graphql_controller
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from backend.api.budget import within_size_cap, within_time_budget
-from backend.api.context import provide_context
+from backend.api.context import request_context
 from backend.api.schema import build_schema
 from backend.settings import Settings
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+SUB_RESPONSE = "graphql_sub_response"  # request.state key
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
 
 
@@ -36,10 +43,28 @@ def graphql_controller(settings: Settings) -> type[Controller]:
         path="/graphql",
         graphql_ide=None if settings.is_production else "graphiql",
         allow_queries_via_get=not settings.is_production,
-        context_getter=provide_context,
     )
 
     class GraphQLController(base):  # type: ignore[valid-type,misc]
+        @get(raises=[ValidationException, NotFoundException])
+        async def handle_http_get(self, request: Request[Any, Any, Any]) -> Response[Any]:
+            return await self._answer(request)
+
+        @post(status_code=HTTP_200_OK)
+        async def handle_http_post(self, request: Request[Any, Any, Any]) -> Response[Any]:
+            return await self._answer(request)
+
+        async def _answer(self, request: Request[Any, Any, Any]) -> Response[Any]:
+            async with request_context(request, request.app.state.runtime) as context:
+                context.request = request
+                context.response = request.state[SUB_RESPONSE] = _sub_response()
+                answer: Response[Any] = await self.execute_request(request, context, None)
+                return answer
+
+        async def get_sub_response(self, request: Request[Any, Any, Any]) -> Response[Any]:
+            sub_response: Response[Any] = request.state[SUB_RESPONSE]
+            return sub_response
+
         def parse_json(self, data: str | bytes) -> Any:
             # strawberry answers 500 to a JSON body that is neither an object nor a list, and
             # to one nested deeper than the decoder's recursion allows.
@@ -82,6 +107,11 @@ def graphql_controller(settings: Settings) -> type[Controller]:
             return response
 
     return GraphQLController
+
+
+def _sub_response() -> Response[Any]:
+    """Where resolvers put headers and cookies (a refresh-token cookie) for the answer."""
+    return Response({}, background=BackgroundTasks([]))
 
 
 def _is_name(operation_name: object) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar
@@ -14,6 +14,7 @@ from strawberry import relay
 from backend.api import slices
 from backend.api.context import Info, actor_of
 from backend.api.cost import at_most
+from backend.api.eager import asks_for, now_or_later
 from backend.api.errors import UserError
 from backend.api.loaders import Batch
 from backend.api.mutations import mutation, node_uuid
@@ -147,6 +148,9 @@ class Assessment(LoadedNode, relay.Node):
     program_id: strawberry.Private[uuid.UUID]
     clause_id: strawberry.Private[uuid.UUID]
     assessed_by_id: strawberry.Private[uuid.UUID | None]
+    # Known when a list built the node (see backend/api/eager.py).
+    clause: strawberry.Private[Clause | None] = None
+    known_action_count: strawberry.Private[int | None] = None
 
     @classmethod
     def from_model(cls, assessment: models.Assessment) -> Assessment:
@@ -166,8 +170,15 @@ class Assessment(LoadedNode, relay.Node):
             assessed_by_id=assessment.assessed_by_id,
         )
 
-    @strawberry.field(description="The requirement (clause or annex control) assessed.")
-    async def requirement(self, info: Info) -> Requirement:
+    @strawberry.field(
+        description="The requirement (clause or annex control) assessed.", graphql_type=Requirement
+    )
+    def requirement(self, info: Info) -> Requirement | Awaitable[Requirement]:
+        if self.clause is not None:
+            return Requirement.from_model(self.clause)
+        return self._load_requirement(info)
+
+    async def _load_requirement(self, info: Info) -> Requirement:
         clause = await info.context.loaders.of(catalog_service.clauses_by_id).load(self.clause_id)
         return Requirement.from_model(clause)
 
@@ -190,21 +201,28 @@ class Assessment(LoadedNode, relay.Node):
         return [AssessmentChange.from_model(row) for row in slices.last(rows, last)]
 
     @strawberry.field(
-        description="How many of the program's actions, cancelled ones aside, address it."
+        description="How many of the program's actions, cancelled ones aside, address it.",
+        graphql_type=int,
     )
-    async def action_count(self, info: Info) -> int:
+    def action_count(self, info: Info) -> int | Awaitable[int]:
         loader = info.context.loaders.of(service.action_counts)
-        count: int = await loader.load((self.program_id, self.clause_id))
-        return count
+        return now_or_later(
+            self.known_action_count, lambda: loader.load((self.program_id, self.clause_id))
+        )
 
 
-def _answer(info: Info, rows: Sequence[tuple[models.Assessment, Clause]]) -> list[Assessment]:
-    """Assessments as nodes; their clauses go to the request's loader, so asking for each
-    one's `requirement` costs no further query."""
-    clauses = info.context.loaders.of(catalog_service.clauses_by_id)
-    for _, clause in rows:
-        clauses.prime(clause.id, clause)
-    return [Assessment.from_model(assessment) for assessment, _ in rows]
+async def _answer(info: Info, rows: Sequence[tuple[models.Assessment, Clause]]) -> list[Assessment]:
+    """Assessments as nodes that know their requirement, and their action count when the
+    query asks for it (one statement for the list), so their rows complete synchronously."""
+    nodes = [Assessment.from_model(assessment) for assessment, _ in rows]
+    for node, (_, clause) in zip(nodes, rows, strict=True):
+        node.clause = clause
+    if nodes and asks_for(info, "actionCount"):
+        keys = [(node.program_id, node.clause_id) for node in nodes]
+        counts = await service.action_counts(info.context.db, keys)
+        for node, count in zip(nodes, counts, strict=True):
+            node.known_action_count = count
+    return nodes
 
 
 # --- Statement of Applicability ------------------------------------------------------------
@@ -309,7 +327,7 @@ class AssessmentQuery:
         found = await service.assessments_of_clauses(
             info.context.db, program, [row.id for row in page.rows]
         )
-        nodes = _answer(info, [(found[row.id], row) for row in page.rows])
+        nodes = await _answer(info, [(found[row.id], row) for row in page.rows])
         by_clause = {node.clause_id: node for node in nodes}
         return Connection[Assessment].from_page(page, lambda row: by_clause[row.id])
 
@@ -321,7 +339,7 @@ class AssessmentQuery:
     async def gaps(self, info: Info, program_id: ProgramId) -> list[Assessment]:
         info.context.require_entitlements()
         program = node_uuid(program_id, "Program", "programId")
-        return _answer(info, await service.gaps(info.context.db, program))
+        return await _answer(info, await service.gaps(info.context.db, program))
 
     @strawberry.field(
         description="The Statement of Applicability of a program whose standard has annex"

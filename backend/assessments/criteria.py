@@ -5,15 +5,23 @@ Importing this module registers them with `programs.criteria`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import func, select
 
 from backend.assessments.models import Assessment, Conformity
 from backend.catalog.models import Clause
 from backend.db.session import TenantSession
-from backend.programs.criteria import Verdict, criterion
-from backend.programs.models import Program, StepKey
-
-NAMED = 5  # how many unassessed requirements a reason names
+from backend.programs.criteria import (
+    Programs,
+    Verdict,
+    Verdicts,
+    criterion,
+    first_named,
+    ids_of,
+    listed,
+)
+from backend.programs.models import StepKey
 
 
 @criterion(
@@ -21,32 +29,28 @@ NAMED = 5  # how many unassessed requirements a reason names
     "all-assessed",
     "Every applicable requirement is assessed (not applicable is a judgement too).",
 )
-async def every_requirement_assessed(db: TenantSession, program: Program) -> Verdict:
-    """Met when no requirement of the program is still not assessed; one statement."""
-    remaining = func.count().over().label("remaining")
-    rows = (
-        await db.execute(
-            select(Clause.number, remaining)
-            .join(Assessment, Assessment.clause_id == Clause.id)
-            .where(
-                Assessment.program_id == program.id,
-                Assessment.status == Conformity.NOT_ASSESSED.value,
-                Clause.assessable,
-            )
-            .order_by(Clause.position)
-            .limit(NAMED)
+async def every_requirement_assessed(db: TenantSession, programs: Programs) -> Verdicts:
+    """Met when no requirement of the program is still not assessed."""
+    rows = await db.execute(
+        select(Assessment.program_id, func.count(), first_named(Clause.number, Clause.position))
+        .join(Clause, Clause.id == Assessment.clause_id)
+        .where(
+            Assessment.program_id.in_(ids_of(programs)),
+            Assessment.status == Conformity.NOT_ASSESSED.value,
+            Clause.assessable,
         )
-    ).all()
-    if not rows:
-        return Verdict(True, "Every requirement has been assessed.")
-    return Verdict(False, _reason(rows[0].remaining, [row.number for row in rows]))
+        .group_by(Assessment.program_id)
+    )
+    remaining = {program_id: (count, named) for program_id, count, named in rows}
+    return {program.id: _verdict(*remaining.get(program.id, (0, []))) for program in programs}
 
 
-def _reason(remaining: int, numbers: list[str]) -> str:
+def _verdict(remaining: int, numbers: Sequence[str]) -> Verdict:
     """'3 requirements are not assessed yet: 4.1, 4.2, 5.3.' with at most NAMED numbers."""
-    listed = ", ".join(numbers)
-    if remaining > len(numbers):
-        listed += f" and {remaining - len(numbers)} more"
+    if remaining == 0:
+        return Verdict(True, "Every requirement has been assessed.")
     if remaining == 1:
-        return f"1 requirement is not assessed yet: {listed}."
-    return f"{remaining} requirements are not assessed yet: {listed}."
+        return Verdict(False, f"1 requirement is not assessed yet: {listed(1, numbers)}.")
+    return Verdict(
+        False, f"{remaining} requirements are not assessed yet: {listed(remaining, numbers)}."
+    )

@@ -2,15 +2,18 @@
 
 A program's audits are those of its current audit programme: the programme covering the
 program whose period contains the organization's today, else the one that started last.
-Each criterion costs two statements (the programme, then its facts), whatever the size of
-the program or the number of audits. Management review has no area yet: its criterion is
-registered now and always unmet, saying so, so step 6 can never pass without one.
+Each criterion costs two statements (the programmes, then their facts) for any number of
+programs, whatever their size or the number of audits. Management review has no area yet:
+its criterion is registered now and always unmet, saying so, so step 6 can never pass
+without one.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, select
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import case, func, literal, select, tuple_
 
 from backend.audits.models import (
     Audit,
@@ -19,35 +22,46 @@ from backend.audits.models import (
     ChecklistLine,
     ProgrammeRequirement,
 )
-from backend.audits.queries import audit_day, coverage_statement
+from backend.audits.queries import Pair, audit_day, coverage_of
 from backend.core.calendar import today_sql
 from backend.db.session import TenantSession
-from backend.programs.criteria import Verdict, criterion
-from backend.programs.models import Program, StepKey
+from backend.programs.criteria import (
+    Programs,
+    Verdict,
+    Verdicts,
+    criterion,
+    first_named,
+    ids_of,
+    listed,
+)
+from backend.programs.models import StepKey
 
-NAMED = 5  # how many clauses or references a reason names
-NO_PROGRAMME = "No audit programme covers this program yet."
+NO_PROGRAMME = Verdict(False, "No audit programme covers this program yet.")
 
 
-async def current_programme(db: TenantSession, program: Program) -> AuditProgramme | None:
-    today = today_sql(program.tenant_id)
+async def current_programmes(
+    db: TenantSession, programs: Programs
+) -> dict[uuid.UUID, AuditProgramme]:
+    """Each program's current programme, for all of them in one statement."""
+    today = today_sql(AuditProgramme.tenant_id)
     current = (AuditProgramme.period_start <= today) & (AuditProgramme.period_end >= today)
-    return await db.scalar(
-        select(AuditProgramme)
-        .where(
-            exists().where(
-                ProgrammeRequirement.programme_id == AuditProgramme.id,
-                ProgrammeRequirement.program_id == program.id,
-            )
+    rows = await db.execute(
+        select(ProgrammeRequirement.program_id, AuditProgramme)
+        .join(AuditProgramme, AuditProgramme.id == ProgrammeRequirement.programme_id)
+        .where(ProgrammeRequirement.program_id.in_(ids_of(programs)))
+        .distinct(ProgrammeRequirement.program_id)
+        .order_by(
+            ProgrammeRequirement.program_id,
+            current.desc(),
+            AuditProgramme.period_start.desc(),
+            AuditProgramme.id,
         )
-        .order_by(current.desc(), AuditProgramme.period_start.desc(), AuditProgramme.id)
-        .limit(1)
     )
+    return dict(rows.tuples())
 
 
-def _listed(count: int, named: list[str]) -> str:
-    more = f" and {count - len(named)} more" if count > len(named) else ""
-    return f"{', '.join(named)}{more}"
+def _pairs(programmes: dict[uuid.UUID, AuditProgramme]) -> list[Pair]:
+    return [(programme.id, program_id) for program_id, programme in programmes.items()]
 
 
 @criterion(
@@ -55,27 +69,37 @@ def _listed(count: int, named: list[str]) -> str:
     "programme-covers-scope",
     "Every clause the audit programme covers is audited as often as its frequency asks.",
 )
-async def programme_covers_scope(db: TenantSession, program: Program) -> Verdict:
+async def programme_covers_scope(db: TenantSession, programs: Programs) -> Verdicts:
     """Coverage and frequency as `audits.queries` defines them; a clause audited but due
     again (its area has an open nonconformity) is named with "(again)"."""
-    programme = await current_programme(db, program)
-    if programme is None:
-        return Verdict(False, NO_PROGRAMME)
-    due = coverage_statement(programme.id, program.id).subquery()
-    rows = (
-        await db.execute(
-            select(due.c.number, due.c.audited, func.count().over())
-            .where(due.c.audited < due.c.due)
-            .order_by(due.c.position)
-            .limit(NAMED)
+    programmes = await current_programmes(db, programs)
+    found: dict[uuid.UUID, tuple[int, Sequence[str]]] = {}
+    if programmes:
+        pairs = _pairs(programmes)
+        due = coverage_of(sorted({programme for programme, _ in pairs}), pairs).subquery()
+        short = due.c.audited < due.c.due
+        label = case((due.c.audited == 0, due.c.number), else_=due.c.number + literal(" (again)"))
+        rows = await db.execute(
+            select(
+                due.c.program_id,
+                func.count().filter(short),
+                first_named(label, due.c.position, where=short),
+            ).group_by(due.c.program_id)
         )
-    ).all()
-    if not rows:
+        found = {program_id: (int(count), list(named or [])) for program_id, count, named in rows}
+    return {
+        program.id: _coverage(*found.get(program.id, (0, [])))
+        if program.id in programmes
+        else NO_PROGRAMME
+        for program in programs
+    }
+
+
+def _coverage(count: int, named: Sequence[str]) -> Verdict:
+    if count == 0:
         return Verdict(True, "Every clause of the programme is audited as often as due.")
-    count = rows[0][2]
-    named = [number if audited == 0 else f"{number} (again)" for number, audited, _ in rows]
     subject = "1 clause" if count == 1 else f"{count} clauses"
-    return Verdict(False, f"{subject} not yet audited: {_listed(count, named)}.")
+    return Verdict(False, f"{subject} not yet audited: {listed(count, named)}.")
 
 
 @criterion(
@@ -83,38 +107,56 @@ async def programme_covers_scope(db: TenantSession, program: Program) -> Verdict
     "audits-closed",
     "Every audit of the programme's period is closed or cancelled, and one at least is closed.",
 )
-async def audits_closed(db: TenantSession, program: Program) -> Verdict:
+async def audits_closed(db: TenantSession, programs: Programs) -> Verdicts:
     """Audits of the program (a checklist line in it) whose day is in the period."""
-    programme = await current_programme(db, program)
-    if programme is None:
-        return Verdict(False, NO_PROGRAMME)
-    finished = Audit.status.in_([AuditStatus.CLOSED.value, AuditStatus.CANCELLED.value])
-    open_references = func.array_agg(
-        aggregate_order_by(Audit.reference, audit_day(), Audit.reference)
-    )
-    row = (
-        await db.execute(
+    programmes = await current_programmes(db, programs)
+    found: dict[uuid.UUID, tuple[int, int, Sequence[str]]] = {}
+    if programmes:
+        audits = (
             select(
-                func.count().filter(~finished),
-                func.count().filter(Audit.status == AuditStatus.CLOSED.value),
-                open_references.filter(~finished),
-            ).where(
-                Audit.programme_id == programme.id,
-                audit_day().between(programme.period_start, programme.period_end),
-                exists().where(
-                    ChecklistLine.audit_id == Audit.id, ChecklistLine.program_id == program.id
-                ),
+                ChecklistLine.program_id, Audit.reference, Audit.status, audit_day().label("day")
             )
+            .distinct()
+            .join(Audit, Audit.id == ChecklistLine.audit_id)
+            .join(AuditProgramme, AuditProgramme.id == Audit.programme_id)
+            .where(
+                tuple_(Audit.programme_id, ChecklistLine.program_id).in_(_pairs(programmes)),
+                audit_day().between(AuditProgramme.period_start, AuditProgramme.period_end),
+            )
+            .subquery()
         )
-    ).one()
-    unfinished, closed, references = row
+        finished = audits.c.status.in_([AuditStatus.CLOSED.value, AuditStatus.CANCELLED.value])
+        rows = await db.execute(
+            select(
+                audits.c.program_id,
+                func.count().filter(~finished),
+                func.count().filter(audits.c.status == AuditStatus.CLOSED.value),
+                first_named(audits.c.reference, audits.c.day, audits.c.reference, where=~finished),
+            ).group_by(audits.c.program_id)
+        )
+        found = {row[0]: (int(row[1]), int(row[2]), list(row[3] or [])) for row in rows}
+    return {
+        program.id: _closed(*found.get(program.id, (0, 0, [])))
+        if program.id in programmes
+        else NO_PROGRAMME
+        for program in programs
+    }
+
+
+def _closed(unfinished: int, closed: int, references: Sequence[str]) -> Verdict:
     if unfinished:
         subject = "1 audit is" if unfinished == 1 else f"{unfinished} audits are"
-        listed = _listed(unfinished, list(references[:NAMED]))
-        return Verdict(False, f"{subject} not closed yet: {listed}.")
+        return Verdict(False, f"{subject} not closed yet: {listed(unfinished, references)}.")
     if not closed:
         return Verdict(False, "No audit of this program in the programme's period is closed yet.")
     return Verdict(True, "Every audit in the programme's period is closed or cancelled.")
+
+
+MANAGEMENT_REVIEW_UNRECORDED = Verdict(
+    False,
+    "Management review is not yet recorded in certready: hold it and keep its minutes;"
+    " this criterion stays unmet until reviews can be recorded.",
+)
 
 
 @criterion(
@@ -122,11 +164,7 @@ async def audits_closed(db: TenantSession, program: Program) -> Verdict:
     "management-review-held",
     "Top management has reviewed the management system.",
 )
-async def management_review_held(db: TenantSession, program: Program) -> Verdict:
+async def management_review_held(_db: TenantSession, programs: Programs) -> Verdicts:
     """Always unmet until management reviews are recorded here: a step that needs one must
     never pass on its absence."""
-    return Verdict(
-        False,
-        "Management review is not yet recorded in certready: hold it and keep its minutes;"
-        " this criterion stays unmet until reviews can be recorded.",
-    )
+    return {program.id: MANAGEMENT_REVIEW_UNRECORDED for program in programs}

@@ -32,6 +32,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    tuple_,
 )
 from sqlalchemy.orm import aliased
 
@@ -85,11 +86,14 @@ class Coverage:
         return self.audited >= self.due
 
 
-def _audited_lines(programme_id: uuid.UUID) -> Select[uuid.UUID, uuid.UUID, uuid.UUID, str | None]:
-    """Checklist lines that count as audited in the programme's period."""
+def _audited_lines(
+    programme_ids: Sequence[uuid.UUID],
+) -> Select[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID, str | None]:
+    """Checklist lines that count as audited in their programme's period."""
     line_clause = aliased(Clause)
     return (
         select(
+            Audit.programme_id,
             ChecklistLine.audit_id,
             ChecklistLine.program_id,
             ChecklistLine.clause_id,
@@ -99,7 +103,7 @@ def _audited_lines(programme_id: uuid.UUID) -> Select[uuid.UUID, uuid.UUID, uuid
         .join(line_clause, line_clause.id == ChecklistLine.clause_id)
         .join(AuditProgramme, AuditProgramme.id == Audit.programme_id)
         .where(
-            Audit.programme_id == programme_id,
+            Audit.programme_id.in_(programme_ids),
             Audit.status != AuditStatus.CANCELLED.value,
             audit_day().between(AuditProgramme.period_start, AuditProgramme.period_end),
             ChecklistLine.result.is_not(None),
@@ -108,12 +112,23 @@ def _audited_lines(programme_id: uuid.UUID) -> Select[uuid.UUID, uuid.UUID, uuid
     )
 
 
+Pair = tuple[uuid.UUID, uuid.UUID]
+"""(programme id, program id)"""
+
+
 def coverage_statement(programme_id: uuid.UUID, program_id: uuid.UUID | None = None) -> Select[Any]:
     """(program id, clause, due, audited, at risk) of each requirement the programme covers
     (of one program, when given), program by program in document order; one statement."""
-    lines = _audited_lines(programme_id).cte("lines")
+    return coverage_of([programme_id], [(programme_id, program_id)] if program_id else None)
+
+
+def coverage_of(programme_ids: Sequence[uuid.UUID], pairs: Sequence[Pair] | None) -> Select[Any]:
+    """Coverage of every program of the programmes, or only of the (programme, program)
+    pairs given: one statement for any number of them."""
+    lines = _audited_lines(programme_ids).cte("lines")
     targets = (
         select(
+            ProgrammeRequirement.programme_id,
             ProgrammeRequirement.program_id,
             ProgrammeRequirement.clause_id,
             harmonized_key(Clause).label("hs_key"),
@@ -122,21 +137,23 @@ def coverage_statement(programme_id: uuid.UUID, program_id: uuid.UUID | None = N
         )
         .join(Clause, Clause.id == ProgrammeRequirement.clause_id)
         .join(AuditProgramme, AuditProgramme.id == ProgrammeRequirement.programme_id)
-        .where(ProgrammeRequirement.programme_id == programme_id)
+        .where(ProgrammeRequirement.programme_id.in_(programme_ids))
     )
-    if program_id is not None:
-        targets = targets.where(ProgrammeRequirement.program_id == program_id)
+    if pairs is not None:
+        pair = tuple_(ProgrammeRequirement.programme_id, ProgrammeRequirement.program_id)
+        targets = targets.where(pair.in_(pairs))
     target = targets.cte("targets")
     audited = (
         select(func.count(distinct(lines.c.audit_id)))
         .where(
+            lines.c.programme_id == target.c.programme_id,
             or_(
                 and_(
                     lines.c.program_id == target.c.program_id,
                     lines.c.clause_id == target.c.clause_id,
                 ),
                 lines.c.hs_key == target.c.hs_key,
-            )
+            ),
         )
         .scalar_subquery()
     )

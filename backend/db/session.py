@@ -39,8 +39,10 @@ class TenantSession(AsyncSession):
 
     GraphQL resolves sibling fields concurrently, and their DataLoaders share the request's
     session. Concurrent statements on one held connection queue up behind the driver's lock,
-    but two that both find no connection would race to open one and fail. So the session
-    holds a connection from its first use to its close: ending a transaction opens the next.
+    but two that both find no connection would race to open one and fail. So the first
+    database call opens the connection (concurrent first calls wait for that one opening),
+    and the session holds it until its close: ending a transaction opens the next. A session
+    nobody uses never takes a connection.
 
     GraphQL also cancels work half-way: when a field fails, graphql-core cancels its siblings,
     and a DataLoader cancels its batch once nobody waits for it. A statement cancelled inside
@@ -52,12 +54,23 @@ class TenantSession(AsyncSession):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._running: set[asyncio.Task[Any]] = set()
+        self._opening: asyncio.Task[Any] | None = None
 
     async def _to_the_end(self, call: Coroutine[Any, Any, Result]) -> Result:
+        if self._opening is None:
+            self._opening = self._spawn(super().connection())
+        try:
+            await asyncio.shield(self._opening)
+        except BaseException:
+            call.close()  # never started: no "was never awaited" warning
+            raise
+        return await asyncio.shield(self._spawn(call))
+
+    def _spawn(self, call: Coroutine[Any, Any, Result]) -> asyncio.Task[Result]:
         task = asyncio.ensure_future(call)
         self._running.add(task)
         task.add_done_callback(self._running.discard)
-        return await asyncio.shield(task)
+        return task
 
     if not TYPE_CHECKING:  # the same signatures as AsyncSession's, which type checkers keep
 

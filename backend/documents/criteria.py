@@ -8,21 +8,29 @@ Each criterion is one SQL statement, whatever the size of the program.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import String, exists, func, select, type_coerce
-from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased
 
 from backend.catalog.models import Clause
 from backend.core.calendar import local_date, today_sql
 from backend.db.session import TenantSession
 from backend.documents.models import ControlledDocument, DocumentRequirement
 from backend.documents.review import covers_sql
-from backend.programs.criteria import Verdict, criterion
+from backend.programs.criteria import (
+    Programs,
+    Verdict,
+    Verdicts,
+    criterion,
+    first_named,
+    ids_of,
+    listed,
+)
 from backend.programs.models import Program, ProgramStep, StepKey, StepStatus
 from tenants.models import Organization
-
-NAMED_ITEMS = 5  # how many uncovered mandatory items a reason names
 
 
 @criterion(
@@ -35,39 +43,40 @@ NAMED_ITEMS = 5  # how many uncovered mandatory items a reason names
     "mandatory-documents-covered",
     "Every mandatory item is covered by an approved, in-date document.",
 )
-async def mandatory_documents_covered(db: TenantSession, program: Program) -> Verdict:
+async def mandatory_documents_covered(db: TenantSession, programs: Programs) -> Verdicts:
     covered = exists().where(
-        DocumentRequirement.program_id == program.id,
+        DocumentRequirement.program_id == Program.id,
         DocumentRequirement.clause_id == Clause.id,
         ControlledDocument.id == DocumentRequirement.document_id,
-        covers_sql(today_sql(program.tenant_id)),
+        covers_sql(today_sql(DocumentRequirement.tenant_id)),
     )
     uncovered = ~covered
-    numbers = func.array_agg(aggregate_order_by(Clause.number, Clause.position)).filter(uncovered)
-    row = (
-        await db.execute(
-            select(
-                func.count(),
-                func.count().filter(uncovered),
-                type_coerce(numbers, ARRAY(String))[1:NAMED_ITEMS],
-            ).where(Clause.standard_id == program.standard_id, Clause.documented_information)
+    rows = await db.execute(
+        select(
+            Program.id,
+            func.count(),
+            func.count().filter(uncovered),
+            first_named(Clause.number, Clause.position, where=uncovered),
         )
-    ).one()
-    return _verdict(int(row[0]), int(row[1]), list(row[2] or []))
+        .join(Clause, Clause.standard_id == Program.standard_id)
+        .where(Program.id.in_(ids_of(programs)), Clause.documented_information)
+        .group_by(Program.id)
+    )
+    found = {row[0]: (int(row[1]), int(row[2]), list(row[3] or [])) for row in rows}
+    return {program.id: _verdict(*found.get(program.id, (0, 0, []))) for program in programs}
 
 
-def _verdict(items: int, missing: int, named: list[str]) -> Verdict:
+def _verdict(items: int, missing: int, named: Sequence[str]) -> Verdict:
     if items == 0:
         return Verdict(True, "The standard asks for no documented information.")
     if missing == 0:
         return Verdict(
             True, f"All {items} mandatory items are covered by an approved, in-date document."
         )
-    more = f" and {missing - len(named)} more" if missing > len(named) else ""
     subject = "1 mandatory item is" if missing == 1 else f"{missing} mandatory items are"
     return Verdict(
         False,
-        f"{subject} not covered by an approved, in-date document: {', '.join(named)}{more}.",
+        f"{subject} not covered by an approved, in-date document: {listed(missing, named)}.",
     )
 
 
@@ -76,29 +85,33 @@ def _verdict(items: int, missing: int, named: list[str]) -> Verdict:
     "operation-period-elapsed",
     "The system has run on its completed documentation for the organization's chosen period.",
 )
-async def operation_period_elapsed(db: TenantSession, program: Program) -> Verdict:
+async def operation_period_elapsed(db: TenantSession, programs: Programs) -> Verdicts:
     """Records need time to accumulate: the period (an organization setting, 90 days unless
     changed) counts from the day, in the organization's calendar, the documentation step was
     completed."""
-    row = (
-        await db.execute(
-            select(
-                ProgramStep.completed_at,
-                Organization.operation_period_days,
-                Organization.timezone,
-                today_sql(program.tenant_id),
-            )
-            .select_from(Organization)
-            .outerjoin(
-                ProgramStep,
-                (ProgramStep.program_id == program.id)
-                & (ProgramStep.key == StepKey.DOCUMENTATION.value)
-                & (ProgramStep.status == StepStatus.COMPLETED.value),
-            )
-            .where(Organization.id == program.tenant_id)
+    tenant = aliased(Organization)  # today_sql reads Organization in a subquery of its own
+    rows = await db.execute(
+        select(
+            Program.id,
+            ProgramStep.completed_at,
+            tenant.operation_period_days,
+            tenant.timezone,
+            today_sql(Program.tenant_id),
         )
-    ).one()
-    completed_at, period, timezone, today = row
+        .join(tenant, tenant.id == Program.tenant_id)
+        .outerjoin(
+            ProgramStep,
+            (ProgramStep.program_id == Program.id)
+            & (ProgramStep.key == StepKey.DOCUMENTATION.value)
+            & (ProgramStep.status == StepStatus.COMPLETED.value),
+        )
+        .where(Program.id.in_(ids_of(programs)))
+    )
+    found: dict[uuid.UUID, Verdict] = {row[0]: _operation(*row[1:]) for row in rows}
+    return {program.id: found[program.id] for program in programs}
+
+
+def _operation(completed_at: datetime | None, period: int, timezone: str, today: date) -> Verdict:
     if completed_at is None:
         return Verdict(
             False,

@@ -2,14 +2,15 @@
 
 A requirement that asks for documented information shows it runs when fresh evidence (current
 or expiring soon, never stale or missing) is linked to it in the program. Requirements the
-gap analysis judged not applicable ask for nothing. One SQL statement, whatever the size of
-the program.
+gap analysis judged not applicable ask for nothing. One SQL statement for any number of
+programs, whatever their size.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import String, exists, func, select, type_coerce
-from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
+from collections.abc import Sequence
+
+from sqlalchemy import exists, func, select
 
 from backend.assessments.models import Assessment, Conformity
 from backend.catalog.models import Clause
@@ -17,10 +18,17 @@ from backend.core.calendar import today_sql
 from backend.db.session import TenantSession
 from backend.evidence.freshness import Freshness, freshness_sql, last_confirmed_sql
 from backend.evidence.models import EvidenceItem, EvidenceLink
-from backend.programs.criteria import Verdict, criterion
-from backend.programs.models import Program, StepKey
+from backend.programs.criteria import (
+    Programs,
+    Verdict,
+    Verdicts,
+    criterion,
+    first_named,
+    ids_of,
+    listed,
+)
+from backend.programs.models import StepKey
 
-NAMED = 5  # how many requirements without fresh evidence a reason names
 FRESH = (Freshness.CURRENT.value, Freshness.EXPIRING_SOON.value)
 
 
@@ -29,9 +37,9 @@ FRESH = (Freshness.CURRENT.value, Freshness.EXPIRING_SOON.value)
     "records-produced",
     "Every requirement that asks for documented information has fresh evidence.",
 )
-async def records_produced(db: TenantSession, program: Program) -> Verdict:
+async def records_produced(db: TenantSession, programs: Programs) -> Verdicts:
     fresh = exists().where(
-        EvidenceLink.program_id == program.id,
+        EvidenceLink.program_id == Assessment.program_id,
         EvidenceLink.clause_id == Clause.id,
         EvidenceItem.id == EvidenceLink.evidence_id,
         EvidenceItem.deleted_at.is_(None),
@@ -39,32 +47,32 @@ async def records_produced(db: TenantSession, program: Program) -> Verdict:
             EvidenceItem.valid_until,
             EvidenceItem.review_interval_days,
             last_confirmed_sql(),
-            today_sql(program.tenant_id),
+            today_sql(EvidenceLink.tenant_id),
         ).in_(FRESH),
     )
     missing = ~fresh
-    numbers = func.array_agg(aggregate_order_by(Clause.number, Clause.position)).filter(missing)
-    row = (
-        await db.execute(
-            select(
-                func.count(),
-                func.count().filter(missing),
-                type_coerce(numbers, ARRAY(String))[1:NAMED],
-            )
-            .select_from(Clause)
-            .join(Assessment, Assessment.clause_id == Clause.id)
-            .where(
-                Assessment.program_id == program.id,
-                Assessment.status != Conformity.NOT_APPLICABLE.value,
-                Clause.assessable,
-                Clause.documented_information,
-            )
+    rows = await db.execute(
+        select(
+            Assessment.program_id,
+            func.count(),
+            func.count().filter(missing),
+            first_named(Clause.number, Clause.position, where=missing),
         )
-    ).one()
-    return _verdict(int(row[0]), int(row[1]), list(row[2] or []))
+        .select_from(Clause)
+        .join(Assessment, Assessment.clause_id == Clause.id)
+        .where(
+            Assessment.program_id.in_(ids_of(programs)),
+            Assessment.status != Conformity.NOT_APPLICABLE.value,
+            Clause.assessable,
+            Clause.documented_information,
+        )
+        .group_by(Assessment.program_id)
+    )
+    found = {row[0]: (int(row[1]), int(row[2]), list(row[3] or [])) for row in rows}
+    return {program.id: _verdict(*found.get(program.id, (0, 0, []))) for program in programs}
 
 
-def _verdict(asking: int, missing: int, named: list[str]) -> Verdict:
+def _verdict(asking: int, missing: int, named: Sequence[str]) -> Verdict:
     if asking == 0:
         return Verdict(True, "No applicable requirement asks for documented information.")
     if missing == 0:
@@ -74,9 +82,8 @@ def _verdict(asking: int, missing: int, named: list[str]) -> Verdict:
             else f"Each of the {asking} requirements that ask"
         )
         return Verdict(True, f"{subject} for records has fresh evidence.")
-    more = f" and {missing - len(named)} more" if missing > len(named) else ""
     subject = "1 requirement has" if missing == 1 else f"{missing} requirements have"
     return Verdict(
         False,
-        f"{subject} no fresh evidence (current or expiring soon) yet: {', '.join(named)}{more}.",
+        f"{subject} no fresh evidence (current or expiring soon) yet: {listed(missing, named)}.",
     )

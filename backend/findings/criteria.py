@@ -2,12 +2,15 @@
 left open, and every open minor one is being acted on.
 
 A finding belongs to a program through its requirements. Each criterion is one SQL
-statement, whatever the number of findings.
+statement for any number of programs and findings.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, exists, func, select
 
 from backend.db.session import TenantSession
 from backend.findings.models import (
@@ -18,39 +21,45 @@ from backend.findings.models import (
     FindingType,
 )
 from backend.planning.models import Action, ActionStatus
-from backend.programs.criteria import Verdict, criterion
-from backend.programs.models import Program, StepKey
+from backend.programs.criteria import (
+    Programs,
+    Verdict,
+    Verdicts,
+    criterion,
+    first_named,
+    ids_of,
+    listed,
+)
+from backend.programs.models import StepKey
 
-NAMED = 5  # how many references a reason names
 
-
-def _open_of_program(program: Program, kind: FindingType) -> ColumnElement[bool]:
-    return and_(
-        Finding.type == kind.value,
-        Finding.status != FindingStatus.CLOSED.value,
-        exists().where(
-            FindingRequirement.finding_id == Finding.id,
-            FindingRequirement.program_id == program.id,
-        ),
+async def _open_references(
+    db: TenantSession, programs: Programs, kind: FindingType, *conditions: ColumnElement[bool]
+) -> dict[uuid.UUID, tuple[int, Sequence[str]]]:
+    """Per program: how many open findings of `kind` meet `conditions`, and the references
+    of the first NAMED in the order raised. A finding on several requirements of a program
+    counts once there."""
+    of_program = (
+        select(FindingRequirement.finding_id, FindingRequirement.program_id)
+        .where(FindingRequirement.program_id.in_(ids_of(programs)))
+        .distinct()
+        .subquery()
     )
-
-
-async def _references(db: TenantSession, *conditions: ColumnElement[bool]) -> tuple[int, list[str]]:
-    """How many findings match, and the references of the first NAMED in the order raised."""
-    rows = (
-        await db.execute(
-            select(Finding.reference, func.count().over())
-            .where(*conditions)
-            .order_by(Finding.created_at, Finding.id)
-            .limit(NAMED)
+    rows = await db.execute(
+        select(
+            of_program.c.program_id,
+            func.count(),
+            first_named(Finding.reference, Finding.created_at, Finding.id),
         )
-    ).all()
-    return (rows[0][1] if rows else 0), [reference for reference, _ in rows]
-
-
-def _listed(count: int, references: list[str]) -> str:
-    more = f" and {count - len(references)} more" if count > len(references) else ""
-    return f"{', '.join(references)}{more}"
+        .join(of_program, of_program.c.finding_id == Finding.id)
+        .where(
+            Finding.type == kind.value,
+            Finding.status != FindingStatus.CLOSED.value,
+            *conditions,
+        )
+        .group_by(of_program.c.program_id)
+    )
+    return {program_id: (count, references) for program_id, count, references in rows}
 
 
 @criterion(
@@ -58,14 +67,16 @@ def _listed(count: int, references: list[str]) -> str:
     "no-major-nonconformity-open",
     "No major nonconformity is open.",
 )
-async def no_major_nonconformity_open(db: TenantSession, program: Program) -> Verdict:
-    count, references = await _references(
-        db, _open_of_program(program, FindingType.MAJOR_NONCONFORMITY)
-    )
+async def no_major_nonconformity_open(db: TenantSession, programs: Programs) -> Verdicts:
+    found = await _open_references(db, programs, FindingType.MAJOR_NONCONFORMITY)
+    return {program.id: _major_verdict(*found.get(program.id, (0, []))) for program in programs}
+
+
+def _major_verdict(count: int, references: Sequence[str]) -> Verdict:
     if count == 0:
         return Verdict(True, "No major nonconformity is open.")
     subject = "1 major nonconformity is" if count == 1 else f"{count} major nonconformities are"
-    return Verdict(False, f"{subject} open: {_listed(count, references)}.")
+    return Verdict(False, f"{subject} open: {listed(count, references)}.")
 
 
 @criterion(
@@ -73,7 +84,7 @@ async def no_major_nonconformity_open(db: TenantSession, program: Program) -> Ve
     "minor-nonconformities-acted-on",
     "Every open minor nonconformity has a corrective action with an owner and a due date.",
 )
-async def minor_nonconformities_acted_on(db: TenantSession, program: Program) -> Verdict:
+async def minor_nonconformities_acted_on(db: TenantSession, programs: Programs) -> Verdicts:
     """Acted on means an action of the finding's current round (a "not effective" review
     starts a new round), not cancelled, with an owner and a due date. A minor nonconformity
     verified effective needs nothing more."""
@@ -85,12 +96,17 @@ async def minor_nonconformities_acted_on(db: TenantSession, program: Program) ->
         Action.owner_id.is_not(None),
         Action.due_date.is_not(None),
     )
-    count, references = await _references(
+    found = await _open_references(
         db,
-        _open_of_program(program, FindingType.MINOR_NONCONFORMITY),
+        programs,
+        FindingType.MINOR_NONCONFORMITY,
         Finding.status != FindingStatus.VERIFIED.value,
         ~acted_on,
     )
+    return {program.id: _minor_verdict(*found.get(program.id, (0, []))) for program in programs}
+
+
+def _minor_verdict(count: int, references: Sequence[str]) -> Verdict:
     if count == 0:
         return Verdict(
             True, "Every open minor nonconformity has an owned, dated corrective action."
@@ -98,6 +114,5 @@ async def minor_nonconformities_acted_on(db: TenantSession, program: Program) ->
     subject = "1 minor nonconformity lacks" if count == 1 else f"{count} minor nonconformities lack"
     return Verdict(
         False,
-        f"{subject} a corrective action with an owner and a due date:"
-        f" {_listed(count, references)}.",
+        f"{subject} a corrective action with an owner and a due date: {listed(count, references)}.",
     )

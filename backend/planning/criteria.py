@@ -1,13 +1,14 @@
 """Exit criteria that planning judges: the plan covers every gap and aims at something
 measurable (planning step), and every action of it is finished (implementation step).
 
-Each criterion is one SQL statement, whatever the size of the program.
+Each criterion is one SQL statement for any number of programs, whatever their size.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import String, exists, func, select, type_coerce
-from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
+from collections.abc import Sequence
+
+from sqlalchemy import exists, func, select
 
 from backend.assessments.models import Assessment, Conformity
 from backend.catalog.models import Clause
@@ -21,12 +22,18 @@ from backend.planning.models import (
     Objective,
     ObjectiveStatus,
 )
-from backend.programs.criteria import Verdict, criterion
-from backend.programs.models import Program, StepKey
+from backend.programs.criteria import (
+    Programs,
+    Verdict,
+    Verdicts,
+    criterion,
+    first_named,
+    ids_of,
+    listed,
+)
+from backend.programs.models import StepKey
 
 GAP_STATUSES = (Conformity.PARTIAL.value, Conformity.NONCONFORMANT.value)
-NAMED_GAPS = 5  # how many uncovered requirements a reason names
-NAMED_ACTIONS = 5  # how many unfinished actions a reason names
 
 
 def _plural(count: int, one: str, many: str) -> str:
@@ -38,49 +45,46 @@ def _plural(count: int, one: str, many: str) -> str:
     "every-gap-has-an-action",
     "Every partial or nonconformant requirement has an action with an owner and a due date.",
 )
-async def every_gap_has_an_action(db: TenantSession, program: Program) -> Verdict:
+async def every_gap_has_an_action(db: TenantSession, programs: Programs) -> Verdicts:
     covered = exists().where(
         ActionRequirement.clause_id == Assessment.clause_id,
         Action.id == ActionRequirement.action_id,
-        Action.program_id == program.id,
+        Action.program_id == Assessment.program_id,
         Action.status != ActionStatus.CANCELLED.value,
         Action.owner_id.is_not(None),
         Action.due_date.is_not(None),
     )
     uncovered = ~covered
-    numbers = func.array_agg(aggregate_order_by(Clause.number, Clause.position)).filter(uncovered)
-    row = (
-        await db.execute(
-            select(
-                func.count(),
-                func.count().filter(uncovered),
-                type_coerce(numbers, ARRAY(String))[1:NAMED_GAPS],
-            )
-            .select_from(Assessment)
-            .join(Clause, Clause.id == Assessment.clause_id)
-            .where(
-                Assessment.program_id == program.id,
-                Assessment.status.in_(GAP_STATUSES),
-                Clause.assessable,
-            )
+    rows = await db.execute(
+        select(
+            Assessment.program_id,
+            func.count(),
+            func.count().filter(uncovered),
+            first_named(Clause.number, Clause.position, where=uncovered),
         )
-    ).one()
-    gaps, missing, named = int(row[0]), int(row[1]), list(row[2] or [])
-    return _gap_verdict(gaps, missing, named)
+        .join(Clause, Clause.id == Assessment.clause_id)
+        .where(
+            Assessment.program_id.in_(ids_of(programs)),
+            Assessment.status.in_(GAP_STATUSES),
+            Clause.assessable,
+        )
+        .group_by(Assessment.program_id)
+    )
+    found = {row[0]: (int(row[1]), int(row[2]), list(row[3] or [])) for row in rows}
+    return {program.id: _gap_verdict(*found.get(program.id, (0, 0, []))) for program in programs}
 
 
-def _gap_verdict(gaps: int, missing: int, named: list[str]) -> Verdict:
+def _gap_verdict(gaps: int, missing: int, named: Sequence[str]) -> Verdict:
     if gaps == 0:
         return Verdict(True, "No partial or nonconformant requirements are recorded.")
     if missing == 0:
         return Verdict(
             True, f"Each of the {_plural(gaps, 'gap', 'gaps')} has an owned, dated action."
         )
-    more = f" and {missing - len(named)} more" if missing > len(named) else ""
     return Verdict(
         False,
         f"{_plural(missing, 'gap lacks', 'gaps lack')} an action with an owner and a due date:"
-        f" {', '.join(named)}{more}.",
+        f" {listed(missing, named)}.",
     )
 
 
@@ -89,15 +93,22 @@ def _gap_verdict(gaps: int, missing: int, named: list[str]) -> Verdict:
     "measurable-objective",
     "At least one objective names an indicator and a target.",
 )
-async def measurable_objective_exists(db: TenantSession, program: Program) -> Verdict:
-    count = await db.scalar(
-        select(func.count()).where(
-            Objective.program_id == program.id,
+async def measurable_objective_exists(db: TenantSession, programs: Programs) -> Verdicts:
+    rows = await db.execute(
+        select(Objective.program_id, func.count())
+        .where(
+            Objective.program_id.in_(ids_of(programs)),
             Objective.status != ObjectiveStatus.CANCELLED.value,
             func.trim(Objective.indicator) != "",
             func.trim(Objective.target) != "",
         )
+        .group_by(Objective.program_id)
     )
+    counts = {program_id: int(count) for program_id, count in rows}
+    return {program.id: _objective_verdict(counts.get(program.id, 0)) for program in programs}
+
+
+def _objective_verdict(count: int) -> Verdict:
     if not count:
         return Verdict(False, "No objective has both an indicator and a target yet.")
     return Verdict(True, f"{_plural(count, 'measurable objective', 'measurable objectives')}.")
@@ -108,25 +119,26 @@ async def measurable_objective_exists(db: TenantSession, program: Program) -> Ve
     "plan-actions-finished",
     "Every action of the plan is done or cancelled.",
 )
-async def plan_actions_finished(db: TenantSession, program: Program) -> Verdict:
+async def plan_actions_finished(db: TenantSession, programs: Programs) -> Verdicts:
     """The plan is the program's actions less the corrective actions of findings: those answer
     the internal audit, and its own criteria judge them."""
-    rows = (
-        await db.execute(
-            select(Action.title, func.count().over())
-            .where(
-                Action.program_id == program.id,
-                Action.status.not_in(FINISHED_ACTION_STATUSES),
-                ~exists().where(CorrectiveAction.action_id == Action.id),
-            )
-            .order_by(Action.due_date.asc().nulls_last(), Action.created_at, Action.id)
-            .limit(NAMED_ACTIONS)
+    title = '"' + Action.title + '"'
+    order = (Action.due_date.asc().nulls_last(), Action.created_at, Action.id)
+    rows = await db.execute(
+        select(Action.program_id, func.count(), first_named(title, *order))
+        .where(
+            Action.program_id.in_(ids_of(programs)),
+            Action.status.not_in(FINISHED_ACTION_STATUSES),
+            ~exists().where(CorrectiveAction.action_id == Action.id),
         )
-    ).all()
-    if not rows:
+        .group_by(Action.program_id)
+    )
+    found = {program_id: (int(count), named) for program_id, count, named in rows}
+    return {program.id: _plan_verdict(*found.get(program.id, (0, []))) for program in programs}
+
+
+def _plan_verdict(count: int, named: Sequence[str]) -> Verdict:
+    if count == 0:
         return Verdict(True, "Every action of the plan is done or cancelled.")
-    count = int(rows[0][1])
-    named = ", ".join(f'"{title}"' for title, _ in rows)
-    more = f" and {count - len(rows)} more" if count > len(rows) else ""
     subject = _plural(count, "action of the plan is", "actions of the plan are")
-    return Verdict(False, f"{subject} not done yet: {named}{more}.")
+    return Verdict(False, f"{subject} not done yet: {listed(count, named)}.")

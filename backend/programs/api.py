@@ -26,7 +26,7 @@ from backend.catalog import service as catalog_service
 from backend.catalog.api import Standard
 from backend.core.changes import KEEP, Change
 from backend.programs import models, service
-from backend.programs.criteria import MAX_CRITERIA, CriterionResult
+from backend.programs.criteria import MAX_CRITERIA, CriterionResult, evaluate
 from backend.programs.models import ProgramStatus as ProgramStatusValue
 from backend.programs.models import StepKey as StepKeyValue
 from backend.programs.models import StepStatus as StepStatusValue
@@ -118,9 +118,12 @@ class ProgramStep(LoadedNode, relay.Node):
         return await _user(info, self.owner_id)
 
     async def _criteria(self, info: Info) -> list[CriterionResult]:
-        """Evaluated once per request, whether `criteria`, `canComplete` or both are asked."""
-        loader = info.context.loaders.of(service.criteria_of_steps)
-        results: list[CriterionResult] = await loader.load((self.program_id, self.key))
+        """Evaluated once per request for every step asked, whether `criteria`, `canComplete`
+        or both; the program comes from the request's loader, which has read it already."""
+        program = await info.context.loaders.of(service.programs_by_id).load(self.program_id)
+        results: list[CriterionResult] = await info.context.loaders.of(evaluate).load(
+            (program, self.key)
+        )
         return results
 
     @strawberry.field(

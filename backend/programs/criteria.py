@@ -1,16 +1,36 @@
 """Exit criteria: whether a step of a program may be completed, judged from data.
 
-Each feature registers the criteria it owns (`@criterion(StepKey.TRAINING, "...")` in its
-own module, named in backend/features.py), so new features add criteria without editing
-this one. A criterion answers
-met or unmet with a reason a person can act on. Every criterion costs a bounded number of
-statements, whatever the size of the program.
+Each feature registers the criteria it owns in its own `criteria.py` (named in
+backend/features.py), so new features add criteria without editing this one. A criterion
+answers met or unmet with a reason a person can act on.
+
+A check judges many programs at once, so a list of fifty programs costs what one does:
+
+    @criterion(StepKey.TRAINING, "sessions-held", "Every planned session has been held.")
+    async def sessions_held(db: TenantSession, programs: Programs) -> Verdicts:
+        rows = await db.execute(
+            select(TrainingSession.program_id, func.count(), first_named(TrainingSession.topic))
+            .where(TrainingSession.program_id.in_(ids_of(programs)), <unmet>)
+            .group_by(TrainingSession.program_id)
+        )
+        found = {program_id: (count, named) for program_id, count, named in rows}
+        return {p.id: _verdict(*found.get(p.id, (0, []))) for p in programs}
+
+One statement for all the programs, grouped or correlated by program id, and a verdict for
+every program given (one the statement found no row for included). `evaluate` runs each
+check once per request for every program whose steps are asked about, one check after
+another on the request's session.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, func, type_coerce
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 
 from backend.db.session import TenantSession
 from backend.programs.models import Program, StepKey
@@ -30,7 +50,13 @@ class CriterionResult:
     reason: str
 
 
-Check = Callable[[TenantSession, Program], Awaitable[Verdict]]
+Programs = Sequence[Program]
+Verdicts = Mapping[uuid.UUID, Verdict]
+Check = Callable[[TenantSession, Programs], Awaitable[Verdicts]]
+"""Verdicts by program id for every program given, from one SQL statement."""
+
+NAMED = 5
+"""How many items (requirements, findings, sessions) a reason names."""
 
 
 @dataclass(frozen=True)
@@ -108,9 +134,49 @@ def criteria_of(step: StepKey) -> tuple[Criterion, ...]:
     return _REGISTRY.of(step)
 
 
-async def evaluate(db: TenantSession, program: Program, step: StepKey) -> list[CriterionResult]:
-    results = []
-    for item in criteria_of(step):
-        verdict = await item.check(db, program)
-        results.append(CriterionResult(item.key, item.description, verdict.met, verdict.reason))
+def ids_of(programs: Programs) -> list[uuid.UUID]:
+    return [program.id for program in programs]
+
+
+def first_named(
+    value: Any, *order: Any, where: ColumnElement[bool] | None = None
+) -> ColumnElement[list[str]]:
+    """An aggregate: the first NAMED values of a group's rows (those meeting `where`), in
+    `order` (`value`'s own order when none is given)."""
+    aggregate = func.array_agg(aggregate_order_by(value, *(order or (value,))))
+    values: ColumnElement[Any] = aggregate if where is None else aggregate.filter(where)
+    return type_coerce(values, ARRAY(String))[1:NAMED]
+
+
+def listed(count: int, named: Sequence[str]) -> str:
+    """'4.1, 4.2 and 3 more': the named items, and how many more there are."""
+    more = f" and {count - len(named)} more" if count > len(named) else ""
+    return f"{', '.join(named)}{more}"
+
+
+async def evaluate(
+    db: TenantSession, asked: Sequence[tuple[Program, StepKey]]
+) -> list[list[CriterionResult]]:
+    """The criteria of each (program, step) asked, in order: every check runs once, for all
+    the programs whose asked steps it judges."""
+    programs: dict[Check, dict[uuid.UUID, Program]] = {}
+    for program, step in asked:
+        for item in criteria_of(step):
+            programs.setdefault(item.check, {})[program.id] = program
+    verdicts = {check: await check(db, list(of.values())) for check, of in programs.items()}
+    return [
+        [
+            CriterionResult(item.key, item.description, verdict.met, verdict.reason)
+            for item in criteria_of(step)
+            for verdict in (verdicts[item.check][program.id],)
+        ]
+        for program, step in asked
+    ]
+
+
+async def evaluate_step(
+    db: TenantSession, program: Program, step: StepKey
+) -> list[CriterionResult]:
+    """The criteria of one step of one program."""
+    (results,) = await evaluate(db, [(program, step)])
     return results

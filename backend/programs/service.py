@@ -33,7 +33,7 @@ from backend.core.errors import ErrorCode, ServiceError, conflict, invalid, not_
 from backend.db.base import Identified
 from backend.db.batch import by_id
 from backend.db.session import TenantSession
-from backend.programs.criteria import CriterionResult, evaluate
+from backend.programs.criteria import CriterionResult, evaluate_step
 from backend.programs.lifecycle import allowed_transitions
 from backend.programs.models import Program, ProgramStatus, ProgramStep, StepKey, StepStatus
 from backend.programs.steps import BY_KEY, STEPS
@@ -377,7 +377,9 @@ async def complete_step(db: TenantSession, actor: Actor, step_id: uuid.UUID) -> 
     step, program = await _step_for_change(db, actor, step_id)
     if step.status == StepStatus.COMPLETED.value:
         return step
-    unmet = [result for result in await evaluate(db, program, StepKey(step.key)) if not result.met]
+    unmet = [
+        result for result in await evaluate_step(db, program, StepKey(step.key)) if not result.met
+    ]
     if unmet:
         raise ServiceError(ErrorCode.CRITERIA_UNMET, _refusal(step, unmet), ["id"])
     now = datetime.now(UTC)
@@ -455,13 +457,3 @@ async def steps_of_programs(
     for row in rows:
         grouped[row.program_id].append(row)
     return [grouped[i] for i in program_ids]
-
-
-async def criteria_of_steps(
-    db: TenantSession, keys: Sequence[tuple[uuid.UUID, StepKey]]
-) -> list[list[CriterionResult]]:
-    """Exit criteria of (program id, step) pairs: the programs in one statement, then each
-    criterion's own bounded statements, one after another on the request's session."""
-    programs = await programs_by_id(db, list({program_id for program_id, _ in keys}))
-    by_id = {program.id: program for program in programs if program is not None}
-    return [await evaluate(db, by_id[program_id], step) for program_id, step in keys]

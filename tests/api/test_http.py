@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import text
+from litestar import Litestar
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.db.migrate import head_revision
@@ -135,3 +136,26 @@ async def test_a_cached_response_carries_this_request_id_only(client: Client) ->
     second = await client.get("/.well-known/jwks.json", headers={"X-Request-ID": "second"})
     assert first.headers.get_list("x-request-id") == ["first"]
     assert second.headers.get_list("x-request-id") == ["second"]
+
+
+async def test_a_query_that_reads_nothing_takes_no_connection(
+    app: Litestar, client: Client
+) -> None:
+    """No session, transaction or ping for `{ __typename }`, with or without an error."""
+    checkouts: list[object] = []
+
+    def checked_out(*args: object) -> None:
+        checkouts.append(args)
+
+    pool = app.state.runtime.engine.sync_engine.pool
+    event.listen(pool, "checkout", checked_out)
+    try:
+        answers = [
+            await client.post("/graphql", json={"query": "{ __typename }"}),
+            await client.post("/graphql", json={"query": "{ nope }"}),
+        ]
+    finally:
+        event.remove(pool, "checkout", checked_out)
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert answers[0].json() == {"data": {"__typename": "Query"}}
+    assert checkouts == []

@@ -11,6 +11,7 @@ from backend.programs.criteria import criteria_of
 from backend.programs.models import Program, StepKey
 from tests.api.helpers import count_statements
 from tests.assessments.helpers import Scene
+from tests.support import judge
 
 
 async def judge_all_but(scene: Scene, program_id: uuid.UUID, left: list[str]) -> None:
@@ -32,7 +33,7 @@ async def verdict_of(scene: Scene, program_id: uuid.UUID) -> tuple[bool, str, in
         program = await db.get(Program, program_id)
         assert program is not None
         with count_statements(scene.runtime.engine) as statements:
-            verdict = await every_requirement_assessed(db, program)
+            verdict = await judge(every_requirement_assessed, db, program)
     return verdict.met, verdict.reason, len(statements)
 
 

@@ -12,7 +12,7 @@ from backend.audits.models import ChecklistLine
 from backend.audits.scope import ScopePart
 from backend.core.access import Actor
 from backend.db.session import TenantSession
-from backend.programs.criteria import evaluate
+from backend.programs.criteria import evaluate_step
 from backend.programs.models import Program, StepKey
 from backend.runtime import Runtime
 from tenants.roles import Role
@@ -33,7 +33,7 @@ async def _verdicts(db: TenantSession, plan: Plan, key: str = "a") -> dict[str, 
     assert program is not None
     return {
         result.key: (result.met, result.reason)
-        for result in await evaluate(db, program, StepKey.INTERNAL_AUDIT)
+        for result in await evaluate_step(db, program, StepKey.INTERNAL_AUDIT)
         if result.key in AUDIT_CRITERIA
     }
 
@@ -83,7 +83,7 @@ async def test_criteria_name_what_is_left_and_never_pass_the_management_review(
     assert verdicts["audits-closed"] == (False, "1 audit is not closed yet: IA-2026-02.")
     program = await session.get(Program, plan.programs["a"])
     assert program is not None
-    keys = [r.key for r in await evaluate(session, program, StepKey.INTERNAL_AUDIT)]
+    keys = [r.key for r in await evaluate_step(session, program, StepKey.INTERNAL_AUDIT)]
     assert keys == [
         "no-major-nonconformity-open",
         "minor-nonconformities-acted-on",

@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.demo import ACME, ACME_OWNER, seed_demo
-from backend.programs.criteria import evaluate
+from backend.programs.criteria import evaluate_step
 from backend.programs.models import Program, StepKey
 from backend.runtime import Runtime
 from tenants.scope import TenantScope
@@ -54,7 +54,7 @@ async def test_the_demo_has_a_signed_audit_a_planned_one_and_honest_step_6(
         await db.set_scope(TenantScope(owner_id, frozenset({ACME.id}), None))
         quality = await db.scalar(select(Program).order_by(Program.created_at).limit(1))
         assert quality is not None
-        step = {r.key: r for r in await evaluate(db, quality, StepKey.INTERNAL_AUDIT)}
+        step = {r.key: r for r in await evaluate_step(db, quality, StepKey.INTERNAL_AUDIT)}
     for key in ("programme-covers-scope", "audits-closed", "management-review-held"):
         assert step[key].met is False, key
         print(f"{key}: {step[key].reason}")

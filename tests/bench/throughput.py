@@ -13,7 +13,8 @@ With two cores or more the servers share core 0 and the load generator runs on c
 Memory: the certready process's VmRSS right after start, after BENCH_DASHBOARDS (2,000)
 dashboards of the 123-requirement program, and after all scenarios.
 
-Settings: BENCH_PORT (8765; the baselines take the next two ports), BENCH_SECONDS (3),
+Settings: BENCH_PORT (8765), BENCH_BASELINE_PORT (the plain route there, the hand-written
+dashboard on the next port; BENCH_PORT + 1 unless set), BENCH_SECONDS (3),
 BENCH_PAIRS (5), BENCH_CONCURRENCY (16 connections for the fast scenarios),
 BENCH_HEAVY_CONCURRENCY (4, for the dashboards and program lists), BENCH_DASHBOARDS (2000).
 """
@@ -56,6 +57,7 @@ from tests.bench.scenarios import Prepared
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
+BASELINE_PORT = int(os.environ.get("BENCH_BASELINE_PORT", str(PORT + 1)))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "3"))
 PAIRS = int(os.environ.get("BENCH_PAIRS", "5"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
@@ -403,7 +405,7 @@ def _baseline(
 def _measure_all(env: dict[str, str], settings: Settings, prepared: Prepared) -> None:
     cores = Cores.detect()
     bench = Bench(cores, wrk_available())
-    plain_port, dashboard_port = PORT + 1, PORT + 2
+    plain_port, dashboard_port = BASELINE_PORT, BASELINE_PORT + 1
     certready = [str(Path(sys.executable).with_name("certready")), "serve"]
     certready += ["--host", HOST, "--port", str(PORT)]
     ready = f"http://{HOST}:{PORT}/health/ready"

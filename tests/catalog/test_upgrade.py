@@ -51,7 +51,7 @@ from backend.training.service import SessionFields, create_session
 from tenants.roles import Role
 from tenants.scope import TenantScope
 from tests.catalog.helpers import write
-from tests.support import World
+from tests.support import World, judge
 
 EDITION = "2015"
 DIVIDED = {
@@ -259,10 +259,10 @@ async def test_new_leaves_take_over_the_judgement_and_links_of_the_clause_they_d
         await _acting(db, world, "a")
         program = await db.get(Program, running.program)
         assert program is not None
-        assert (await every_requirement_assessed(db, program)).reason == (
+        assert (await judge(every_requirement_assessed, db, program)).reason == (
             "1 requirement is not assessed yet: 6.1."
         )
-        assert (await every_gap_has_an_action(db, program)).met
+        assert (await judge(every_gap_has_an_action, db, program)).met
 
     write(scratch, after)
     report = await _load(owner_engine, scratch)
@@ -349,9 +349,9 @@ async def _the_gap_analysis_counts_only_leaves(
         actor = await _acting(db, world, "a")
         program = await db.get(Program, running.program)
         assert program is not None
-        assessed = await every_requirement_assessed(db, program)
+        assessed = await judge(every_requirement_assessed, db, program)
         assert assessed.reason == "2 requirements are not assessed yet: 6.1.1, 6.1.2."
-        planned = await every_gap_has_an_action(db, program)
+        planned = await judge(every_gap_has_an_action, db, program)
         assert (planned.met, planned.reason) == (
             True,
             "Each of the 2 gaps has an owned, dated action.",

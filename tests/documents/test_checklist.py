@@ -12,13 +12,13 @@ from backend.db.session import TenantSession
 from backend.documents import criteria, service
 from backend.documents.models import DocumentType
 from backend.documents.service import Coverage, DocumentFields
-from backend.programs.criteria import criteria_of, evaluate
+from backend.programs.criteria import criteria_of, evaluate_step
 from backend.programs.models import Program, StepKey
 from backend.runtime import Runtime
 from tenants.roles import Role
 from tests.api.helpers import count_statements
 from tests.documents.helpers import CHECKLIST, Setup, acting
-from tests.support import Client, gql, login
+from tests.support import Client, gql, judge, login
 from tests.tenants.helpers import owner_execute, owner_scalar
 
 FIRST_MANDATORY = ("4.3", "4.4", "4.4.2", "5.2", "5.2.2")  # in the standard's order
@@ -121,7 +121,9 @@ async def test_the_criterion_unmet_names_up_to_five_items(
 ) -> None:
     total = await mandatory_count(owner_engine, setup)
     await approved_document(session, setup, "SCOPE", "4.3")
-    verdict = await criteria.mandatory_documents_covered(session, await program_a(session, setup))
+    verdict = await judge(
+        criteria.mandatory_documents_covered, session, await program_a(session, setup)
+    )
     assert not verdict.met
     assert verdict.reason == (
         f"{total - 1} mandatory items are not covered by an approved, in-date document:"
@@ -145,7 +147,7 @@ async def test_the_criterion_is_met_when_every_item_is_covered(
     )
     program = await program_a(session, setup)
     with count_statements(runtime.engine) as statements:
-        verdict = await criteria.mandatory_documents_covered(session, program)
+        verdict = await judge(criteria.mandatory_documents_covered, session, program)
     assert len(statements) == 1, statements
     total = await mandatory_count(owner_engine, setup)
     assert (verdict.met, verdict.reason) == (
@@ -156,7 +158,7 @@ async def test_the_criterion_is_met_when_every_item_is_covered(
         owner_engine,
         "UPDATE controlled_documents SET approved_at = now() - interval '366 days'",
     )
-    results = await evaluate(session, program, StepKey.DOCUMENTATION)
+    results = await evaluate_step(session, program, StepKey.DOCUMENTATION)
     [result] = [item for item in results if item.key == "mandatory-documents-covered"]
     assert not result.met
     assert result.reason.startswith(f"{total} mandatory items are not covered")

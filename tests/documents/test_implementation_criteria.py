@@ -15,7 +15,7 @@ from backend.programs.models import Program, StepKey
 from tenants.roles import Role
 from tests.api.helpers import count_statements
 from tests.documents.helpers import Setup, acting
-from tests.support import Client, gql, login
+from tests.support import Client, gql, judge, login
 from tests.tenants.helpers import owner_execute
 
 
@@ -23,7 +23,7 @@ async def _verdict(db: TenantSession, setup: Setup) -> tuple[bool, str]:
     await acting(db, setup, "a_owner", "a", Role.OWNER)
     program = await db.get(Program, setup.programs["a"])
     assert program is not None
-    verdict = await criteria.operation_period_elapsed(db, program)
+    verdict = await judge(criteria.operation_period_elapsed, db, program)
     return verdict.met, verdict.reason
 
 
@@ -72,7 +72,7 @@ async def test_the_period_of_operation_counts_from_the_completed_documentation(
     program = await session.get(Program, setup.programs["a"])
     assert program is not None
     with count_statements() as sent:
-        await criteria.operation_period_elapsed(session, program)
+        await judge(criteria.operation_period_elapsed, session, program)
     assert len(sent) == 1
 
 

@@ -13,12 +13,13 @@ from backend.programs.service import readable_program
 from tests.api.helpers import count_statements
 from tests.evidence.helpers import MemoryStore, available, confirmed_days_ago, new_item
 from tests.planning.helpers import Plan
+from tests.support import judge
 from tests.tenants.helpers import owner_execute
 
 
 async def _verdict(db: TenantSession, plan: Plan) -> tuple[bool, str]:
     program = await readable_program(db, plan.programs["a"])
-    verdict = await criteria.records_produced(db, program)
+    verdict = await judge(criteria.records_produced, db, program)
     return verdict.met, verdict.reason
 
 

@@ -8,11 +8,12 @@ from backend.core.access import Actor
 from backend.db.session import TenantSession
 from backend.findings import criteria, service
 from backend.findings.service import NewCorrectiveAction
-from backend.programs.criteria import criteria_of, evaluate
+from backend.programs.criteria import criteria_of, evaluate_step
 from backend.programs.models import Program, StepKey
 from tests.api.helpers import count_statements
 from tests.findings.helpers import TODAY, on, raise_nc
 from tests.planning.helpers import Plan
+from tests.support import judge
 
 
 async def _program(db: TenantSession, plan: Plan) -> Program:
@@ -33,7 +34,7 @@ async def test_open_major_nonconformities_of_the_program_are_named(
     second = await raise_nc(session, owner_a, plan, "8.5.1", major=True)
     await raise_nc(session, owner_a, plan, major=True, requirements=on(plan, "a_q", "9.2"))
     program = await _program(session, plan)
-    verdict = await criteria.no_major_nonconformity_open(session, program)
+    verdict = await judge(criteria.no_major_nonconformity_open, session, program)
     assert (verdict.met, verdict.reason) == (
         False,
         f"2 major nonconformities are open: {first.reference}, {second.reference}.",
@@ -45,7 +46,7 @@ async def test_minor_nonconformities_need_an_owned_dated_action_of_their_round(
 ) -> None:
     finding = await raise_nc(session, owner_a, plan)
     program = await _program(session, plan)
-    unmet = await criteria.minor_nonconformities_acted_on(session, program)
+    unmet = await judge(criteria.minor_nonconformities_acted_on, session, program)
     assert (unmet.met, unmet.reason) == (
         False,
         "1 minor nonconformity lacks a corrective action with an owner and a due date:"
@@ -59,7 +60,9 @@ async def test_minor_nonconformities_need_an_owned_dated_action_of_their_round(
         finding.id,
         NewCorrectiveAction("Own the plan", plan.users["a_manager"], TODAY + timedelta(days=9)),
     )
-    met = await criteria.minor_nonconformities_acted_on(session, await _program(session, plan))
+    met = await judge(
+        criteria.minor_nonconformities_acted_on, session, await _program(session, plan)
+    )
     assert (met.met, met.reason) == (
         True,
         "Every open minor nonconformity has an owned, dated corrective action.",
@@ -74,9 +77,10 @@ async def test_each_criterion_is_one_statement_whatever_the_findings(
     program = await _program(session, plan)
     for check in (criteria.no_major_nonconformity_open, criteria.minor_nonconformities_acted_on):
         with count_statements() as sent:
-            await check(session, program)
+            await judge(check, session, program)
         assert len(sent) == 1
     results = {
-        result.key: result for result in await evaluate(session, program, StepKey.INTERNAL_AUDIT)
+        result.key: result
+        for result in await evaluate_step(session, program, StepKey.INTERNAL_AUDIT)
     }
     assert results["no-major-nonconformity-open"].reason.startswith("3 major nonconformities")

@@ -7,7 +7,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.demo import ACME, ACME_OWNER, seed_demo
-from backend.programs.criteria import evaluate
+from backend.programs.criteria import evaluate_step
 from backend.programs.models import Program, StepKey
 from backend.runtime import Runtime
 from tenants.scope import TenantScope
@@ -43,8 +43,8 @@ async def test_the_demo_answers_a_nonconformity_and_keeps_two_observations_open(
         await db.set_scope(TenantScope(owner_id, frozenset({ACME.id}), None))
         quality = await db.scalar(select(Program).order_by(Program.created_at).limit(1))
         assert quality is not None
-        implementation = await evaluate(db, quality, StepKey.IMPLEMENTATION)
-        internal_audit = await evaluate(db, quality, StepKey.INTERNAL_AUDIT)
+        implementation = await evaluate_step(db, quality, StepKey.IMPLEMENTATION)
+        internal_audit = await evaluate_step(db, quality, StepKey.INTERNAL_AUDIT)
     unmet = {result.key for result in implementation if not result.met}
     assert {"plan-actions-finished", "operation-period-elapsed"} <= unmet
     audit = {result.key: result.met for result in internal_audit}

@@ -14,14 +14,14 @@ from backend.findings import service as findings_service
 from backend.findings.service import FindingFields, NewCorrectiveAction, RequirementTarget
 from backend.planning import criteria, service
 from backend.planning.service import ActionFields, ObjectiveFields
-from backend.programs.criteria import criteria_of, evaluate
+from backend.programs.criteria import criteria_of, evaluate_step
 from backend.programs.models import Program, StepKey
 from backend.runtime import Runtime
 from tenants.roles import Role
 from tests.api.helpers import count_statements
 from tests.findings.helpers import TODAY
 from tests.planning.helpers import GAPS, Plan, acting
-from tests.support import Client, gql, login
+from tests.support import Client, gql, judge, login
 from tests.tenants.helpers import owner_execute
 
 DUE = date(2027, 1, 31)
@@ -34,12 +34,12 @@ async def program_a(db: TenantSession, plan: Plan) -> Program:
 
 
 async def gap_verdict(db: TenantSession, plan: Plan) -> tuple[bool, str]:
-    verdict = await criteria.every_gap_has_an_action(db, await program_a(db, plan))
+    verdict = await judge(criteria.every_gap_has_an_action, db, await program_a(db, plan))
     return verdict.met, verdict.reason
 
 
 async def objective_verdict(db: TenantSession, plan: Plan) -> tuple[bool, str]:
-    verdict = await criteria.measurable_objective_exists(db, await program_a(db, plan))
+    verdict = await judge(criteria.measurable_objective_exists, db, await program_a(db, plan))
     return verdict.met, verdict.reason
 
 
@@ -185,10 +185,10 @@ async def test_each_criterion_is_one_statement_whatever_the_plan(
     program = await program_a(session, plan)
     for check in (criteria.every_gap_has_an_action, criteria.measurable_objective_exists):
         with count_statements(runtime.engine) as statements:
-            await check(session, program)
+            await judge(check, session, program)
         assert len(statements) == 1, statements
     evaluated = {
-        result.key: result.met for result in await evaluate(session, program, StepKey.PLANNING)
+        result.key: result.met for result in await evaluate_step(session, program, StepKey.PLANNING)
     }
     assert evaluated["every-gap-has-an-action"] is False
     assert evaluated["measurable-objective"] is False
@@ -214,7 +214,7 @@ async def test_the_planning_step_reports_both_criteria_through_the_api(
 
 
 async def plan_verdict(db: TenantSession, plan: Plan) -> tuple[bool, str]:
-    verdict = await criteria.plan_actions_finished(db, await program_a(db, plan))
+    verdict = await judge(criteria.plan_actions_finished, db, await program_a(db, plan))
     return verdict.met, verdict.reason
 
 

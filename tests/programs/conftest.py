@@ -134,8 +134,8 @@ class StepCriteria:
     def __call__(self, step: StepKey, key: str, verdict: Callable[[], criteria.Verdict]) -> None:
         """Add a criterion whose answer is `verdict()`, whatever the program holds."""
 
-        async def check(_db: Any, _program: Any) -> criteria.Verdict:
-            return verdict()
+        async def check(_db: Any, programs: criteria.Programs) -> criteria.Verdicts:
+            return {program.id: verdict() for program in programs}
 
         self.add(step, key, check)
 

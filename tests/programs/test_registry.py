@@ -74,8 +74,8 @@ def test_a_process_without_the_registry_cannot_judge_a_step() -> None:
     assert "CriteriaNotLoadedError" in ran.stderr
 
 
-async def _never(_db: object, _program: object) -> criteria.Verdict:
-    return criteria.Verdict(met=False, reason="never")
+async def _never(_db: object, programs: criteria.Programs) -> criteria.Verdicts:
+    return {program.id: criteria.Verdict(met=False, reason="never") for program in programs}
 
 
 def _item(key: str) -> criteria.Criterion:

@@ -1,4 +1,4 @@
-"""Reading many programs costs the same SQL as reading one, but for the criteria's own checks."""
+"""Reading many programs costs the same SQL as reading one, exit criteria included."""
 
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ from typing import Any
 
 from litestar import Litestar
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.db.session import TenantSession
-from backend.programs.criteria import Verdict
-from backend.programs.models import Program, ProgramStep, StepKey
-from tests.api.helpers import count_statements
+from backend.programs.criteria import Programs, Verdict, Verdicts, ids_of
+from backend.programs.models import ProgramStep, StepKey
+from tests.api.helpers import count_statements, messages, post
+from tests.bench import scenarios
 from tests.programs.conftest import Env, MakeStandard, StepCriteria
 from tests.programs.helpers import user_gid
+from tests.support import Client
 
 PORTFOLIO = """
 query {
@@ -66,14 +69,17 @@ async def test_steps_of_one_or_three_programs_cost_the_same(
     assert one > 0
 
 
-async def test_criteria_add_only_their_own_statements_per_program(
+async def test_a_criterion_costs_its_one_statement_for_any_number_of_programs(
     env: Env, app: Litestar, make_standard: MakeStandard, registry: StepCriteria
 ) -> None:
-    """One criterion of one SQL statement: each extra program costs exactly that statement."""
-
-    async def one_query(db: TenantSession, program: Program) -> Verdict:
-        steps = await db.scalar(select(func.count()).where(ProgramStep.program_id == program.id))
-        return Verdict(steps == 7, f"{steps} steps.")
+    async def one_query(db: TenantSession, programs: Programs) -> Verdicts:
+        rows = await db.execute(
+            select(ProgramStep.program_id, func.count())
+            .where(ProgramStep.program_id.in_(ids_of(programs)))
+            .group_by(ProgramStep.program_id)
+        )
+        steps = dict(rows.all())
+        return {p.id: Verdict(steps[p.id] == 7, f"{steps[p.id]} steps.") for p in programs}
 
     registry.add(StepKey.TRAINING, "one-query", one_query)
     await start(env, make_standard, 1)
@@ -83,4 +89,23 @@ async def test_criteria_add_only_their_own_statements_per_program(
     training = [step_ for edge in data["programs"]["edges"] for step_ in edge["node"]["steps"]]
     verdicts = [step_["criteria"] for step_ in training if step_["key"] == "TRAINING"]
     assert verdicts == [[{"key": "one-query", "met": True, "reason": "7 steps."}]] * 3
-    assert three - one == 2
+    assert three == one
+
+
+async def test_a_consultant_with_fifty_clients_costs_what_one_with_one_client_does(
+    client: Client, app: Litestar, owner_engine: AsyncEngine
+) -> None:
+    """Every registered criterion, on every step of every client's program."""
+    few, many = scenarios.consultancies()
+    await scenarios.add_consultancies(owner_engine, (few, many))
+    costs = []
+    for item in (few, many):
+        await scenarios.add_clients(client, item)
+        token = await scenarios.login(client, item.email, scenarios.BENCH_PASSWORD)
+        await post(client, WITH_CRITERIA, token=token)  # warm up
+        with count_statements(app.state.runtime.engine) as statements:
+            response = await post(client, WITH_CRITERIA, token=token)
+        assert messages(response) == []
+        assert response.json()["data"]["programs"]["totalCount"] == item.clients
+        costs.append(len(statements))
+    assert costs[0] == costs[1], f"{costs[0]} statements for 1 client, {costs[1]} for 50"
