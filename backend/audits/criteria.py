@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import case, func, literal, select, tuple_
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from backend.audits.models import (
     Audit,
@@ -49,7 +50,7 @@ async def current_programmes(
         select(ProgrammeRequirement.program_id, AuditProgramme)
         .join(AuditProgramme, AuditProgramme.id == ProgrammeRequirement.programme_id)
         .where(ProgrammeRequirement.program_id.in_(ids_of(programs)))
-        .distinct(ProgrammeRequirement.program_id)
+        .ext(distinct_on(ProgrammeRequirement.program_id))
         .order_by(
             ProgrammeRequirement.program_id,
             current.desc(),
@@ -57,7 +58,7 @@ async def current_programmes(
             AuditProgramme.id,
         )
     )
-    return dict(rows.tuples())
+    return dict(rows.all())
 
 
 def _pairs(programmes: dict[uuid.UUID, AuditProgramme]) -> list[Pair]:
