@@ -34,7 +34,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from backend.audits.models import (
     Audit,
@@ -49,6 +49,7 @@ from backend.audits.models import (
 )
 from backend.catalog.harmonized import harmonized_key
 from backend.catalog.models import Clause
+from backend.db.base import Base
 from backend.db.batch import by_id
 from backend.db.session import TenantSession
 from backend.documents.models import ControlledDocument
@@ -57,6 +58,7 @@ from backend.findings.models import NONCONFORMITIES, Finding, FindingRequirement
 from backend.programs.models import Program
 
 Value = TypeVar("Value")
+Linked = TypeVar("Linked", bound=Base)
 
 
 def audit_day(audit: type[Audit] = Audit) -> ColumnElement[date]:
@@ -263,52 +265,54 @@ async def teams(db: TenantSession, audit_ids: Sequence[uuid.UUID]) -> list[list[
     return _grouped(audit_ids, [(row.audit_id, row) for row in rows])
 
 
+async def _linked(
+    db: TenantSession,
+    keys: Sequence[uuid.UUID],
+    key: InstrumentedAttribute[uuid.UUID],
+    model: type[Linked],
+    on: ColumnElement[bool],
+    *order: Any,
+) -> list[list[Linked]]:
+    """Rows of `model` joined to each key through a link table, in key order."""
+    rows = await db.execute(
+        select(key, model).join(model, on).where(key.in_(keys)).order_by(*order)
+    )
+    return _grouped(keys, [(found, value) for found, value in rows])
+
+
 async def findings_of_audits(
     db: TenantSession, audit_ids: Sequence[uuid.UUID]
 ) -> list[list[Finding]]:
-    rows = await db.execute(
-        select(AuditFinding.audit_id, Finding)
-        .join(Finding, Finding.id == AuditFinding.finding_id)
-        .where(AuditFinding.audit_id.in_(audit_ids))
-        .order_by(Finding.created_at, Finding.id)
+    on = Finding.id == AuditFinding.finding_id
+    return await _linked(
+        db, audit_ids, AuditFinding.audit_id, Finding, on, Finding.created_at, Finding.id
     )
-    return _grouped(audit_ids, [(key, value) for key, value in rows])
 
 
 async def findings_of_lines(
     db: TenantSession, line_ids: Sequence[uuid.UUID]
 ) -> list[list[Finding]]:
-    rows = await db.execute(
-        select(AuditFinding.line_id, Finding)
-        .join(Finding, Finding.id == AuditFinding.finding_id)
-        .where(AuditFinding.line_id.in_(line_ids))
-        .order_by(Finding.created_at, Finding.id)
+    on = Finding.id == AuditFinding.finding_id
+    return await _linked(
+        db, line_ids, AuditFinding.line_id, Finding, on, Finding.created_at, Finding.id
     )
-    return _grouped(line_ids, [(key, value) for key, value in rows])
 
 
 async def evidence_of_lines(
     db: TenantSession, line_ids: Sequence[uuid.UUID]
 ) -> list[list[EvidenceVersion]]:
-    rows = await db.execute(
-        select(ChecklistReference.line_id, EvidenceVersion)
-        .join(EvidenceVersion, EvidenceVersion.id == ChecklistReference.evidence_version_id)
-        .where(ChecklistReference.line_id.in_(line_ids))
-        .order_by(EvidenceVersion.created_at, EvidenceVersion.id)
-    )
-    return _grouped(line_ids, [(key, value) for key, value in rows])
+    on = EvidenceVersion.id == ChecklistReference.evidence_version_id
+    order = (EvidenceVersion.created_at, EvidenceVersion.id)
+    return await _linked(db, line_ids, ChecklistReference.line_id, EvidenceVersion, on, *order)
 
 
 async def documents_of_lines(
     db: TenantSession, line_ids: Sequence[uuid.UUID]
 ) -> list[list[ControlledDocument]]:
-    rows = await db.execute(
-        select(ChecklistReference.line_id, ControlledDocument)
-        .join(ControlledDocument, ControlledDocument.id == ChecklistReference.document_id)
-        .where(ChecklistReference.line_id.in_(line_ids))
-        .order_by(ControlledDocument.code)
+    on = ControlledDocument.id == ChecklistReference.document_id
+    return await _linked(
+        db, line_ids, ChecklistReference.line_id, ControlledDocument, on, ControlledDocument.code
     )
-    return _grouped(line_ids, [(key, value) for key, value in rows])
 
 
 async def programs_of_programmes(
