@@ -39,6 +39,8 @@ from backend.planning import models as planning_models
 from backend.programs import api as programs
 from backend.programs import criteria
 from backend.programs import models as program_models
+from backend.readiness import api as readiness
+from backend.readiness import models as readiness_models
 from backend.training import api as training
 from backend.training import criteria as training_criteria
 from backend.training import models as training_models
@@ -98,6 +100,7 @@ FEATURES: tuple[Feature, ...] = (
         findings.FindingMutation,
         finding_criteria,
     ),
+    Feature("readiness", readiness_models, readiness.ReadinessQuery),
 )
 
 
