@@ -24,7 +24,7 @@ ReadinessLevel = strawberry.enum(
 ReadinessComponent = strawberry.enum(
     ComponentValue, name="ReadinessComponent", description="What the score is made of."
 )
-MAX_GROUPS = 40
+MAX_GROUPS = 16  # top-level clauses of a standard (ISO/IEC 27001: 7 + 4 annex themes)
 MAX_BLOCKERS = 100
 
 

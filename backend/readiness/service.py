@@ -28,7 +28,7 @@ from backend.readiness.score import Readiness, score
 SNAPSHOT_BLOCKERS = 20  # blockers a snapshot keeps
 MAX_HISTORY_DAYS = 3 * 366
 MAX_OVERVIEW = 200
-MAX_HISTORY = 500  # snapshots a history returns: the latest ones of the span
+MAX_HISTORY = 366  # snapshots a history returns (a year of nightly ones): the latest of the span
 
 
 @dataclass(frozen=True)

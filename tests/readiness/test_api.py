@@ -1,0 +1,153 @@
+"""Readiness over GraphQL: a program's score with its breakdown, blockers and forecast; its
+history; the overview of every program the caller reads, at a cost that does not grow with
+the number of programs; and what other tenants and bad arguments get."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from strawberry import relay
+
+from backend.readiness import service
+from backend.runtime import Runtime
+from tests.api.helpers import count_statements, messages, post
+from tests.support import Client, World, gql, login
+
+START = """
+mutation Start($code: String!, $edition: String!) {
+  startProgram(input: {standardCode: $code, standardEdition: $edition,
+                       scopeStatement: "Everything", targetDate: "2027-06-30"}) {
+    program { id } errors { code message }
+  }
+}
+"""
+READINESS = """
+fragment R on Readiness {
+  program { id } score level computedAt
+  breakdown { component score weight note }
+  groups { clause score }
+  blockers(first: 5) { message kind objectId points caps }
+  forecast { optimistic likely pessimistic reason }
+}
+query($id: ID!) { readiness(programId: $id) { ...R } }
+"""
+OVERVIEW = READINESS.split("query", maxsplit=1)[0] + "query { readinessOverview { ...R } }"
+HISTORY = """
+query($id: ID!, $from: Date!, $to: Date!) {
+  readinessHistory(programId: $id, from: $from, to: $to) {
+    score level computedAt breakdown { component score } groups { clause score }
+  }
+}
+"""
+STANDARDS = [("ISO 9001", "2015"), ("ISO 14001", "2015"), ("ISO/IEC 27001", "2022")]
+
+
+async def _start(client: Client, world: World, token: str, code: str, edition: str) -> str:
+    body = await gql(
+        client, START, {"code": code, "edition": edition}, token=token, tenant=world.org_gid("a")
+    )
+    program_id: str = body["data"]["startProgram"]["program"]["id"]
+    return program_id
+
+
+async def test_a_new_program_is_not_started_and_says_what_to_do(
+    client: Client, world: World
+) -> None:
+    token = await login(client, "a_owner")
+    program_id = await _start(client, world, token, "ISO 9001", "2015")
+    body = await gql(client, READINESS, {"id": program_id}, token=token)
+    readiness: dict[str, Any] = body["data"]["readiness"]
+    assert readiness["level"] == "NOT_STARTED"
+    assert 0 <= readiness["score"] < 60
+    audits = next(c for c in readiness["breakdown"] if c["component"] == "AUDITS")
+    assert (audits["score"], audits["weight"]) == (None, 0)
+    assert sum(c["weight"] for c in readiness["breakdown"]) == pytest.approx(1)
+    top = readiness["blockers"][0]  # a whole component outweighs one clause
+    assert (top["message"], top["kind"]) == ("No training session recorded yet", "program")
+    assert top["objectId"] == program_id
+    assert readiness["forecast"]["likely"] is None
+    assert "Too few" in readiness["forecast"]["reason"]
+
+
+async def test_the_overview_costs_the_same_for_one_and_for_many_programs(
+    client: Client, world: World
+) -> None:
+    token = await login(client, "a_owner")
+    await _start(client, world, token, *STANDARDS[0])
+    await post(client, OVERVIEW, token=token)  # warm caches
+    with count_statements() as one:
+        single = await post(client, OVERVIEW, token=token)
+    for standard in STANDARDS[1:]:
+        await _start(client, world, token, *standard)
+    with count_statements() as many:
+        several = await post(client, OVERVIEW, token=token)
+    assert messages(single) == messages(several) == []
+    assert len(single.json()["data"]["readinessOverview"]) == 1
+    assert len(several.json()["data"]["readinessOverview"]) == len(STANDARDS)
+    assert len(one) == len(many), f"{len(one)} statements for 1 program, {len(many)} for 3"
+
+
+async def test_a_consultant_and_an_auditor_see_the_client_and_others_see_nothing(
+    client: Client, world: World
+) -> None:
+    token = await login(client, "a_owner")
+    program_id = await _start(client, world, token, *STANDARDS[0])
+    for user in ("consultant", "auditor"):
+        seen = await gql(client, OVERVIEW, token=await login(client, user))
+        assert [r["program"]["id"] for r in seen["data"]["readinessOverview"]] == [program_id]
+    stranger = await login(client, "b_owner")
+    assert (await gql(client, OVERVIEW, token=stranger))["data"]["readinessOverview"] == []
+    hidden = await post(client, READINESS, {"id": program_id}, token=stranger)
+    assert messages(hidden) == ["Program not found."]
+
+
+async def test_snapshots_make_a_history_and_a_forecast(
+    client: Client, world: World, runtime: Runtime
+) -> None:
+    token = await login(client, "a_owner")
+    program_id = await _start(client, world, token, *STANDARDS[0])
+    program = uuid.UUID(_node_id(program_id))
+    now = datetime.now(UTC)
+    async with runtime.acting_in(world.orgs["a"].id) as db:
+        for weeks in (3, 2, 1):
+            [snapshot] = await service.recompute(db, [program], now - timedelta(weeks=weeks))
+        await db.commit()
+    assert snapshot.breakdown["components"][0]["component"] == "conformity"
+    dates = {"from": (now - timedelta(days=30)).date().isoformat(), "to": now.date().isoformat()}
+    body = await gql(client, HISTORY, {"id": program_id, **dates}, token=token)
+    series = body["data"]["readinessHistory"]
+    assert len(series) == 3
+    assert [s["computedAt"] for s in series] == sorted(s["computedAt"] for s in series)
+    forecast = (await gql(client, READINESS, {"id": program_id}, token=token))["data"]
+    assert "flat" in forecast["readiness"]["forecast"]["reason"]  # nothing changed meanwhile
+
+
+async def test_bad_arguments_get_clear_errors(client: Client, world: World) -> None:
+    token = await login(client, "a_owner")
+    program_id = await _start(client, world, token, *STANDARDS[0])
+    backwards = {"id": program_id, "from": "2026-12-06", "to": "2026-11-01"}
+    assert messages(await post(client, HISTORY, backwards, token=token)) == [
+        "from must not be after to."
+    ]
+    wrong = await post(client, READINESS, {"id": world.org_gid("a")}, token=token)
+    assert messages(wrong) == ["Expected the id of a Program."]
+    too_many = "query { readinessOverview(first: 5000) { score } }"
+    assert messages(await post(client, too_many, token=token)) == ["first must be from 1 to 200."]
+
+
+def _node_id(global_id: str) -> str:
+    return relay.GlobalID.from_id(global_id).node_id
+
+
+async def test_recompute_in_another_tenant_finds_nothing_to_score(
+    client: Client, world: World, runtime: Runtime
+) -> None:
+    token = await login(client, "a_owner")
+    program = uuid.UUID(_node_id(await _start(client, world, token, *STANDARDS[0])))
+    async with runtime.acting_in(world.orgs["b"].id) as db:
+        assert await service.recompute(db, [program]) == []
+    async with runtime.acting_in(world.orgs["a"].id) as db:
+        assert [s.program_id for s in await service.recompute(db, [program])] == [program]
