@@ -40,9 +40,10 @@ from backend.demo import DemoLogin, DemoSeedError, seed_demo
 from backend.embedded import EmbeddedDatabaseError, start_embedded
 from backend.programs.service import ProgramSummary, program_summaries
 from backend.programs.steps import STEPS
+from backend.readiness import service as readiness
 from backend.runtime import ApiRuntime, ConfigurationError, Runtime, load_signing_keys
 from backend.settings import Environment, Settings
-from tenants.models import Organization
+from tenants.models import Organization, OrganizationKind
 
 if TYPE_CHECKING:
     import uvicorn
@@ -55,6 +56,7 @@ EXIT_FAILURE = 1
 EXIT_CONFIGURATION = 2
 EXIT_INTERRUPTED = 130
 SCHEMA_PATH = Path("graphql/schema.graphql")
+RECOMPUTE_BATCH = 500  # programs scored per batch of statements
 
 SERVE_HELP = """\
 Serve the GraphQL API.
@@ -160,6 +162,20 @@ def _parser() -> argparse.ArgumentParser:
         "programs", help="list its programs: id, standard, status, steps completed"
     ).set_defaults(run=_tenant_programs)
 
+    readiness = commands.add_parser("readiness", help="readiness scores")
+    readiness_commands = readiness.add_subparsers(metavar="ACTION", required=True)
+    recompute = readiness_commands.add_parser(
+        "recompute",
+        help="score programs now and store a snapshot of each",
+        description="Score every active program of one organization (--tenant) or of all"
+        " client organizations (--all), each as no user in its own organization, and store"
+        " the snapshots; one line of progress per organization.",
+    )
+    which = recompute.add_mutually_exclusive_group(required=True)
+    which.add_argument("--tenant", metavar="SLUG", help="the organization's slug, e.g. acme")
+    which.add_argument("--all", action="store_true", help="every client organization")
+    recompute.set_defaults(run=_readiness_recompute)
+
     keys = commands.add_parser("keys", help="token signing keys")
     key_commands = keys.add_subparsers(metavar="ACTION", required=True)
     key_commands.add_parser(
@@ -254,6 +270,13 @@ def _tenant_programs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _readiness_recompute(args: argparse.Namespace) -> int:
+    settings = _settings()
+    scored = _run_database_work(settings, _recompute_readiness(settings, args.tenant))
+    logger.info("%d snapshots stored", scored)
+    return 0
+
+
 def _generate_keys(_args: argparse.Namespace) -> int:
     print(json.dumps({"keys": [generate_key()]}))
     logger.info(
@@ -314,6 +337,43 @@ async def _programs_in(settings: Settings, slug: str) -> list[ProgramSummary]:
             return await program_summaries(db)
     finally:
         await runtime.close()
+
+
+async def _recompute_readiness(settings: Settings, slug: str | None) -> int:
+    """Snapshots for the programs of one organization, or of every client, each tenant in
+    its own system scope and transaction, RECOMPUTE_BATCH programs per statement batch."""
+    settings = await _with_database(settings)
+    await _migrate_or_check(settings, migrates=False, require_head=True)
+    tenants = [(await _organization_id(settings, slug), slug)] if slug else await _clients(settings)
+    runtime = Runtime.build(settings)
+    stored = 0
+    try:
+        for done, (tenant_id, name) in enumerate(tenants, start=1):
+            async with runtime.acting_in(tenant_id) as db:
+                ids = await readiness.active_program_ids(db)
+                for start in range(0, len(ids), RECOMPUTE_BATCH):
+                    await readiness.recompute(db, ids[start : start + RECOMPUTE_BATCH])
+                await db.commit()
+            stored += len(ids)
+            logger.info("[%d/%d] %s: %d programs scored", done, len(tenants), name, len(ids))
+    finally:
+        await runtime.close()
+    return stored
+
+
+async def _clients(settings: Settings) -> list[tuple[uuid.UUID, str]]:
+    """Every client organization, found as the owner like `_organization_id`."""
+    engine = create_async_engine(settings.owner_url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                select(Organization.id, Organization.slug)
+                .where(Organization.kind == OrganizationKind.CLIENT.value)
+                .order_by(Organization.slug)
+            )
+            return [(tenant_id, slug) for tenant_id, slug in rows]
+    finally:
+        await engine.dispose()
 
 
 async def _organization_id(settings: Settings, slug: str) -> uuid.UUID:

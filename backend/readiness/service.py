@@ -60,13 +60,18 @@ async def overview(db: TenantSession, first: int = 50) -> list[Assessed]:
     first, at most `first` of them."""
     if not 1 <= first <= MAX_OVERVIEW:
         raise invalid(f"first must be from 1 to {MAX_OVERVIEW}.", ["first"])
+    return await assess(db, await active_program_ids(db, first))
+
+
+async def active_program_ids(db: TenantSession, limit: int | None = None) -> list[uuid.UUID]:
+    """The programs the scope reads that are not withdrawn or expired, oldest first."""
     ids = await db.scalars(
         select(Program.id)
         .where(Program.status.not_in([status.value for status in ENDED_STATUSES]))
         .order_by(Program.created_at, Program.id)
-        .limit(first)
+        .limit(limit)
     )
-    return await assess(db, list(ids))
+    return list(ids)
 
 
 async def recompute(

@@ -14,16 +14,9 @@ from strawberry import relay
 from backend.readiness import service
 from backend.runtime import Runtime
 from tests.api.helpers import count_statements, messages, post
+from tests.readiness.helpers import STANDARDS, start
 from tests.support import Client, World, gql, login
 
-START = """
-mutation Start($code: String!, $edition: String!) {
-  startProgram(input: {standardCode: $code, standardEdition: $edition,
-                       scopeStatement: "Everything", targetDate: "2027-06-30"}) {
-    program { id } errors { code message }
-  }
-}
-"""
 READINESS = """
 fragment R on Readiness {
   program { id } score level computedAt
@@ -42,22 +35,13 @@ query($id: ID!, $from: Date!, $to: Date!) {
   }
 }
 """
-STANDARDS = [("ISO 9001", "2015"), ("ISO 14001", "2015"), ("ISO/IEC 27001", "2022")]
-
-
-async def _start(client: Client, world: World, token: str, code: str, edition: str) -> str:
-    body = await gql(
-        client, START, {"code": code, "edition": edition}, token=token, tenant=world.org_gid("a")
-    )
-    program_id: str = body["data"]["startProgram"]["program"]["id"]
-    return program_id
 
 
 async def test_a_new_program_is_not_started_and_says_what_to_do(
     client: Client, world: World
 ) -> None:
     token = await login(client, "a_owner")
-    program_id = await _start(client, world, token, "ISO 9001", "2015")
+    program_id = await start(client, world, token, "ISO 9001", "2015")
     body = await gql(client, READINESS, {"id": program_id}, token=token)
     readiness: dict[str, Any] = body["data"]["readiness"]
     assert readiness["level"] == "NOT_STARTED"
@@ -76,12 +60,12 @@ async def test_the_overview_costs_the_same_for_one_and_for_many_programs(
     client: Client, world: World
 ) -> None:
     token = await login(client, "a_owner")
-    await _start(client, world, token, *STANDARDS[0])
+    await start(client, world, token, *STANDARDS[0])
     await post(client, OVERVIEW, token=token)  # warm caches
     with count_statements() as one:
         single = await post(client, OVERVIEW, token=token)
     for standard in STANDARDS[1:]:
-        await _start(client, world, token, *standard)
+        await start(client, world, token, *standard)
     with count_statements() as many:
         several = await post(client, OVERVIEW, token=token)
     assert messages(single) == messages(several) == []
@@ -94,7 +78,7 @@ async def test_a_consultant_and_an_auditor_see_the_client_and_others_see_nothing
     client: Client, world: World
 ) -> None:
     token = await login(client, "a_owner")
-    program_id = await _start(client, world, token, *STANDARDS[0])
+    program_id = await start(client, world, token, *STANDARDS[0])
     for user in ("consultant", "auditor"):
         seen = await gql(client, OVERVIEW, token=await login(client, user))
         assert [r["program"]["id"] for r in seen["data"]["readinessOverview"]] == [program_id]
@@ -108,7 +92,7 @@ async def test_snapshots_make_a_history_and_a_forecast(
     client: Client, world: World, runtime: Runtime
 ) -> None:
     token = await login(client, "a_owner")
-    program_id = await _start(client, world, token, *STANDARDS[0])
+    program_id = await start(client, world, token, *STANDARDS[0])
     program = uuid.UUID(_node_id(program_id))
     now = datetime.now(UTC)
     async with runtime.acting_in(world.orgs["a"].id) as db:
@@ -127,7 +111,7 @@ async def test_snapshots_make_a_history_and_a_forecast(
 
 async def test_bad_arguments_get_clear_errors(client: Client, world: World) -> None:
     token = await login(client, "a_owner")
-    program_id = await _start(client, world, token, *STANDARDS[0])
+    program_id = await start(client, world, token, *STANDARDS[0])
     backwards = {"id": program_id, "from": "2026-12-06", "to": "2026-11-01"}
     assert messages(await post(client, HISTORY, backwards, token=token)) == [
         "from must not be after to."
@@ -146,7 +130,7 @@ async def test_recompute_in_another_tenant_finds_nothing_to_score(
     client: Client, world: World, runtime: Runtime
 ) -> None:
     token = await login(client, "a_owner")
-    program = uuid.UUID(_node_id(await _start(client, world, token, *STANDARDS[0])))
+    program = uuid.UUID(_node_id(await start(client, world, token, *STANDARDS[0])))
     async with runtime.acting_in(world.orgs["b"].id) as db:
         assert await service.recompute(db, [program]) == []
     async with runtime.acting_in(world.orgs["a"].id) as db:
