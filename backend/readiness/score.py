@@ -450,14 +450,17 @@ def _session_message(session: SessionFact) -> str:
 
 
 def _plan(facts: Facts) -> _Measured:
+    """Actions done of those planned. With none planned, there is nothing to measure only
+    when every applicable requirement conforms; an unassessed one may still hide a gap, so
+    judging it never turns an unmeasured plan into a zero."""
     actions = facts.actions
-    gaps = [r for r in _applicable(facts) if r.status in ("partial", "nonconformant")]
+    open_ = [r for r in _applicable(facts) if r.status != "conformant"]
     if not actions:
-        if not gaps:
-            return _Measured(None, "Nothing to plan: no gap and no action.")
+        if not open_:
+            return _Measured(None, "Nothing to plan: every applicable requirement conforms.")
         return _Measured(
             0.0,
-            "Gaps are open and no action is planned.",
+            "Requirements are open and no action is planned.",
             (_Shortfall(1.0, "No action planned yet", "program", "Program", facts.program_id),),
         )
     shortfalls = tuple(
