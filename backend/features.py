@@ -100,7 +100,7 @@ FEATURES: tuple[Feature, ...] = (
         findings.FindingMutation,
         finding_criteria,
     ),
-    Feature("readiness", readiness_models, readiness.ReadinessQuery),
+    Feature("readiness", readiness_models, readiness.ReadinessQuery, readiness.ReadinessMutation),
 )
 
 

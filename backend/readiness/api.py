@@ -8,8 +8,10 @@ from typing import Annotated, Any
 import strawberry
 from strawberry import relay
 
-from backend.api.context import Info
+from backend.api.context import Info, actor_of
 from backend.api.cost import at_most
+from backend.api.errors import UserError
+from backend.api.mutations import mutation, node_uuid
 from backend.core.errors import invalid
 from backend.programs.api import Program, program_of
 from backend.readiness import models, service
@@ -180,3 +182,48 @@ class ReadinessQuery:
         return [
             Readiness.from_value(item) for item in await service.overview(info.context.db, first)
         ]
+
+
+# --- mutations -----------------------------------------------------------------------------
+
+
+@strawberry.input(description="The relative weight of one component.")
+class ComponentWeightInput:
+    component: ReadinessComponent  # type: ignore[valid-type]
+    weight: float = strawberry.field(description="From 0 to 1000; only proportions count.")
+
+
+@strawberry.input
+class SetReadinessWeightsInput:
+    program_id: relay.GlobalID = strawberry.field(
+        description="A program of the standard whose weights the organization sets."
+    )
+    weights: list[ComponentWeightInput] = strawberry.field(
+        description="Components left out keep the standard's default; an empty list returns"
+        " every component to it."
+    )
+
+
+@strawberry.type
+class ReadinessPayload:
+    readiness: Readiness | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ReadinessMutation:
+    @mutation(description="Set the organization's readiness weights for the standard of a program.")
+    async def set_readiness_weights(
+        self, info: Info, input: SetReadinessWeightsInput
+    ) -> ReadinessPayload:
+        named = {ComponentValue(item.component).value: item.weight for item in input.weights}
+        if len(named) < len(input.weights):
+            raise invalid("Name each component at most once.", ["weights"])
+        program = await service.set_weights(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.program_id, "Program", "programId"),
+            named,
+        )
+        [assessed] = await service.assess(info.context.db, [program.id])
+        return ReadinessPayload(readiness=Readiness.from_value(assessed))

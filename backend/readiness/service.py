@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
+from backend.core.access import Actor, Permission, require_writer
 from backend.core.errors import invalid
 from backend.db.session import TenantSession
 from backend.programs.models import ENDED_STATUSES, Program
+from backend.programs.service import readable_program
 from backend.readiness.facts import load_facts
 from backend.readiness.forecast import RECENT, Forecast, Point, forecast
-from backend.readiness.models import ReadinessSnapshot
+from backend.readiness.models import ReadinessSnapshot, ReadinessWeights
 from backend.readiness.score import Readiness, score
+from backend.readiness.weights import parse_weights
 
 SNAPSHOT_BLOCKERS = 20  # blockers a snapshot keeps
 MAX_HISTORY_DAYS = 3 * 366
@@ -114,6 +117,34 @@ def breakdown(result: Readiness) -> dict[str, Any]:
             for blocker in result.blockers[:SNAPSHOT_BLOCKERS]
         ],
     }
+
+
+async def set_weights(
+    db: TenantSession, actor: Actor, program_id: uuid.UUID, weights: Mapping[str, float]
+) -> Program:
+    """The organization's own weights for the standard of a program (every program of that
+    standard uses them); no weights at all returns the standard to its defaults. Those who
+    manage the organization decide, in the tenant they act in."""
+    program = await readable_program(db, program_id)
+    require_writer(db, actor, program.tenant_id, "Program", Permission.MANAGE_ORGANIZATION)
+    parsed = parse_weights(weights)
+    if parsed and not any(parsed.values()):
+        raise invalid("At least one weight must be above 0.", ["weights"])
+    await db.execute(
+        delete(ReadinessWeights).where(
+            ReadinessWeights.tenant_id == program.tenant_id,
+            ReadinessWeights.standard_id == program.standard_id,
+        )
+    )
+    if parsed:
+        stored = {component.value: value for component, value in parsed.items()}
+        db.add(
+            ReadinessWeights(
+                tenant_id=program.tenant_id, standard_id=program.standard_id, weights=stored
+            )
+        )
+    await db.commit()
+    return program
 
 
 async def history(

@@ -64,6 +64,7 @@ def parse_weights(raw: Mapping[str, Any]) -> dict[Component, float]:
             or not math.isfinite(value)
             or not 0 <= value <= MAX_WEIGHT
         ):
-            raise invalid(f"{name} must be a number from 0 to {MAX_WEIGHT:g}.", ["weights", name])
+            message = f"The weight of {name} must be a number from 0 to {MAX_WEIGHT:g}."
+            raise invalid(message, ["weights", name])
         parsed[component] = float(value)
     return parsed

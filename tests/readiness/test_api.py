@@ -136,3 +136,52 @@ async def test_recompute_in_another_tenant_finds_nothing_to_score(
         assert await service.recompute(db, [program]) == []
     async with runtime.acting_in(world.orgs["a"].id) as db:
         assert [s.program_id for s in await service.recompute(db, [program])] == [program]
+
+
+SET_WEIGHTS = """
+mutation($input: SetReadinessWeightsInput!) {
+  setReadinessWeights(input: $input) {
+    readiness { breakdown { component weight } }
+    errors { field code message }
+  }
+}
+"""
+
+
+def _weights(program_id: str, *pairs: tuple[str, float]) -> dict[str, Any]:
+    weights = [{"component": c, "weight": w} for c, w in pairs]
+    return {"input": {"programId": program_id, "weights": weights}}
+
+
+async def test_an_owner_sets_the_weights_of_a_standard(client: Client, world: World) -> None:
+    token = await login(client, "a_owner")
+    tenant = world.org_gid("a")
+    program_id = await start(client, world, token, *STANDARDS[0])
+    only = [(c, 0.0) for c in ("EVIDENCE", "DOCUMENTS", "TRAINING", "PLAN", "FINDINGS", "STEPS")]
+    variables = _weights(program_id, ("CONFORMITY", 5), *only)
+    body = await gql(client, SET_WEIGHTS, variables, token=token, tenant=tenant)
+    answer = body["data"]["setReadinessWeights"]
+    assert answer["errors"] == []
+    shares = {c["component"]: c["weight"] for c in answer["readiness"]["breakdown"]}
+    assert shares["CONFORMITY"] == 1
+    reset = await gql(client, SET_WEIGHTS, _weights(program_id), token=token, tenant=tenant)
+    breakdown = reset["data"]["setReadinessWeights"]["readiness"]["breakdown"]
+    assert {c["component"]: c["weight"] for c in breakdown}["CONFORMITY"] < 1
+
+
+async def test_bad_weights_and_readers_are_refused(client: Client, world: World) -> None:
+    token = await login(client, "a_owner")
+    tenant = world.org_gid("a")
+    program_id = await start(client, world, token, *STANDARDS[0])
+    cases = {
+        "The weight of plan must be a number from 0 to 1000.": _weights(program_id, ("PLAN", -1)),
+        "Name each component at most once.": _weights(program_id, ("PLAN", 1), ("PLAN", 2)),
+        "At least one weight must be above 0.": _weights(program_id, ("PLAN", 0)),
+    }
+    for message, variables in cases.items():
+        body = await gql(client, SET_WEIGHTS, variables, token=token, tenant=tenant)
+        errors = body["data"]["setReadinessWeights"]["errors"]
+        assert [(e["code"], e["message"]) for e in errors] == [("INVALID", message)]
+    viewer = await login(client, "a_viewer")
+    body = await gql(client, SET_WEIGHTS, _weights(program_id, ("PLAN", 1)), token=viewer)
+    assert body["data"]["setReadinessWeights"]["errors"][0]["code"] == "FORBIDDEN"
