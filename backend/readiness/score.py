@@ -330,7 +330,7 @@ def _evidence_shortfall(
             "Requirement",
             requirement.clause_id,
         )
-    item, deadline = _soonest_deadline(requirement.evidence, today)
+    item, deadline = _latest_deadline(requirement.evidence, today)
     verb = "expired" if found is Freshness.STALE else "expires"
     when = f" on {deadline.isoformat()}" if deadline else ""
     return _Shortfall(
@@ -338,10 +338,11 @@ def _evidence_shortfall(
     )
 
 
-def _soonest_deadline(
+def _latest_deadline(
     evidence: tuple[EvidenceFact, ...], today: date
 ) -> tuple[uuid.UUID, date | None]:
-    """The item whose renewal brings the requirement back soonest: the latest deadline."""
+    """The item that kept the requirement fresh longest, and the day it stopped (or stops):
+    the requirement is as fresh as its best evidence."""
     dated = [(item.id, _deadline(item)) for item in evidence]
     known = [(i, d) for i, d in dated if d is not None]
     return max(known, key=lambda pair: pair[1]) if known else dated[0]

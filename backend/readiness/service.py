@@ -12,7 +12,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -157,13 +157,13 @@ async def history(
     if (until - since).days > MAX_HISTORY_DAYS:
         raise invalid(f"A history spans at most {MAX_HISTORY_DAYS} days.", ["to"])
     start = datetime.combine(since, time.min, UTC)
-    end = datetime.combine(until + timedelta(days=1), time.min, UTC)
+    end = datetime.combine(until, time.max, UTC)
     rows = await db.scalars(
         select(ReadinessSnapshot)
         .where(
             ReadinessSnapshot.program_id == program_id,
             ReadinessSnapshot.computed_at >= start,
-            ReadinessSnapshot.computed_at < end,
+            ReadinessSnapshot.computed_at <= end,
         )
         .order_by(ReadinessSnapshot.computed_at.desc(), ReadinessSnapshot.id.desc())
         .limit(MAX_HISTORY)

@@ -185,3 +185,14 @@ async def test_bad_weights_and_readers_are_refused(client: Client, world: World)
     viewer = await login(client, "a_viewer")
     body = await gql(client, SET_WEIGHTS, _weights(program_id, ("PLAN", 1)), token=viewer)
     assert body["data"]["setReadinessWeights"]["errors"][0]["code"] == "FORBIDDEN"
+
+
+async def test_a_history_at_the_ends_of_the_calendar_is_an_answer(
+    client: Client, world: World
+) -> None:
+    token = await login(client, "a_owner")
+    program_id = await start(client, world, token, *STANDARDS[0])
+    last = {"id": program_id, "from": "9999-12-01", "to": "9999-12-31"}
+    assert (await gql(client, HISTORY, last, token=token))["data"]["readinessHistory"] == []
+    first = {"id": program_id, "from": "0001-01-01", "to": "0001-01-31"}
+    assert (await gql(client, HISTORY, first, token=token))["data"]["readinessHistory"] == []
