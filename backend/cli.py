@@ -43,9 +43,10 @@ from backend.jobs.brokers import broker_url
 from backend.jobs.process import JobProcess
 from backend.programs.service import ProgramSummary, program_summaries
 from backend.programs.steps import STEPS
+from backend.readiness import service as readiness
 from backend.runtime import ApiRuntime, ConfigurationError, Runtime, load_signing_keys
 from backend.settings import Environment, Settings
-from tenants.models import Organization
+from tenants.models import Organization, OrganizationKind
 
 if TYPE_CHECKING:
     import uvicorn
@@ -182,6 +183,19 @@ def _parser() -> argparse.ArgumentParser:
     retry = job_commands.add_parser("retry", help="queue a dead-lettered job again")
     retry.add_argument("id", type=uuid.UUID, help="the job's id, as `jobs failed` lists it")
     retry.set_defaults(run=_retry_job)
+    readiness = commands.add_parser("readiness", help="readiness scores")
+    readiness_commands = readiness.add_subparsers(metavar="ACTION", required=True)
+    recompute = readiness_commands.add_parser(
+        "recompute",
+        help="score programs now and store a snapshot of each",
+        description="Score every active program of one organization (--tenant) or of all"
+        " client organizations (--all), each as no user in its own organization, and store"
+        " the snapshots; one line of progress per organization.",
+    )
+    which = recompute.add_mutually_exclusive_group(required=True)
+    which.add_argument("--tenant", metavar="SLUG", help="the organization's slug, e.g. acme")
+    which.add_argument("--all", action="store_true", help="every client organization")
+    recompute.set_defaults(run=_readiness_recompute)
 
     keys = commands.add_parser("keys", help="token signing keys")
     key_commands = keys.add_subparsers(metavar="ACTION", required=True)
@@ -350,6 +364,13 @@ async def _as_owner(
         await engine.dispose()
 
 
+def _readiness_recompute(args: argparse.Namespace) -> int:
+    settings = _settings()
+    scored = _run_database_work(settings, _recompute_readiness(settings, args.tenant))
+    logger.info("%d snapshots stored", scored)
+    return 0
+
+
 def _generate_keys(_args: argparse.Namespace) -> int:
     print(json.dumps({"keys": [generate_key()]}))
     logger.info(
@@ -410,6 +431,41 @@ async def _programs_in(settings: Settings, slug: str) -> list[ProgramSummary]:
             return await program_summaries(db)
     finally:
         await runtime.close()
+
+
+async def _recompute_readiness(settings: Settings, slug: str | None) -> int:
+    """Snapshots for the programs of one organization, or of every client, each tenant in
+    its own system scope and transaction."""
+    settings = await _with_database(settings)
+    await _migrate_or_check(settings, migrates=False, require_head=True)
+    tenants = [(await _organization_id(settings, slug), slug)] if slug else await _clients(settings)
+    runtime = Runtime.build(settings)
+    stored = 0
+    try:
+        for done, (tenant_id, name) in enumerate(tenants, start=1):
+            async with runtime.acting_in(tenant_id) as db:
+                scored = await readiness.recompute_active(db)
+                await db.commit()
+            stored += scored
+            logger.info("[%d/%d] %s: %d programs scored", done, len(tenants), name, scored)
+    finally:
+        await runtime.close()
+    return stored
+
+
+async def _clients(settings: Settings) -> list[tuple[uuid.UUID, str]]:
+    """Every client organization, found as the owner like `_organization_id`."""
+    engine = create_async_engine(settings.owner_url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                select(Organization.id, Organization.slug)
+                .where(Organization.kind == OrganizationKind.CLIENT.value)
+                .order_by(Organization.slug)
+            )
+            return [(tenant_id, slug) for tenant_id, slug in rows]
+    finally:
+        await engine.dispose()
 
 
 async def _organization_id(settings: Settings, slug: str) -> uuid.UUID:

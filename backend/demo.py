@@ -22,6 +22,7 @@ from backend.db.session import TenantSession
 from backend.demo_audits import seed_audits
 from backend.demo_evidence import seed_evidence
 from backend.demo_findings import seed_findings
+from backend.demo_history import DemoHistory
 from backend.demo_readiness import seed_programs
 from backend.runtime import Runtime
 from tenants.models import (
@@ -143,10 +144,13 @@ async def seed_demo(runtime: Runtime) -> list[DemoLogin]:
         for client in NORTHWIND_CLIENTS:
             await _ensure_engagement(session, client, NORTHWIND)
         await _ensure_auditor_grant(session, ACME, BUREAU, granted_by=users[ACME_OWNER])
-    await seed_programs(runtime, ACME.id, users[ACME_OWNER].id)
+    history = DemoHistory(runtime, ACME.id)
+    await seed_programs(runtime, ACME.id, users[ACME_OWNER].id, history)
     await seed_evidence(runtime, ACME.id, users[ACME_OWNER].id, users[NORTHWIND_CONSULTANT].id)
+    await history.record_next_phase()
     await seed_findings(runtime, ACME.id, users[ACME_OWNER].id)
     await seed_audits(runtime, ACME.id, users[ACME_OWNER].id, users[ACME_AUDITOR].id)
+    await history.record_next_phase()
     return [_login(account, users[account.email]) for account in ACCOUNTS]
 
 

@@ -3,7 +3,8 @@
 Written through the same services a client uses, acting as Acme's owner, so the demo shows
 exactly what the rules allow: ISO 9001 has its gap analysis done and its plan under way
 (two gaps still lack an action, so Planning shows an unmet criterion); ISO/IEC 27001 is
-early in its gap analysis. Seeding is skipped when Acme already has a program.
+early in its gap analysis. Seeding is skipped when Acme already has a program. The demo's
+readiness history is recorded after each phase (`backend/demo_history.py`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from backend.assessments.service import Judgement, assess_requirements
 from backend.catalog.models import Clause, ClauseKind
 from backend.core.access import Actor
 from backend.db.session import TenantSession
+from backend.demo_history import DemoHistory
 from backend.planning.models import Benefit, ObjectiveStatus
 from backend.planning.service import (
     ActionFields,
@@ -41,7 +43,9 @@ GAPS_LEFT_WITHOUT_ACTION = 2
 SECURITY_ASSESSED = 40
 
 
-async def seed_programs(runtime: Runtime, client_id: uuid.UUID, owner_id: uuid.UUID) -> None:
+async def seed_programs(
+    runtime: Runtime, client_id: uuid.UUID, owner_id: uuid.UUID, history: DemoHistory
+) -> None:
     async with runtime.sessions() as db:
         await db.set_scope(TenantScope(owner_id, frozenset({client_id}), client_id))
         if await db.scalar(select(Program.id).where(Program.tenant_id == client_id).limit(1)):
@@ -57,7 +61,6 @@ async def seed_programs(runtime: Runtime, client_id: uuid.UUID, owner_id: uuid.U
             certification_body_slug=body,
             owner_id=owner_id,
         )
-        await _quality_program(db, actor, quality)
         security = await start_program(
             db,
             actor,
@@ -67,7 +70,12 @@ async def seed_programs(runtime: Runtime, client_id: uuid.UUID, owner_id: uuid.U
             certification_body_slug=body,
             owner_id=owner_id,
         )
+        await history.record(db)
+        await _quality_gap_analysis(db, actor, quality)
         await _security_program(db, actor, security)
+        await history.record(db)
+        await _quality_plan(db, actor, quality)
+        await history.record(db)
 
 
 async def _requirements(db: TenantSession, program: Program) -> list[Clause]:
@@ -104,13 +112,21 @@ async def _step(db: TenantSession, program: Program, key: StepKey) -> ProgramSte
     return step
 
 
-async def _quality_program(db: TenantSession, actor: Actor, program: Program) -> None:
-    requirements = await _requirements(db, program)
-    judgements = [_judgement(i, clause) for i, clause in enumerate(requirements)]
+def _quality_judgements(requirements: list[Clause]) -> list[Judgement]:
+    return [_judgement(i, clause) for i, clause in enumerate(requirements)]
+
+
+async def _quality_gap_analysis(db: TenantSession, actor: Actor, program: Program) -> None:
+    judgements = _quality_judgements(await _requirements(db, program))
     await assess_requirements(db, actor, program.id, judgements)
     gap_analysis = await _step(db, program, StepKey.GAP_ANALYSIS)
     await update_step(db, actor, gap_analysis.id, status=StepStatus.IN_PROGRESS)
     await complete_step(db, actor, gap_analysis.id)
+
+
+async def _quality_plan(db: TenantSession, actor: Actor, program: Program) -> None:
+    requirements = await _requirements(db, program)
+    judgements = _quality_judgements(requirements)
     planning = await _step(db, program, StepKey.PLANNING)
     await update_step(
         db, actor, planning.id, status=StepStatus.IN_PROGRESS, checklist={"set-objectives": True}

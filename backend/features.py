@@ -45,6 +45,9 @@ from backend.planning import models as planning_models
 from backend.programs import api as programs
 from backend.programs import criteria
 from backend.programs import models as program_models
+from backend.readiness import api as readiness
+from backend.readiness import jobs as readiness_jobs
+from backend.readiness import models as readiness_models
 from backend.training import api as training
 from backend.training import criteria as training_criteria
 from backend.training import models as training_models
@@ -108,6 +111,14 @@ FEATURES: tuple[Feature, ...] = (
         finding_criteria,
     ),
     Feature("audits", audit_models, audits.AuditQuery, audits.AuditMutation, audit_criteria),
+    Feature(
+        "readiness",
+        readiness_models,
+        readiness.ReadinessQuery,
+        readiness.ReadinessMutation,
+        jobs=(readiness_jobs.RECOMPUTE,),
+        periodic=(readiness_jobs.NIGHTLY,),
+    ),
 )
 
 

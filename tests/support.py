@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import base64
+import os
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
@@ -16,6 +20,7 @@ from backend.auth.passwords import hash_password
 from backend.db.session import TenantSession
 from backend.programs.criteria import Check, Verdict
 from backend.programs.models import Program
+from backend.settings import Settings
 from tenants.models import (
     AuditorGrant,
     ConsultancyEngagement,
@@ -150,3 +155,19 @@ async def login(client: Client, user: str, password: str = PASSWORD) -> str:
 async def judge(check: Check, db: TenantSession, program: Program) -> Verdict:
     """One program's verdict from an exit criterion's check, which judges many at once."""
     return (await check(db, [program]))[program.id]
+
+
+def certready(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the `certready` command against the test database, as an admin would."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DATABASE_")}
+    env |= {
+        "DATABASE_URL": settings.owner_url.render_as_string(hide_password=False),
+        "DATABASE_APP_PASSWORD": settings.database_app_password.get_secret_value(),
+        "CERTREADY_ENV": "test",
+        "DATA_DIR": str(settings.data_dir),
+        "LOG_LEVEL": "WARNING",
+    }
+    command = [str(Path(sys.executable).with_name("certready")), *args]
+    return subprocess.run(
+        command, check=False, env=env, capture_output=True, text=True, timeout=120
+    )

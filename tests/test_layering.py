@@ -14,11 +14,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKEND = ROOT / "backend"
-SHARED = {"core", "db", "api", "catalog", "programs"}
+SHARED = {"core", "db", "api", "catalog", "programs", "jobs"}
 AREAS = sorted(
     path.name
     for path in BACKEND.iterdir()
-    if (path / "__init__.py").exists() and path.name not in {"core", "db", "api"}
+    if (path / "__init__.py").exists() and path.name not in {"core", "db", "api", "jobs"}
 )
 
 

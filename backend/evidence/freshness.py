@@ -1,69 +1,30 @@
 """Whether evidence still proves anything today: derived on every read, never stored.
 
-An item is renewed when a new version of it is confirmed. It goes stale when its
-`valid_until` date has passed or, with a review interval, when the review that interval asks
-for after the last renewal is overdue; within 30 days of either date it is expiring soon. An
-item with no available version proves nothing yet: missing. A requirement is as fresh as the
-freshest evidence linked to it, and missing when none is.
-
-`freshness` decides in Python and `freshness_sql` is its twin for filtering lists in the
-database; the tests hold them to the same answers.
+The rule itself is `backend.core.freshness` (shared with the readiness score);
+`freshness_sql` is its twin for filtering lists in the database; the tests hold them to the
+same answers.
 """
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, Date, case, cast, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from backend.core.calendar import TenantDay, local_date_sql
+from backend.core.calendar import local_date_sql
+from backend.core.freshness import SOON, Freshness, best, freshness, renewed_on
 from backend.evidence.models import EvidenceItem, EvidenceVersion, VersionStatus
 
-SOON = timedelta(days=30)
-
-
-class Freshness(enum.StrEnum):
-    """Best first: a requirement takes the best of its evidence."""
-
-    CURRENT = "current"
-    EXPIRING_SOON = "expiring_soon"
-    STALE = "stale"
-    MISSING = "missing"
-
-
-def renewed_on(confirmed_at: datetime | None, day: TenantDay) -> date | None:
-    """The tenant's calendar day a version was confirmed, which its review interval counts
-    from: the same calendar as the tenant's today, here and in the SQL twin."""
-    return day.date_of(confirmed_at) if confirmed_at else None
-
-
-def freshness(
-    valid_until: date | None,
-    review_interval_days: int | None,
-    renewed: date | None,
-    today: date,
-) -> Freshness:
-    """One item's freshness on `today`, given the day its current version was confirmed."""
-    if renewed is None:
-        return Freshness.MISSING
-    deadlines = [valid_until]
-    if review_interval_days is not None:
-        deadlines.append(renewed + timedelta(days=review_interval_days))
-    known = [deadline for deadline in deadlines if deadline is not None]
-    if any(deadline < today for deadline in known):
-        return Freshness.STALE
-    if any(deadline <= today + SOON for deadline in known):
-        return Freshness.EXPIRING_SOON
-    return Freshness.CURRENT
-
-
-def best(found: Iterable[Freshness]) -> Freshness:
-    """The freshest of several (a requirement's evidence); missing when there is none."""
-    order = list(Freshness)
-    return min(found, key=order.index, default=Freshness.MISSING)
+__all__ = [
+    "SOON",
+    "Freshness",
+    "best",
+    "freshness",
+    "freshness_sql",
+    "last_confirmed_sql",
+    "renewed_on",
+]
 
 
 def freshness_sql(

@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from backend.db.append_only import guarded_tables
 from backend.runtime import Runtime
 
-# Rows that are history, never edited: who changed what, who downloaded what.
-APPEND_ONLY = {"assessment_changes", "evidence_downloads"}
+# Rows that are history, never edited: who changed what, who downloaded what, what a
+# program scored.
+APPEND_ONLY = {"assessment_changes", "evidence_downloads", "readiness_snapshots"}
 # Rows written pending and decided exactly once: an evidence upload's verdict, an
 # effectiveness review's.
 DECIDED_ONCE = {"effectiveness_reviews", "evidence_versions"}

@@ -9,12 +9,15 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend import features
 from backend.jobs.models import OutboxMessage
 from backend.jobs.outbox import enqueue
 from backend.jobs.process import JobProcess
+from backend.readiness.jobs import RECOMPUTE
 from backend.runtime import ApiRuntime
+from backend.settings import Settings
 from tests.jobs.helpers import BUMP, POISON, period_of, wait_finished
-from tests.support import World
+from tests.support import Client, World, gql, login
 
 
 async def test_a_committed_change_runs_its_jobs_once_each(
@@ -69,3 +72,37 @@ async def test_a_job_scope_cannot_enqueue_for_another_tenant(
             await enqueue(db, BUMP.name, b, {"tenant": str(b)})
     async with runtime.acting_in(b) as db:
         assert await db.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+START = """
+mutation { startProgram(input: {standardCode: "ISO 9001", standardEdition: "2015",
+  scopeStatement: "Everything", targetDate: "2027-06-30"}) { errors { code } } }
+"""
+
+
+async def test_the_readiness_job_stores_a_snapshot_of_each_active_program(
+    client: Client,
+    runtime: ApiRuntime,
+    world: World,
+    owner_engine: AsyncEngine,
+    migrated: Settings,
+) -> None:
+    """The registered job, run by a worker as it runs in production."""
+    process = JobProcess(migrated.model_copy(update={"job_poll_seconds": 0.2}), features.jobs())
+    process.start()
+    try:
+        a = world.orgs["a"].id
+        owner = await login(client, "a_owner")
+        started = await gql(client, START, token=owner, tenant=world.org_gid("a"))
+        assert started["data"]["startProgram"]["errors"] == []
+        async with runtime.acting_in(a) as db:
+            row = await enqueue(db, RECOMPUTE.name, a)
+            await db.commit()
+        assert await wait_finished(owner_engine, [row.id]) == {row.id: "done"}
+    finally:
+        process.stop()
+    async with owner_engine.connect() as connection:
+        stored = await connection.scalar(text("SELECT count(*) FROM readiness_snapshots"))
+    assert stored == 1
+    assert RECOMPUTE in features.jobs()
+    assert [item.job for item in features.periodic()] == [RECOMPUTE.name]

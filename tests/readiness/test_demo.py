@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+from datetime import date
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from backend.demo import seed_demo
+from backend.demo import ACME, seed_demo
+from backend.demo_history import PHASES
+from backend.readiness.service import active_program_ids, assess
 from backend.runtime import Runtime
 
 STEPS = """
@@ -64,3 +69,37 @@ async def test_demo_has_downloadable_evidence_documents_and_training(
         assert await runtime.evidence.inspect(key) is not None
     assert documents == "approved,in_review,draft"
     assert sessions == "held,planned"
+
+
+HISTORY = """
+SELECT s.code, r.score, r.level, r.computed_at FROM readiness_snapshots r
+JOIN programs p ON p.id = r.program_id JOIN standards s ON s.id = p.standard_id
+ORDER BY s.code, r.computed_at
+"""
+
+
+async def test_demo_has_a_readiness_history_scored_phase_by_phase(
+    runtime: Runtime, owner_engine: AsyncEngine
+) -> None:
+    await seed_demo(runtime)
+    await seed_demo(runtime)  # seeding again records nothing more
+    async with owner_engine.connect() as connection:
+        rows = (await connection.execute(text(HISTORY))).all()
+    series: dict[str, list[float]] = {}
+    for code, score, _, _ in rows:
+        series.setdefault(code, []).append(score)
+    assert {code: len(scores) for code, scores in series.items()} == {
+        "ISO 9001": PHASES,
+        "ISO/IEC 27001": PHASES,
+    }
+    quality = series["ISO 9001"]
+    assert quality[0] < quality[1] < quality[2]  # started, assessed, planned
+    dates = sorted({at.date() for *_, at in rows})
+    assert [(b - a).days for a, b in itertools.pairwise(dates)] == [7] * (PHASES - 1)
+    async with runtime.acting_in(ACME.id) as db:
+        now = await assess(db, await active_program_ids(db))
+    first = now[0]  # ISO 9001, started first
+    assert first.readiness.score == quality[-1]  # nothing changed since the last phase
+    assert first.forecast.likely is not None
+    assert first.forecast.likely > date.today()
+    assert all(item.readiness.blockers for item in now)

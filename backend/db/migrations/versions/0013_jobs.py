@@ -1,7 +1,7 @@
 """jobs
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-06 19:40:00
 
 The job outbox (a tenant table, ENABLEd but not FORCEd so the owner's two definer functions
@@ -19,7 +19,7 @@ from backend.jobs.sql import CREATE_FUNCTIONS, DROP_FUNCTIONS
 from tenants.rls import drop_tenant_policies, tenant_policies
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

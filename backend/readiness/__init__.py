@@ -1,0 +1,1 @@
+"""Readiness: the score of a program, its snapshots, history and forecast."""
