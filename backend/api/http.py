@@ -62,6 +62,7 @@ def graphql_controller(settings: Settings) -> type[Controller]:
                 return answer
 
         async def get_sub_response(self, request: Request[Any, Any, Any]) -> Response[Any]:
+            # Kept per request: strawberry keeps it on the controller, which requests share.
             sub_response: Response[Any] = request.state[SUB_RESPONSE]
             return sub_response
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from functools import partial
 from typing import Annotated, ClassVar, TypeVar
@@ -15,6 +15,7 @@ from strawberry.types.unset import UNSET
 
 from backend.api.context import Info, actor_of
 from backend.api.cost import at_most
+from backend.api.eager import asks_for
 from backend.api.errors import UserError
 from backend.api.filters import OrganizationFilter, organization_id
 from backend.api.loaders import Batch
@@ -83,6 +84,8 @@ class ProgramStep(LoadedNode, relay.Node):
     )
     program_id: strawberry.Private[uuid.UUID]
     owner_id: strawberry.Private[uuid.UUID | None]
+    # Known when `Program.steps` built the node (see backend/api/eager.py).
+    known_criteria: strawberry.Private[list[CriterionResult] | None] = None
 
     @classmethod
     def from_model(cls, step: models.ProgramStep) -> ProgramStep:
@@ -127,19 +130,40 @@ class ProgramStep(LoadedNode, relay.Node):
         return results
 
     @strawberry.field(
-        description="The exit criteria and whether each is met now.", metadata=at_most(MAX_CRITERIA)
+        description="The exit criteria and whether each is met now.",
+        metadata=at_most(MAX_CRITERIA),
+        graphql_type=list[ExitCriterion],
     )
-    async def criteria(self, info: Info) -> list[ExitCriterion]:
-        return [ExitCriterion.from_result(result) for result in await self._criteria(info)]
+    def criteria(self, info: Info) -> list[ExitCriterion] | Awaitable[list[ExitCriterion]]:
+        if self.known_criteria is not None:
+            return _exit_criteria(self.known_criteria)
+        return self._loaded_criteria(info)
+
+    async def _loaded_criteria(self, info: Info) -> list[ExitCriterion]:
+        return _exit_criteria(await self._criteria(info))
 
     @strawberry.field(
         description="Whether completeStep would complete it now: not completed yet, and every"
-        " exit criterion met."
+        " exit criterion met.",
+        graphql_type=bool,
     )
-    async def can_complete(self, info: Info) -> bool:
+    def can_complete(self, info: Info) -> bool | Awaitable[bool]:
         if self.status is StepStatusValue.COMPLETED:
             return False
-        return all(result.met for result in await self._criteria(info))
+        if self.known_criteria is not None:
+            return _all_met(self.known_criteria)
+        return self._loaded_can_complete(info)
+
+    async def _loaded_can_complete(self, info: Info) -> bool:
+        return _all_met(await self._criteria(info))
+
+
+def _exit_criteria(results: list[CriterionResult]) -> list[ExitCriterion]:
+    return [ExitCriterion.from_result(result) for result in results]
+
+
+def _all_met(results: list[CriterionResult]) -> bool:
+    return all(result.met for result in results)
 
 
 @strawberry.type(description="An organization's way to certification against one standard edition.")
@@ -195,8 +219,20 @@ class Program(LoadedNode, relay.Node):
 
     @strawberry.field(description="All seven steps, in order.", metadata=at_most(len(STEPS)))
     async def steps(self, info: Info) -> list[ProgramStep]:
+        """When the query asks for criteria, they are judged here for every program of the
+        request at once (the loaders batch the programs' calls), so the seven steps of each
+        answer `criteria` and `canComplete` synchronously."""
+        program_id = uuid.UUID(self.id)
         loader = info.context.loaders.of(service.steps_of_programs)
-        return [ProgramStep.from_model(row) for row in await loader.load(uuid.UUID(self.id))]
+        steps = [ProgramStep.from_model(row) for row in await loader.load(program_id)]
+        if steps and (asks_for(info, "criteria") or asks_for(info, "canComplete")):
+            program = await info.context.loaders.of(service.programs_by_id).load(program_id)
+            judged = await info.context.loaders.of(evaluate).load_many(
+                [(program, step.key) for step in steps]
+            )
+            for step, results in zip(steps, judged, strict=True):
+                step.known_criteria = results
+        return steps
 
 
 async def _user(info: Info, user_id: uuid.UUID | None) -> User | None:

@@ -165,13 +165,13 @@ async def evaluate(
             programs.setdefault(item.check, {})[program.id] = program
     verdicts = {check: await check(db, list(of.values())) for check, of in programs.items()}
     return [
-        [
-            CriterionResult(item.key, item.description, verdict.met, verdict.reason)
-            for item in criteria_of(step)
-            for verdict in (verdicts[item.check][program.id],)
-        ]
+        [_result(item, verdicts[item.check][program.id]) for item in criteria_of(step)]
         for program, step in asked
     ]
+
+
+def _result(item: Criterion, verdict: Verdict) -> CriterionResult:
+    return CriterionResult(item.key, item.description, verdict.met, verdict.reason)
 
 
 async def evaluate_step(

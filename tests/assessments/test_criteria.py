@@ -7,7 +7,7 @@ import uuid
 from backend.assessments.criteria import every_requirement_assessed
 from backend.assessments.models import Conformity
 from backend.assessments.service import Judgement, assess_requirements
-from backend.programs.criteria import criteria_of
+from backend.programs.criteria import Verdict, criteria_of
 from backend.programs.models import Program, StepKey
 from tests.api.helpers import count_statements
 from tests.assessments.helpers import Scene
@@ -81,3 +81,21 @@ async def test_met_once_everything_is_assessed_not_applicable_included(scene: Sc
             ],
         )
     assert await verdict_of(scene, program) == (True, "Every requirement has been assessed.", 1)
+
+
+async def test_one_statement_judges_each_program_of_a_list_apart(scene: Scene) -> None:
+    nearly = await scene.start_program(scene.catalog.environment)
+    await judge_all_but(scene, nearly, ["6.1.2"])
+    untouched = await scene.start_program(scene.catalog.quality)
+    async with scene.acting("a_viewer") as (db, _):
+        programs = [await db.get(Program, nearly), await db.get(Program, untouched)]
+        with count_statements(scene.runtime.engine) as statements:
+            verdicts = await every_requirement_assessed(db, [p for p in programs if p])
+    assert verdicts[nearly] == Verdict(False, "1 requirement is not assessed yet: 6.1.2.")
+    total = len(scene.catalog.quality.assessable)
+    assert verdicts[untouched] == Verdict(
+        False,
+        f"{total} requirements are not assessed yet: 4.1, 4.2, 8.5.1, 8.5.2, 8.6"
+        f" and {total - 5} more.",
+    )
+    assert len(statements) == 1
