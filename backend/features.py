@@ -45,6 +45,9 @@ from backend.planning import models as planning_models
 from backend.programs import api as programs
 from backend.programs import criteria
 from backend.programs import models as program_models
+from backend.reviews import api as reviews
+from backend.reviews import criteria as review_criteria
+from backend.reviews import models as review_models
 from backend.training import api as training
 from backend.training import criteria as training_criteria
 from backend.training import models as training_models
@@ -108,6 +111,13 @@ FEATURES: tuple[Feature, ...] = (
         finding_criteria,
     ),
     Feature("audits", audit_models, audits.AuditQuery, audits.AuditMutation, audit_criteria),
+    Feature(
+        "management review",
+        review_models,
+        reviews.ReviewQuery,
+        reviews.ReviewMutation,
+        review_criteria,
+    ),
 )
 
 

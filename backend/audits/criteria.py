@@ -115,18 +115,3 @@ async def audits_closed(db: TenantSession, program: Program) -> Verdict:
     if not closed:
         return Verdict(False, "No audit of this program in the programme's period is closed yet.")
     return Verdict(True, "Every audit in the programme's period is closed or cancelled.")
-
-
-@criterion(
-    StepKey.INTERNAL_AUDIT,
-    "management-review-held",
-    "Top management has reviewed the management system.",
-)
-async def management_review_held(db: TenantSession, program: Program) -> Verdict:
-    """Always unmet until management reviews are recorded here: a step that needs one must
-    never pass on its absence."""
-    return Verdict(
-        False,
-        "Management review is not yet recorded in certready: hold it and keep its minutes;"
-        " this criterion stays unmet until reviews can be recorded.",
-    )
