@@ -16,8 +16,7 @@ theme, "A.5") has an open nonconformity in the same program: risk asks for anoth
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -48,7 +47,7 @@ from backend.audits.models import (
 )
 from backend.catalog.harmonized import harmonized_key
 from backend.catalog.models import Clause
-from backend.db.batch import by_id
+from backend.db.batch import by_id, grouped
 from backend.db.session import TenantSession
 from backend.documents.models import ControlledDocument
 from backend.evidence.models import EvidenceVersion
@@ -216,16 +215,6 @@ audits_by_id = by_id(Audit)
 lines_by_id = by_id(ChecklistLine)
 
 
-def _grouped(
-    keys: Sequence[uuid.UUID], pairs: Iterable[tuple[uuid.UUID, Value]]
-) -> list[list[Value]]:
-    """The values paired with each key, in key order (an empty list for a key with none)."""
-    grouped: dict[uuid.UUID, list[Value]] = defaultdict(list)
-    for key, value in pairs:
-        grouped[key].append(value)
-    return [grouped[key] for key in keys]
-
-
 async def checklists(
     db: TenantSession, audit_ids: Sequence[uuid.UUID]
 ) -> list[list[ChecklistLine]]:
@@ -234,7 +223,7 @@ async def checklists(
         .where(ChecklistLine.audit_id.in_(audit_ids))
         .order_by(ChecklistLine.position)
     )
-    return _grouped(audit_ids, [(line.audit_id, line) for line in rows])
+    return grouped(audit_ids, [(line.audit_id, line) for line in rows])
 
 
 async def teams(db: TenantSession, audit_ids: Sequence[uuid.UUID]) -> list[list[AuditTeamMember]]:
@@ -243,7 +232,7 @@ async def teams(db: TenantSession, audit_ids: Sequence[uuid.UUID]) -> list[list[
         .where(AuditTeamMember.audit_id.in_(audit_ids))
         .order_by(AuditTeamMember.position)
     )
-    return _grouped(audit_ids, [(row.audit_id, row) for row in rows])
+    return grouped(audit_ids, [(row.audit_id, row) for row in rows])
 
 
 async def findings_of_audits(
@@ -255,7 +244,7 @@ async def findings_of_audits(
         .where(AuditFinding.audit_id.in_(audit_ids))
         .order_by(Finding.created_at, Finding.id)
     )
-    return _grouped(audit_ids, [(key, value) for key, value in rows])
+    return grouped(audit_ids, [(key, value) for key, value in rows])
 
 
 async def findings_of_lines(
@@ -267,7 +256,7 @@ async def findings_of_lines(
         .where(AuditFinding.line_id.in_(line_ids))
         .order_by(Finding.created_at, Finding.id)
     )
-    return _grouped(line_ids, [(key, value) for key, value in rows])
+    return grouped(line_ids, [(key, value) for key, value in rows])
 
 
 async def evidence_of_lines(
@@ -279,7 +268,7 @@ async def evidence_of_lines(
         .where(ChecklistReference.line_id.in_(line_ids))
         .order_by(EvidenceVersion.created_at, EvidenceVersion.id)
     )
-    return _grouped(line_ids, [(key, value) for key, value in rows])
+    return grouped(line_ids, [(key, value) for key, value in rows])
 
 
 async def documents_of_lines(
@@ -291,7 +280,7 @@ async def documents_of_lines(
         .where(ChecklistReference.line_id.in_(line_ids))
         .order_by(ControlledDocument.code)
     )
-    return _grouped(line_ids, [(key, value) for key, value in rows])
+    return grouped(line_ids, [(key, value) for key, value in rows])
 
 
 async def programs_of_programmes(
@@ -304,4 +293,4 @@ async def programs_of_programmes(
         .distinct()
         .order_by(ProgrammeRequirement.programme_id, Program.created_at, Program.id)
     )
-    return _grouped(programme_ids, [(key, value) for key, value in rows])
+    return grouped(programme_ids, [(key, value) for key, value in rows])

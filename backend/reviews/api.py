@@ -72,7 +72,7 @@ class ReviewInput(LoadedNode, relay.Node):
     kind: ReviewInputKind  # type: ignore[valid-type]
     standard: str | None = strawberry.field(description="The standard that asks for it.")
     assembled: bool = strawberry.field(description="Assembled from data, not written.")
-    figures: list[ReviewFigure]
+    figures: list[ReviewFigure] = strawberry.field(metadata=at_most(inputs.MAX_FIGURES))
     links: list[ReviewLink] = strawberry.field(metadata=at_most(inputs.MAX_LINKS))
     notes: str
 

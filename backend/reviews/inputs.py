@@ -45,6 +45,7 @@ from backend.reviews.models import InputKind, ManagementReview, ReviewOutput, Re
 from backend.reviews.models import ReviewStatus as Status
 
 MAX_LINKS = 50  # rows linked from one input; its figures count every row
+MAX_FIGURES = 5  # figures of one input (the most any assembler below counts)
 
 # Inputs written by people, asked for by every review, then by the standards in scope
 # (by the number of the standard: "ISO 9001", "ISO/IEC 27001").

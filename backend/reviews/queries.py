@@ -4,14 +4,13 @@ statement per batch, so a review with many inputs and outputs costs what a small
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, exists, select
 
-from backend.db.batch import by_id
+from backend.db.batch import by_id, grouped
 from backend.db.session import TenantSession
 from backend.planning.models import Action
 from backend.programs.models import Program
@@ -54,16 +53,6 @@ reviews_by_id = by_id(ManagementReview)
 inputs_by_id = by_id(ReviewInput)
 
 
-def _grouped(
-    keys: Sequence[uuid.UUID], pairs: Iterable[tuple[uuid.UUID, Value]]
-) -> list[list[Value]]:
-    """The values paired with each key, in key order (an empty list for a key with none)."""
-    grouped: dict[uuid.UUID, list[Value]] = defaultdict(list)
-    for key, value in pairs:
-        grouped[key].append(value)
-    return [grouped[key] for key in keys]
-
-
 async def programs_of_reviews(
     db: TenantSession, review_ids: Sequence[uuid.UUID]
 ) -> list[list[Program]]:
@@ -73,7 +62,7 @@ async def programs_of_reviews(
         .where(ReviewProgram.review_id.in_(review_ids))
         .order_by(ReviewProgram.position)
     )
-    return _grouped(review_ids, [(key, value) for key, value in rows])
+    return grouped(review_ids, [(key, value) for key, value in rows])
 
 
 async def attendees_of_reviews(
@@ -84,7 +73,7 @@ async def attendees_of_reviews(
         .where(ReviewAttendee.review_id.in_(review_ids))
         .order_by(ReviewAttendee.position)
     )
-    return _grouped(review_ids, [(row.review_id, row) for row in rows])
+    return grouped(review_ids, [(row.review_id, row) for row in rows])
 
 
 async def inputs_of_reviews(
@@ -95,7 +84,7 @@ async def inputs_of_reviews(
         .where(ReviewInput.review_id.in_(review_ids))
         .order_by(ReviewInput.position)
     )
-    return _grouped(review_ids, [(row.review_id, row) for row in rows])
+    return grouped(review_ids, [(row.review_id, row) for row in rows])
 
 
 async def outputs_of_reviews(
@@ -107,4 +96,4 @@ async def outputs_of_reviews(
         .where(ReviewOutput.review_id.in_(review_ids))
         .order_by(ReviewOutput.position)
     )
-    return _grouped(review_ids, [(output.review_id, (output, action)) for output, action in rows])
+    return grouped(review_ids, [(output.review_id, (output, action)) for output, action in rows])

@@ -4,19 +4,22 @@ it (to prove a refused change changed nothing)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from backend.audits import service as audits
 from backend.audits.models import Audit, ChecklistLine
 from backend.audits.scope import ScopePart
+from backend.catalog.models import Clause, ClauseKind, Standard
 from backend.core.access import Actor
 from backend.db.session import TenantSession
 from backend.findings import service as findings
 from backend.findings.service import FindingFields
 from backend.planning import service as planning
+from backend.programs.models import Program, ProgramStep, StepKey
 from backend.reviews import service
 from backend.reviews.models import ManagementReview
 from tenants.roles import Role
@@ -97,6 +100,41 @@ async def plan_review(
         ],
     }
     return await service.plan_review(db, owner, service.ReviewFields(**(fields | values)))
+
+
+async def program_on(owner_engine: AsyncEngine, plan: Plan, number: str) -> uuid.UUID:
+    """A program of A on a throw-away standard numbered like an ISO one ("45001"), so a
+    review of it asks for that standard's own inputs; removed with the plan."""
+    standard = Standard(
+        id=uuid.uuid4(),
+        code=f"TEST-{uuid.uuid4().hex[:8]} {number}",
+        edition="1",
+        title=f"A test standard numbered {number}",
+        purpose="Reviews asking for their standard's inputs.",
+        components=[],
+        source_digest="0" * 64,
+    )
+    standard.clauses = [
+        Clause(
+            number="4.1", title="Context", kind=ClauseKind.CLAUSE.value, assessable=True, position=0
+        )
+    ]
+    program = Program(
+        id=uuid.uuid4(), tenant_id=plan.orgs["a"], standard_id=standard.id, scope_statement="All"
+    )
+    async with AsyncSession(owner_engine, expire_on_commit=False) as db:
+        db.add(standard)
+        await db.flush()
+        db.add(program)
+        await db.flush()
+        db.add_all(
+            ProgramStep(tenant_id=plan.orgs["a"], program_id=program.id, number=n, key=key)
+            for n, key in enumerate(StepKey, start=1)
+        )
+        await db.commit()
+    plan.standards[standard.code] = standard.id
+    plan.programs[standard.code] = program.id
+    return program.id
 
 
 async def review_rows(owner_engine: AsyncEngine) -> dict[str, list[tuple[object, ...]]]:

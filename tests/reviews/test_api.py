@@ -16,8 +16,8 @@ from tenants.scope import TenantScope
 from tests.api.helpers import count_statements
 from tests.findings.helpers import TODAY
 from tests.planning.helpers import Plan
-from tests.reviews.helpers import review_rows
-from tests.support import Client, gql, login
+from tests.reviews.helpers import program_on, review_rows
+from tests.support import Client, global_id, gql, login
 
 ERRORS = "errors { field code message }"
 REVIEW = """
@@ -248,9 +248,13 @@ async def test_auditors_read_and_change_nothing_viewers_are_forbidden_others_see
 
 
 async def test_a_review_with_many_inputs_and_outputs_costs_what_a_small_one_costs(
-    client: Client, plan: Plan, app: Litestar
+    client: Client, plan: Plan, app: Litestar, owner_engine: AsyncEngine
 ) -> None:
     owner, tenant = await login(client, "a_owner"), plan.org_gid("a")
+    iso = [
+        global_id("Program", await program_on(owner_engine, plan, number))
+        for number in ("9001", "14001", "45001", "27001")
+    ]
 
     async def review_with(outputs: int, **overrides: Any) -> str:
         review = await _planned(client, plan, owner, **overrides)
@@ -267,18 +271,21 @@ async def test_a_review_with_many_inputs_and_outputs_costs_what_a_small_one_cost
         return review_id
 
     small = await review_with(1, programIds=[plan.program_gid("a")], attendees=[])
-    large = await review_with(12)
+    large = await review_with(12, programIds=[plan.program_gid("a"), *iso])
 
-    async def cost(review_id: str) -> tuple[int, int, int]:
+    async def cost(review_id: str) -> tuple[int, int, int, int]:
         await read(client, REVIEW_BY_ID, owner, tenant, id=review_id)  # warm up
         with count_statements(app.state.runtime.engine) as sent:
             data = (await read(client, REVIEW_BY_ID, owner, tenant, id=review_id))[
                 "managementReview"
             ]
-        return len(sent), len(data["outputs"]), len(data["attendees"])
+        return len(sent), len(data["outputs"]), len(data["inputs"]), len(data["attendees"])
 
-    small_cost, small_outputs, _ = await cost(small)
-    large_cost, large_outputs, attendees = await cost(large)
-    assert (small_outputs, large_outputs, attendees) == (1, 12, 2)
+    small_cost, *small_size = await cost(small)
+    large_cost, *large_size = await cost(large)
+    assert (small_size, large_size) == ([1, 9, 0], [12, 19, 2])  # every standard's inputs
     assert 0 < small_cost == large_cost
-    print(f"statements to read a review: {small_cost} for 1 output, {large_cost} for 12")
+    print(
+        f"statements to read a review: {small_cost} for 9 inputs and 1 output,"
+        f" {large_cost} for 19 inputs and 12 outputs"
+    )
