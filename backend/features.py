@@ -48,6 +48,9 @@ from backend.programs import models as program_models
 from backend.readiness import api as readiness
 from backend.readiness import jobs as readiness_jobs
 from backend.readiness import models as readiness_models
+from backend.reviews import api as reviews
+from backend.reviews import criteria as review_criteria
+from backend.reviews import models as review_models
 from backend.training import api as training
 from backend.training import criteria as training_criteria
 from backend.training import models as training_models
@@ -118,6 +121,13 @@ FEATURES: tuple[Feature, ...] = (
         readiness.ReadinessMutation,
         jobs=(readiness_jobs.RECOMPUTE,),
         periodic=(readiness_jobs.NIGHTLY,),
+    ),
+    Feature(
+        "management review",
+        review_models,
+        reviews.ReviewQuery,
+        reviews.ReviewMutation,
+        review_criteria,
     ),
 )
 

@@ -151,21 +151,3 @@ def _closed(unfinished: int, closed: int, references: Sequence[str]) -> Verdict:
     if not closed:
         return Verdict(False, "No audit of this program in the programme's period is closed yet.")
     return Verdict(True, "Every audit in the programme's period is closed or cancelled.")
-
-
-MANAGEMENT_REVIEW_UNRECORDED = Verdict(
-    False,
-    "Management review is not yet recorded in certready: hold it and keep its minutes;"
-    " this criterion stays unmet until reviews can be recorded.",
-)
-
-
-@criterion(
-    StepKey.INTERNAL_AUDIT,
-    "management-review-held",
-    "Top management has reviewed the management system.",
-)
-async def management_review_held(_db: TenantSession, programs: Programs) -> Verdicts:
-    """Always unmet until management reviews are recorded here: a step that needs one must
-    never pass on its absence."""
-    return {program.id: MANAGEMENT_REVIEW_UNRECORDED for program in programs}

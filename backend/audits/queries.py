@@ -16,8 +16,7 @@ theme, "A.5") has an open nonconformity in the same program: risk asks for anoth
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -50,7 +49,7 @@ from backend.audits.models import (
 from backend.catalog.harmonized import harmonized_key
 from backend.catalog.models import Clause
 from backend.db.base import Base
-from backend.db.batch import by_id
+from backend.db.batch import by_id, grouped
 from backend.db.session import TenantSession
 from backend.documents.models import ControlledDocument
 from backend.evidence.models import EvidenceVersion
@@ -235,16 +234,6 @@ audits_by_id = by_id(Audit)
 lines_by_id = by_id(ChecklistLine)
 
 
-def _grouped(
-    keys: Sequence[uuid.UUID], pairs: Iterable[tuple[uuid.UUID, Value]]
-) -> list[list[Value]]:
-    """The values paired with each key, in key order (an empty list for a key with none)."""
-    grouped: dict[uuid.UUID, list[Value]] = defaultdict(list)
-    for key, value in pairs:
-        grouped[key].append(value)
-    return [grouped[key] for key in keys]
-
-
 async def checklists(
     db: TenantSession, audit_ids: Sequence[uuid.UUID]
 ) -> list[list[ChecklistLine]]:
@@ -253,7 +242,7 @@ async def checklists(
         .where(ChecklistLine.audit_id.in_(audit_ids))
         .order_by(ChecklistLine.position)
     )
-    return _grouped(audit_ids, [(line.audit_id, line) for line in rows])
+    return grouped(audit_ids, [(line.audit_id, line) for line in rows])
 
 
 async def teams(db: TenantSession, audit_ids: Sequence[uuid.UUID]) -> list[list[AuditTeamMember]]:
@@ -262,7 +251,7 @@ async def teams(db: TenantSession, audit_ids: Sequence[uuid.UUID]) -> list[list[
         .where(AuditTeamMember.audit_id.in_(audit_ids))
         .order_by(AuditTeamMember.position)
     )
-    return _grouped(audit_ids, [(row.audit_id, row) for row in rows])
+    return grouped(audit_ids, [(row.audit_id, row) for row in rows])
 
 
 async def _linked(
@@ -277,7 +266,7 @@ async def _linked(
     rows = await db.execute(
         select(key, model).join(model, on).where(key.in_(keys)).order_by(*order)
     )
-    return _grouped(keys, [(found, value) for found, value in rows])
+    return grouped(keys, [(found, value) for found, value in rows])
 
 
 async def findings_of_audits(
@@ -325,4 +314,4 @@ async def programs_of_programmes(
         .distinct()
         .order_by(ProgrammeRequirement.programme_id, Program.created_at, Program.id)
     )
-    return _grouped(programme_ids, [(key, value) for key, value in rows])
+    return grouped(programme_ids, [(key, value) for key, value in rows])

@@ -51,6 +51,8 @@ class Permission(enum.StrEnum):
     """Keep the audit programme; plan, start, update and cancel internal audits."""
     CONDUCT_AUDITS = "conduct_audits"
     """Record checklist results; the lead auditor signs with it too."""
+    RUN_REVIEWS = "run_reviews"
+    """Plan and hold management reviews, record their notes and outputs; the chair signs."""
 
 
 _RUNS = {
@@ -58,6 +60,7 @@ _RUNS = {
     Permission.RUN_PROGRAMS,
     Permission.RUN_AUDITS,
     Permission.CONDUCT_AUDITS,
+    Permission.RUN_REVIEWS,
 }
 GRANTED: Mapping[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(

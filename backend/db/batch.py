@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import partial
 from typing import TypeVar
 
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.db.base import Identified
 
 Row = TypeVar("Row", bound=Identified)
+Value = TypeVar("Value")
 
 
 async def rows_by_id(
@@ -29,3 +31,14 @@ def by_id(
 ) -> Callable[[AsyncSession, Sequence[uuid.UUID]], Awaitable[list[Row | None]]]:
     """A batch function for `model`; module-level, so each request's loader is found again."""
     return partial(rows_by_id, model)
+
+
+def grouped(
+    keys: Sequence[uuid.UUID], pairs: Iterable[tuple[uuid.UUID, Value]]
+) -> list[list[Value]]:
+    """The values paired with each key, in key order (an empty list for a key with none): the
+    answer of a batch load of children by parent."""
+    found: dict[uuid.UUID, list[Value]] = defaultdict(list)
+    for key, value in pairs:
+        found[key].append(value)
+    return [found[key] for key in keys]

@@ -10,8 +10,7 @@ when both implement harmonized clause 7.5.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
@@ -22,7 +21,7 @@ from sqlalchemy.orm import aliased
 from backend.catalog.harmonized import harmonized_key
 from backend.catalog.models import Clause
 from backend.core.calendar import today_sql
-from backend.db.batch import by_id
+from backend.db.batch import by_id, grouped
 from backend.db.session import TenantSession
 from backend.evidence.models import EvidenceItem
 from backend.findings.models import (
@@ -106,16 +105,6 @@ def _concerning(
 findings_by_id = by_id(Finding)
 
 
-def _grouped(
-    keys: Sequence[uuid.UUID], pairs: Iterable[tuple[uuid.UUID, Value]]
-) -> list[list[Value]]:
-    """The values paired with each key, in key order (an empty list for a key with none)."""
-    grouped: dict[uuid.UUID, list[Value]] = defaultdict(list)
-    for key, value in pairs:
-        grouped[key].append(value)
-    return [grouped[key] for key in keys]
-
-
 @dataclass(frozen=True)
 class ConcernedRequirement:
     program_id: uuid.UUID
@@ -132,7 +121,7 @@ async def requirements_of_findings(
         .where(FindingRequirement.finding_id.in_(finding_ids))
         .order_by(FindingRequirement.program_id, Clause.position)
     )
-    return _grouped(
+    return grouped(
         finding_ids,
         [
             (finding_id, ConcernedRequirement(program_id, clause))
@@ -156,7 +145,7 @@ async def corrective_actions_of_findings(
         .where(CorrectiveAction.finding_id.in_(finding_ids))
         .order_by(CorrectiveAction.round, Action.created_at, Action.id)
     )
-    return _grouped(
+    return grouped(
         finding_ids,
         [(finding_id, RoundAction(round_, action)) for finding_id, round_, action in rows],
     )
@@ -170,7 +159,7 @@ async def reviews_of_findings(
         .where(EffectivenessReview.finding_id.in_(finding_ids))
         .order_by(EffectivenessReview.round)
     )
-    return _grouped(finding_ids, [(review.finding_id, review) for review in rows])
+    return grouped(finding_ids, [(review.finding_id, review) for review in rows])
 
 
 async def evidence_of_findings(
@@ -183,7 +172,7 @@ async def evidence_of_findings(
         .where(FindingEvidence.finding_id.in_(finding_ids), EvidenceItem.deleted_at.is_(None))
         .order_by(EvidenceItem.created_at, EvidenceItem.id)
     )
-    return _grouped(finding_ids, [(key, value) for key, value in rows])
+    return grouped(finding_ids, [(key, value) for key, value in rows])
 
 
 async def evidence_of_reviews(
@@ -195,7 +184,7 @@ async def evidence_of_reviews(
         .where(ReviewEvidence.review_id.in_(review_ids), EvidenceItem.deleted_at.is_(None))
         .order_by(EvidenceItem.created_at, EvidenceItem.id)
     )
-    return _grouped(review_ids, [(key, value) for key, value in rows])
+    return grouped(review_ids, [(key, value) for key, value in rows])
 
 
 def _keyed_requirements(
@@ -254,4 +243,4 @@ async def similar_findings(
         .where(ranked.c.rank <= MAX_SIMILAR)
         .order_by(ranked.c.rank)
     )
-    return _grouped(finding_ids, [(key, value) for key, value in rows])
+    return grouped(finding_ids, [(key, value) for key, value in rows])

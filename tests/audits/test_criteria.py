@@ -1,5 +1,5 @@
-"""Step 6 criteria that audits judge: coverage of the programme, audits closed, and the
-management review that certready cannot record yet (always unmet, saying so)."""
+"""Step 6 criteria that audits judge (coverage of the programme, audits closed), beside the
+management review that reviews judge once an audit has closed."""
 
 from __future__ import annotations
 
@@ -14,18 +14,16 @@ from backend.core.access import Actor
 from backend.db.session import TenantSession
 from backend.programs.criteria import evaluate_step
 from backend.programs.models import Program, StepKey
+from backend.reviews.criteria import NO_AUDIT
 from backend.runtime import Runtime
 from tenants.roles import Role
 from tests.api.helpers import count_statements
 from tests.audits.helpers import plan_audit, programme
-from tests.findings.helpers import raise_nc
+from tests.findings.helpers import TODAY, raise_nc
 from tests.planning.helpers import Plan, acting
 
 AUDIT_CRITERIA = ("programme-covers-scope", "audits-closed", "management-review-held")
-NO_REVIEW = (
-    "Management review is not yet recorded in certready: hold it and keep its minutes;"
-    " this criterion stays unmet until reviews can be recorded."
-)
+NO_REVIEW = f"No management review held since internal audit IA-2026-01 closed on {TODAY}."
 
 
 async def _verdicts(db: TenantSession, plan: Plan, key: str = "a") -> dict[str, tuple[bool, str]]:
@@ -51,11 +49,11 @@ async def test_without_a_programme_nothing_is_met(
     assert await _verdicts(session, plan) == {
         "programme-covers-scope": (False, "No audit programme covers this program yet."),
         "audits-closed": (False, "No audit programme covers this program yet."),
-        "management-review-held": (False, NO_REVIEW),
+        "management-review-held": (False, NO_AUDIT.reason),
     }
 
 
-async def test_criteria_name_what_is_left_and_never_pass_the_management_review(
+async def test_criteria_name_what_is_left(
     session: TenantSession, owner_a: Actor, plan: Plan
 ) -> None:
     """Step 6 lists its criteria in feature order: findings' first, then audits'."""
@@ -69,7 +67,7 @@ async def test_criteria_name_what_is_left_and_never_pass_the_management_review(
             "5 clauses not yet audited: 7.5.1, 7.5.2, 8.5.1, 9.2, 10.2.",
         ),
         "audits-closed": (False, "2 audits are not closed yet: IA-2026-01, IA-2026-02."),
-        "management-review-held": (False, NO_REVIEW),
+        "management-review-held": (False, NO_AUDIT.reason),
     }
     await _conduct(session, owner_a, audit_id, "conformant")
     await service.finish_fieldwork(session, owner_a, audit_id)

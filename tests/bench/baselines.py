@@ -264,9 +264,24 @@ FROM (SELECT a.id, a.reference, a.status::text AS status,
         AND EXISTS (SELECT 1 FROM audit_checklist_lines l
                     WHERE l.audit_id = a.id AND l.program_id = $1)) audits
 """
-_NO_REVIEW = (
-    "Management review is not yet recorded in certready: hold it and keep its minutes;"
-    " this criterion stays unmet until reviews can be recorded."
+# The program's last closed audit (in its programme's period), and its latest held review.
+_LAST_REVIEW = """
+SELECT last.reference, last.closed_on,
+       (SELECT max(r.held_on) FROM management_reviews r
+        JOIN management_review_programs rp ON rp.review_id = r.id
+        WHERE rp.program_id = $1 AND r.status::text IN ('held', 'signed')) AS held_on
+FROM (SELECT a.reference, a.signed_at,
+             CAST(timezone((SELECT o.timezone FROM organizations o WHERE o.id = a.tenant_id),
+                           a.signed_at) AS date) AS closed_on
+      FROM audits a JOIN audit_programmes ap ON ap.id = a.programme_id
+      WHERE a.status::text = 'closed'
+        AND coalesce(a.actual_start, a.planned_start) BETWEEN ap.period_start AND ap.period_end
+        AND EXISTS (SELECT 1 FROM audit_checklist_lines l
+                    WHERE l.audit_id = a.id AND l.program_id = $1)
+      ORDER BY a.signed_at DESC, a.reference DESC LIMIT 1) last
+"""
+_NO_AUDIT = (
+    "No internal audit of this program has closed yet: the management review comes after one."
 )
 
 
@@ -481,7 +496,7 @@ async def _criteria(
             ("minor-nonconformities-acted-on", await _minors_open(connection, program_id)),
             ("programme-covers-scope", await _coverage(connection, program_id)),
             ("audits-closed", await _audits_closed(connection, program_id)),
-            ("management-review-held", (False, _NO_REVIEW)),
+            ("management-review-held", await _review_held(connection, program_id)),
         ],
     }
     return {
@@ -673,6 +688,16 @@ async def _audits_closed(connection: asyncpg.Connection, program_id: uuid.UUID) 
     if not row["closed"]:
         return (False, "No audit of this program in the programme's period is closed yet.")
     return (True, "Every audit in the programme's period is closed or cancelled.")
+
+
+async def _review_held(connection: asyncpg.Connection, program_id: uuid.UUID) -> tuple[bool, str]:
+    row = await connection.fetchrow(_LAST_REVIEW, program_id)
+    if row is None:
+        return (False, _NO_AUDIT)
+    since = f"internal audit {row['reference']} closed on {row['closed_on'].isoformat()}"
+    if row["held_on"] is None or row["held_on"] < row["closed_on"]:
+        return (False, f"No management review held since {since}.")
+    return (True, f"Management review held on {row['held_on'].isoformat()}, after {since}.")
 
 
 def dashboard_app(settings: Settings) -> Litestar:

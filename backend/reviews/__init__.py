@@ -1,0 +1,1 @@
+"""Management review (harmonized clause 9.3): reviews, their assembled inputs, outputs."""
