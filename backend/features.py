@@ -38,7 +38,9 @@ from backend.findings import criteria as finding_criteria
 from backend.findings import models as finding_models
 from backend.jobs import api as jobs_api
 from backend.jobs import models as job_models
+from backend.jobs import triggers
 from backend.jobs.definitions import Job, Periodic
+from backend.jobs.triggers import Trigger
 from backend.planning import api as planning
 from backend.planning import criteria as planning_criteria
 from backend.planning import models as planning_models
@@ -67,6 +69,7 @@ class Feature:
     criteria: ModuleType | None = None
     jobs: tuple[Job, ...] = ()
     periodic: tuple[Periodic, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
 
 
 FEATURES: tuple[Feature, ...] = (
@@ -121,6 +124,7 @@ FEATURES: tuple[Feature, ...] = (
         readiness.ReadinessMutation,
         jobs=(readiness_jobs.RECOMPUTE,),
         periodic=(readiness_jobs.NIGHTLY,),
+        triggers=(readiness_jobs.ON_FACTS,),
     ),
     Feature(
         "management review",
@@ -149,3 +153,4 @@ def periodic() -> tuple[Periodic, ...]:
 
 
 criteria.seal([feature.criteria.__name__ for feature in FEATURES if feature.criteria])
+triggers.install(trigger for feature in FEATURES for trigger in feature.triggers)
