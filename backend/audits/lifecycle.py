@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 
 from backend.audits.models import Audit, AuditStatus
-from backend.core.errors import ErrorCode, ServiceError
+from backend.core.course import Course
 
 Status = AuditStatus
 LOCKED = frozenset({Status.CLOSED, Status.CANCELLED})
@@ -51,24 +51,17 @@ AWAITS = {
 }
 
 
+COURSE = Course(STEPS, AWAITS, LOCKED)
+
+
 def advance(audit: Audit, step: Step) -> Status:
     """The status `audit` has after `step`, or a refusal saying what it awaits instead."""
-    status = Status(audit.status)
-    allowed = STEPS[step]
-    if status not in allowed:
-        code = ErrorCode.LOCKED if status in LOCKED else ErrorCode.INVALID
-        raise ServiceError(
-            code, f"Cannot {step.value} now: {audit.reference} {AWAITS[status]}.", ["id"]
-        )
-    return allowed[status] or status
+    return COURSE.advance(Status(audit.status), step, audit.reference)
 
 
 def next_statuses(audit: Audit) -> list[Status]:
-    """Where the audit may go from here, for clients to offer only those."""
-    status = Status(audit.status)
-    reachable = (allowed.get(status) for allowed in STEPS.values())
-    return list(dict.fromkeys(after for after in reachable if after not in (None, status)))
+    return COURSE.next_statuses(Status(audit.status))
 
 
 def is_locked(audit: Audit) -> bool:
-    return Status(audit.status) in LOCKED
+    return COURSE.is_locked(Status(audit.status))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 
-from backend.core.errors import ErrorCode, ServiceError
+from backend.core.course import Course
 from backend.reviews.models import ManagementReview, ReviewStatus
 
 Status = ReviewStatus
@@ -45,24 +45,17 @@ AWAITS = {
 }
 
 
+COURSE = Course(STEPS, AWAITS, LOCKED)
+
+
 def advance(review: ManagementReview, step: Step) -> Status:
     """The status `review` has after `step`, or a refusal saying what it awaits instead."""
-    status = Status(review.status)
-    allowed = STEPS[step]
-    if status not in allowed:
-        code = ErrorCode.LOCKED if status in LOCKED else ErrorCode.INVALID
-        raise ServiceError(
-            code, f"Cannot {step.value} now: {review.title} {AWAITS[status]}.", ["id"]
-        )
-    return allowed[status] or status
+    return COURSE.advance(Status(review.status), step, review.title)
 
 
 def next_statuses(review: ManagementReview) -> list[Status]:
-    """Where the review may go from here, for clients to offer only those."""
-    status = Status(review.status)
-    reachable = (allowed.get(status) for allowed in STEPS.values())
-    return list(dict.fromkeys(after for after in reachable if after not in (None, status)))
+    return COURSE.next_statuses(Status(review.status))
 
 
 def is_locked(review: ManagementReview) -> bool:
-    return Status(review.status) in LOCKED
+    return COURSE.is_locked(Status(review.status))
