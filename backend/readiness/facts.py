@@ -15,9 +15,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, cast, func, select
+from sqlalchemy import ColumnElement, Date, cast, exists, func, select
 
 from backend.assessments.models import Assessment
+from backend.audits.models import Audit, AuditStatus, ChecklistLine, ChecklistResult
 from backend.catalog.models import Clause, Standard
 from backend.core.calendar import local_date_sql, today_sql
 from backend.db.session import TenantSession
@@ -29,6 +30,7 @@ from backend.programs.models import Program, ProgramStep, StepKey
 from backend.programs.steps import BY_KEY
 from backend.readiness.models import ReadinessWeights
 from backend.readiness.score import (
+    AUDIT_RECENCY_DAYS,
     ActionFact,
     DocumentFact,
     EvidenceFact,
@@ -136,6 +138,7 @@ async def _requirements(
             Clause.number,
             Assessment.status,
             Clause.documented_information,
+            _audited(),
         )
         .join(Clause, Clause.id == Assessment.clause_id)
         .where(Assessment.program_id.in_(ids), Clause.assessable)
@@ -150,9 +153,29 @@ async def _requirements(
                 status,
                 needs_records,
                 evidence.get((program_id, clause_id), ()),
+                audited,
             ),
         )
-        for program_id, clause_id, number, status, needs_records in rows
+        for program_id, clause_id, number, status, needs_records, audited in rows
+    )
+
+
+def _audited() -> ColumnElement[bool]:
+    """Whether a checklist line of the assessment's program and clause has a result (not
+    "not sampled") in an audit not cancelled whose day lies within AUDIT_RECENCY_DAYS."""
+    day = func.coalesce(Audit.actual_start, Audit.planned_start)
+    return (
+        exists()
+        .where(
+            ChecklistLine.program_id == Assessment.program_id,
+            ChecklistLine.clause_id == Clause.id,
+            ChecklistLine.result.is_not(None),
+            ChecklistLine.result != ChecklistResult.NOT_SAMPLED.value,
+            Audit.id == ChecklistLine.audit_id,
+            Audit.status != AuditStatus.CANCELLED.value,
+            day > today_sql(Audit.tenant_id) - AUDIT_RECENCY_DAYS,
+        )
+        .label("audited")
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.assessments.models import Assessment
+from backend.audits.models import Audit, ChecklistLine
 from backend.db.session import TenantSession
 from backend.documents.models import ControlledDocument, DocumentVersion
 from backend.evidence.models import EvidenceItem, EvidenceLink, EvidenceVersion
@@ -41,6 +42,8 @@ FACTS = (
     Finding,
     CorrectiveAction,
     EffectivenessReview,
+    Audit,
+    ChecklistLine,
 )
 """The tables the score reads: a change to any of them is a reason to score again."""
 FACT_TABLES = frozenset(model.__tablename__ for model in FACTS)

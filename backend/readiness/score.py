@@ -3,9 +3,8 @@
 `score(facts, weights)` does no I/O, so the same facts always give the same answer and the
 rules can be tested for their properties (docs/readiness.md gives the formula):
 
-- each component scores 0..1 from its facts, or is not measured (nothing to judge, or no
-  data source yet, like audit coverage); a component that is not measured hands its weight
-  to the others in proportion to theirs;
+- each component scores 0..1 from its facts, or is not measured (nothing to judge); a
+  component that is not measured hands its weight to the others in proportion to theirs;
 - the score is the weighted mean of the measured components, times 100;
 - an open major nonconformity caps the score just below the stage 2 threshold, so the
   level cannot reach "ready for stage 2" while one is open;
@@ -55,6 +54,8 @@ FRESHNESS_VALUE = {
     Freshness.MISSING: 0.0,
 }
 STEP_VALUE = {"completed": 1.0, "in_progress": 0.25, "not_started": 0.0}
+AUDIT_RECENCY_DAYS = 365
+"""How long a requirement counts as audited after a checklist line looked at it."""
 JUDGED_STEPS = 6  # steps 1-6 lead to the certification audit, which is step 7 itself
 MAJOR_PENALTY = 0.5  # share of the findings component one open major nonconformity takes
 MINOR_PENALTY = 0.15
@@ -79,6 +80,7 @@ class RequirementFact:
     status: str  # a Conformity value
     needs_records: bool
     evidence: tuple[EvidenceFact, ...] = ()
+    audited: bool = False  # a checklist line of the program looked at it within AUDIT_RECENCY
 
 
 @dataclass(frozen=True)
@@ -521,8 +523,29 @@ def _steps(facts: Facts) -> _Measured:
     )
 
 
-def _audits(_facts: Facts) -> _Measured:
-    return _Measured(None, "Not measured yet: audit coverage joins when audits are recorded.")
+def _audits(facts: Facts) -> _Measured:
+    """Applicable requirements an internal audit of the program looked at lately: a
+    certification body expects the whole scope audited before stage 2."""
+    applicable = _applicable(facts)
+    if not applicable:
+        return _Measured(None, "No applicable requirement to audit.")
+    shortfalls = tuple(
+        _Shortfall(
+            1 / len(applicable),
+            f"Clause {r.number}: no internal audit yet",
+            "requirement",
+            "Requirement",
+            r.clause_id,
+        )
+        for r in applicable
+        if not r.audited
+    )
+    audited = len(applicable) - len(shortfalls)
+    return _Measured(
+        audited / len(applicable),
+        f"{audited} of {len(applicable)} applicable requirements audited in the last year.",
+        shortfalls,
+    )
 
 
 _MEASURES = {

@@ -47,7 +47,8 @@ async def test_a_new_program_is_not_started_and_says_what_to_do(
     assert readiness["level"] == "NOT_STARTED"
     assert 0 <= readiness["score"] < 60
     audits = next(c for c in readiness["breakdown"] if c["component"] == "AUDITS")
-    assert (audits["score"], audits["weight"]) == (None, 0)
+    assert audits["score"] == 0  # nothing audited yet, and that counts
+    assert audits["weight"] > 0
     assert sum(c["weight"] for c in readiness["breakdown"]) == pytest.approx(1)
     top = readiness["blockers"][0]  # a whole component outweighs one clause
     assert top["message"] in ("No action planned yet", "No training session recorded yet")
@@ -157,7 +158,8 @@ async def test_an_owner_sets_the_weights_of_a_standard(client: Client, world: Wo
     token = await login(client, "a_owner")
     tenant = world.org_gid("a")
     program_id = await start(client, world, token, *STANDARDS[0])
-    only = [(c, 0.0) for c in ("EVIDENCE", "DOCUMENTS", "TRAINING", "PLAN", "FINDINGS", "STEPS")]
+    others = ("EVIDENCE", "DOCUMENTS", "TRAINING", "PLAN", "FINDINGS", "STEPS", "AUDITS")
+    only = [(c, 0.0) for c in others]
     variables = _weights(program_id, ("CONFORMITY", 5), *only)
     body = await gql(client, SET_WEIGHTS, variables, token=token, tenant=tenant)
     answer = body["data"]["setReadinessWeights"]

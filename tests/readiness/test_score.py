@@ -36,7 +36,7 @@ def _facts() -> Facts:
         requirements=(
             RequirementFact(uuid.uuid4(), "4.1", "conformant", False),
             RequirementFact(uuid.uuid4(), "7.2", "conformant", True, (stale,)),
-            RequirementFact(uuid.uuid4(), "9.2", "nonconformant", False),
+            RequirementFact(uuid.uuid4(), "9.2", "nonconformant", False, audited=True),
             RequirementFact(uuid.uuid4(), "A.5.1", "partial", False),
         ),
         mandatory=(MandatoryItem(uuid.uuid4(), "7.5.1"),),
@@ -57,10 +57,10 @@ def test_components_weights_and_total() -> None:
     assert by[Component.DOCUMENTS].score == 0
     assert by[Component.TRAINING].score == 100
     assert by[Component.FINDINGS].score == 100
-    assert (by[Component.AUDITS].score, by[Component.AUDITS].weight) == (None, 0)
-    assert "Not measured yet" in by[Component.AUDITS].note
-    # The audits' 10 of 110 are handed on: conformity weighs 30 of the 100 measured.
-    assert by[Component.CONFORMITY].weight == pytest.approx(0.3)
+    assert by[Component.AUDITS].score == 25  # 9.2 audited, of four applicable requirements
+    assert by[Component.AUDITS].note == "1 of 4 applicable requirements audited in the last year."
+    # Every component is measured: conformity weighs 30 of 110.
+    assert by[Component.CONFORMITY].weight == pytest.approx(30 / 110)
     assert sum(item.weight for item in result.components) == pytest.approx(1)
     assert result.level is Level.IN_PROGRESS
     assert [(g.clause, g.score) for g in result.groups] == [
