@@ -81,7 +81,7 @@ class JobProcess:
         runtime = Runtime.build(self.settings)
         tasks: list[Coroutine[Any, Any, None]] = []
         if self.parts["relay"]:
-            relay = Relay(runtime, self.broker, self.executor.jobs.__contains__)
+            relay = Relay(runtime, self.broker, list(self.executor.jobs))
             tasks.append(relay.run(self._stop))
         if self.parts["schedule"]:
             tasks.append(scheduler.run(runtime, self.periodic, self._stop))

@@ -3,7 +3,8 @@
 Tenant rows are visible only in their tenant's scope, yet the relay must find every tenant's
 committed jobs, and a periodic job starts one job per client. Rather than give a process the
 owner's credentials, the owner provides exactly these two operations: `job_outbox_claim`
-returns ids and tenants of due rows (never payloads) and marks them published, and
+returns ids and tenants of due rows of the jobs the caller runs (never payloads) and marks
+them published, and
 `job_outbox_fan_out` writes one row per client. `job_outbox` is ENABLEd but not FORCEd so
 that the owner, running these functions, reads it; the app role owns nothing and meets the
 tenant policies like everywhere else. The jobs themselves run in one tenant's system scope.
@@ -11,14 +12,14 @@ tenant policies like everywhere else. The jobs themselves run in one tenant's sy
 
 from __future__ import annotations
 
-CLAIM_FUNCTION = "job_outbox_claim(integer, integer)"
+CLAIM_FUNCTION = "job_outbox_claim(integer, integer, text[])"
 FAN_OUT_FUNCTION = "job_outbox_fan_out(text, jsonb)"
 FUNCTIONS = (CLAIM_FUNCTION, FAN_OUT_FUNCTION)
 CHANNEL = "job_outbox"
 
 CREATE_FUNCTIONS = [
     """
-    CREATE FUNCTION job_outbox_claim(batch integer, visibility_seconds integer)
+    CREATE FUNCTION job_outbox_claim(batch integer, visibility_seconds integer, jobs text[])
     RETURNS TABLE (id uuid, tenant_id uuid, job varchar)
     LANGUAGE sql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -27,9 +28,10 @@ CREATE_FUNCTIONS = [
         SET status = 'published', published_at = now(), publications = o.publications + 1
         FROM (
             SELECT c.id FROM public.job_outbox c
-            WHERE c.status = 'pending'
-               OR (c.status = 'published'
-                   AND c.published_at < now() - make_interval(secs => visibility_seconds))
+            WHERE c.job = ANY (jobs)
+              AND (c.status = 'pending'
+                   OR (c.status = 'published'
+                       AND c.published_at < now() - make_interval(secs => visibility_seconds)))
             ORDER BY c.created_at
             LIMIT batch
             FOR UPDATE SKIP LOCKED

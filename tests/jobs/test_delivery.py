@@ -34,6 +34,23 @@ async def test_a_committed_change_runs_its_jobs_once_each(
     assert await period_of(owner_engine, a) == before + 5
 
 
+async def test_a_job_no_worker_here_runs_waits_without_holding_up_the_others(
+    jobs: JobProcess, runtime: ApiRuntime, world: World, owner_engine: AsyncEngine
+) -> None:
+    """A row of another release's job (or one removed) is left for a worker that runs it."""
+    a = world.orgs["a"].id
+    async with runtime.acting_in(a) as db:
+        stranger = await enqueue(db, "elsewhere.unknown", a)
+        known = await enqueue(db, BUMP.name, a, {"tenant": str(a)})
+        await db.commit()
+    assert await wait_finished(owner_engine, [known.id]) == {known.id: "done"}
+    async with owner_engine.connect() as connection:
+        waiting = await connection.scalar(
+            text("SELECT status::text FROM job_outbox WHERE id = :id"), {"id": stranger.id}
+        )
+    assert waiting == "pending"
+
+
 async def test_a_rolled_back_change_sends_nothing(
     jobs: JobProcess, runtime: ApiRuntime, world: World, owner_engine: AsyncEngine
 ) -> None:
