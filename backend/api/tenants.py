@@ -45,6 +45,13 @@ class User(relay.Node):
         return cls(id=str(user.id), name=user.name, email=user.email)
 
     @classmethod
+    async def load(cls, info: Info, user_id: uuid.UUID | None) -> User | None:
+        """The person a row names (an owner, an approver), through the request's loader;
+        null when there is none or the caller may not see them."""
+        user = await info.context.loaders.user.load(user_id) if user_id else None
+        return cls.from_model(user) if user else None
+
+    @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[User | None]:

@@ -67,11 +67,6 @@ Applicability = strawberry.enum(
 )
 
 
-async def _user(info: Info, user_id: uuid.UUID | None) -> User | None:
-    user = await info.context.loaders.user.load(user_id) if user_id else None
-    return User.from_model(user) if user else None
-
-
 @strawberry.type(description="The assessed fields of an assessment at one moment.")
 class AssessmentState:
     status: AssessmentStatus  # type: ignore[valid-type]
@@ -118,7 +113,7 @@ class AssessmentChange:
 
     @strawberry.field(description="Null when that person's account is gone or not visible.")
     async def changed_by(self, info: Info) -> User | None:
-        return await _user(info, self.changed_by_id)
+        return await User.load(info, self.changed_by_id)
 
     @strawberry.field(description="The nonconformity that made the change, when one did.")
     async def finding(
@@ -189,7 +184,7 @@ class Assessment(LoadedNode, relay.Node):
 
     @strawberry.field(description="Who made the latest change; null while not assessed.")
     async def assessed_by(self, info: Info) -> User | None:
-        return await _user(info, self.assessed_by_id)
+        return await User.load(info, self.assessed_by_id)
 
     @strawberry.field(description="The latest changes, oldest first.")
     async def history(

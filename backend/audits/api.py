@@ -20,6 +20,7 @@ from backend.api.loaders import Batch
 from backend.api.mutations import mutation, node_uuid
 from backend.api.nodes import LoadedNode, as_type
 from backend.api.pagination import Connection, paginate
+from backend.api.people import Participant
 from backend.api.tenants import User
 from backend.audits import lifecycle, models, queries, service
 from backend.audits.models import AuditStatus as AuditStatusValue
@@ -54,11 +55,6 @@ Independence = strawberry.enum(
 FindingType = Annotated["Finding", strawberry.lazy("backend.findings.api")]
 EvidenceVersionType = Annotated["EvidenceVersion", strawberry.lazy("backend.evidence.api")]
 DocumentType = Annotated["ControlledDocument", strawberry.lazy("backend.documents.api")]
-
-
-async def _user(info: Info, user_id: uuid.UUID | None) -> User | None:
-    user = await info.context.loaders.user.load(user_id) if user_id else None
-    return User.from_model(user) if user else None
 
 
 async def _program(info: Info, program_id: uuid.UUID) -> Program:
@@ -104,16 +100,6 @@ class AuditProgramme(LoadedNode, relay.Node):
     async def programs(self, info: Info) -> list[Program]:
         loader = info.context.loaders.of(queries.programs_of_programmes)
         return [Program.from_model(row) for row in await loader.load(uuid.UUID(self.id))]
-
-
-@strawberry.type(description="A member of the audit team: a member, or a named outsider.")
-class AuditTeamMember:
-    name: str
-    user_id: strawberry.Private[uuid.UUID | None]
-
-    @strawberry.field(description="The member of the organization, when it is one.")
-    async def user(self, info: Info) -> User | None:
-        return await _user(info, self.user_id)
 
 
 @strawberry.type(description="One requirement of an audit's scope: what is asked, and found.")
@@ -238,28 +224,18 @@ class Audit(LoadedNode, relay.Node):
 
     @strawberry.field
     async def lead_auditor(self, info: Info) -> User | None:
-        return await _user(info, self.lead_auditor_id)
+        return await User.load(info, self.lead_auditor_id)
 
     @strawberry.field
     async def signed_by(self, info: Info) -> User | None:
-        return await _user(info, self.signed_by_id)
+        return await User.load(info, self.signed_by_id)
 
     @strawberry.field(
         description="The team besides the lead auditor.", metadata=at_most(service.MAX_TEAM)
     )
-    async def team(self, info: Info) -> list[AuditTeamMember]:
+    async def team(self, info: Info) -> list[Participant]:
         rows = await info.context.loaders.of(queries.teams).load(uuid.UUID(self.id))
-        loaded = await info.context.loaders.user.load_many(
-            [row.user_id for row in rows if row.user_id]
-        )
-        names = {user.id: user.name for user in loaded if user}
-        return [
-            AuditTeamMember(
-                name=names.get(row.user_id, "") if row.user_id else row.external_name,
-                user_id=row.user_id,
-            )
-            for row in rows
-        ]
+        return await Participant.of_rows(info, rows)
 
     @strawberry.field(
         description="One line per requirement in scope, in order: the scope itself.",

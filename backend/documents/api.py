@@ -44,11 +44,6 @@ Coverage = strawberry.enum(
 )
 
 
-async def _user(info: Info, user_id: uuid.UUID | None) -> User | None:
-    user = await info.context.loaders.user.load(user_id) if user_id else None
-    return User.from_model(user) if user else None
-
-
 @strawberry.type(description="One version of a controlled document: its file and its approval.")
 class DocumentVersion(LoadedNode, relay.Node):
     loader: ClassVar[Batch] = service.versions_by_id
@@ -79,11 +74,11 @@ class DocumentVersion(LoadedNode, relay.Node):
 
     @strawberry.field
     async def author(self, info: Info) -> User | None:
-        return await _user(info, self.author_id)
+        return await User.load(info, self.author_id)
 
     @strawberry.field
     async def approver(self, info: Info) -> User | None:
-        return await _user(info, self.approver_id)
+        return await User.load(info, self.approver_id)
 
 
 @strawberry.type(description="A requirement of a program that a document serves.")
@@ -142,7 +137,7 @@ class ControlledDocument(LoadedNode, relay.Node):
 
     @strawberry.field
     async def owner(self, info: Info) -> User | None:
-        return await _user(info, self.owner_id)
+        return await User.load(info, self.owner_id)
 
     @strawberry.field(description="The newest versions first.")
     async def versions(

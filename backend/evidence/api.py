@@ -65,11 +65,6 @@ async def _tenant_day(info: Info, tenant_id: uuid.UUID) -> TenantDay:
     return TenantDay.now(organization.timezone)
 
 
-async def _user(info: Info, user_id: uuid.UUID | None) -> User | None:
-    user = await info.context.loaders.user.load(user_id) if user_id else None
-    return User.from_model(user) if user else None
-
-
 @strawberry.type(description="One immutable file of an evidence item.")
 class EvidenceVersion(LoadedNode, relay.Node):
     loader: ClassVar[Batch] = service.versions_by_id
@@ -105,7 +100,7 @@ class EvidenceVersion(LoadedNode, relay.Node):
 
     @strawberry.field(description="Who requested the upload.")
     async def uploaded_by(self, info: Info) -> User | None:
-        return await _user(info, self.uploaded_by_id)
+        return await User.load(info, self.uploaded_by_id)
 
     @strawberry.field(description="The evidence item it is a file of.")
     async def evidence(self, info: Info) -> EvidenceItem:
@@ -150,7 +145,7 @@ class EvidenceItem(LoadedNode, relay.Node):
 
     @strawberry.field
     async def owner(self, info: Info) -> User | None:
-        return await _user(info, self.owner_id)
+        return await User.load(info, self.owner_id)
 
     @strawberry.field(description="The newest versions first, rejected ones included.")
     async def versions(

@@ -53,11 +53,6 @@ ActionType = Annotated["Action", strawberry.lazy("backend.planning.api")]
 EvidenceItemType = Annotated["EvidenceItem", strawberry.lazy("backend.evidence.api")]
 
 
-async def _user(info: Info, user_id: uuid.UUID | None) -> User | None:
-    user = await info.context.loaders.user.load(user_id) if user_id else None
-    return User.from_model(user) if user else None
-
-
 @strawberry.type(description="A requirement of one program that a finding concerns.")
 class FindingRequirement:
     requirement: Requirement
@@ -115,11 +110,11 @@ class EffectivenessReview:
 
     @strawberry.field(description="Who was asked to review it.")
     async def reviewer(self, info: Info) -> User | None:
-        return await _user(info, self.reviewer_id)
+        return await User.load(info, self.reviewer_id)
 
     @strawberry.field(description="Who recorded the verdict.")
     async def reviewed_by(self, info: Info) -> User | None:
-        return await _user(info, self.reviewed_by_id)
+        return await User.load(info, self.reviewed_by_id)
 
     @strawberry.field(
         description="The evidence the review relied on.", metadata=at_most(service.MAX_EVIDENCE)
@@ -197,15 +192,15 @@ class Finding(LoadedNode, relay.Node):
 
     @strawberry.field
     async def owner(self, info: Info) -> User | None:
-        return await _user(info, self.owner_id)
+        return await User.load(info, self.owner_id)
 
     @strawberry.field
     async def raised_by(self, info: Info) -> User | None:
-        return await _user(info, self.raised_by_id)
+        return await User.load(info, self.raised_by_id)
 
     @strawberry.field
     async def closed_by(self, info: Info) -> User | None:
-        return await _user(info, self.closed_by_id)
+        return await User.load(info, self.closed_by_id)
 
     @strawberry.field(
         description="The requirements it concerns, each of one program.",

@@ -118,7 +118,7 @@ class ProgramStep(LoadedNode, relay.Node):
 
     @strawberry.field
     async def owner(self, info: Info) -> User | None:
-        return await _user(info, self.owner_id)
+        return await User.load(info, self.owner_id)
 
     async def _criteria(self, info: Info) -> list[CriterionResult]:
         """Evaluated once per request for every step asked, whether `criteria`, `canComplete`
@@ -215,7 +215,7 @@ class Program(LoadedNode, relay.Node):
 
     @strawberry.field
     async def owner(self, info: Info) -> User | None:
-        return await _user(info, self.owner_id)
+        return await User.load(info, self.owner_id)
 
     @strawberry.field(description="All seven steps, in order.", metadata=at_most(len(STEPS)))
     async def steps(self, info: Info) -> list[ProgramStep]:
@@ -233,13 +233,6 @@ class Program(LoadedNode, relay.Node):
             for step, results in zip(steps, judged, strict=True):
                 step.known_criteria = results
         return steps
-
-
-async def _user(info: Info, user_id: uuid.UUID | None) -> User | None:
-    if user_id is None:
-        return None
-    user = await info.context.loaders.user.load(user_id)
-    return User.from_model(user) if user else None
 
 
 # --- queries -----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from backend.api.loaders import Batch
 from backend.api.mutations import mutation, node_uuid
 from backend.api.nodes import LoadedNode, as_type
 from backend.api.pagination import Connection, paginate
+from backend.api.people import Participant
 from backend.api.tenants import User
 from backend.core.changes import KEEP, Change
 from backend.programs.api import Program
@@ -45,11 +46,6 @@ ReviewInputKind = strawberry.enum(
     " IMPROVEMENT_OPPORTUNITIES are assembled from data; the others are written by people.",
 )
 ReviewOutputKind = strawberry.enum(OutputKindValue, name="ReviewOutputKind")
-
-
-async def _user(info: Info, user_id: uuid.UUID | None) -> User | None:
-    user = await info.context.loaders.user.load(user_id) if user_id else None
-    return User.from_model(user) if user else None
 
 
 @strawberry.type(description="A number an input was assembled with.")
@@ -93,16 +89,6 @@ class ReviewInput(LoadedNode, relay.Node):
 def _link(link: dict[str, Any]) -> ReviewLink:
     global_id = relay.to_base64(link["type"], link["id"])
     return ReviewLink(type_name=link["type"], id=strawberry.ID(global_id), label=link["label"])
-
-
-@strawberry.type(description="Someone at the review: a member, or a person named.")
-class ReviewAttendee:
-    name: str
-    user_id: strawberry.Private[uuid.UUID | None]
-
-    @strawberry.field(description="The member of the organization, when it is one.")
-    async def user(self, info: Info) -> User | None:
-        return await _user(info, self.user_id)
 
 
 @strawberry.type(description="What the review decided: a planning action, moving there.")
@@ -152,11 +138,11 @@ class ManagementReview(LoadedNode, relay.Node):
 
     @strawberry.field
     async def chair(self, info: Info) -> User | None:
-        return await _user(info, self.chair_id)
+        return await User.load(info, self.chair_id)
 
     @strawberry.field
     async def signed_by(self, info: Info) -> User | None:
-        return await _user(info, self.signed_by_id)
+        return await User.load(info, self.signed_by_id)
 
     @strawberry.field(description="The programs it serves.", metadata=at_most(service.MAX_PROGRAMS))
     async def programs(self, info: Info) -> list[Program]:
@@ -164,19 +150,9 @@ class ManagementReview(LoadedNode, relay.Node):
         return [Program.from_model(row) for row in await loader.load(uuid.UUID(self.id))]
 
     @strawberry.field(description="Who attended.", metadata=at_most(service.MAX_ATTENDEES))
-    async def attendees(self, info: Info) -> list[ReviewAttendee]:
+    async def attendees(self, info: Info) -> list[Participant]:
         rows = await info.context.loaders.of(queries.attendees_of_reviews).load(uuid.UUID(self.id))
-        loaded = await info.context.loaders.user.load_many(
-            [row.user_id for row in rows if row.user_id]
-        )
-        names = {user.id: user.name for user in loaded if user}
-        return [
-            ReviewAttendee(
-                name=names.get(row.user_id, "") if row.user_id else row.external_name,
-                user_id=row.user_id,
-            )
-            for row in rows
-        ]
+        return await Participant.of_rows(info, rows)
 
     @strawberry.field(
         description="Its inputs, in order; empty until first assembled.",
