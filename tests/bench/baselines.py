@@ -134,8 +134,10 @@ FROM (SELECT a.attended, s.held_on, s.topic, coalesce(a.person_name, u.name, 'a 
       LEFT JOIN users u ON u.id = a.user_id
       WHERE s.program_id = $1 AND s.status::text = 'held') attendance
 """
-_TODAY = """CAST(timezone((SELECT o.timezone FROM organizations o JOIN programs p
-                           ON p.tenant_id = o.id WHERE p.id = $1), now()) AS date)"""
+_ZONE = (
+    "(SELECT o.timezone FROM organizations o JOIN programs p ON p.tenant_id = o.id WHERE p.id = $1)"
+)
+_TODAY = f"CAST(timezone({_ZONE}, now()) AS date)"
 _DOCUMENTS = f"""
 SELECT count(*), count(*) FILTER (WHERE NOT covered),
        (array_agg(number ORDER BY position) FILTER (WHERE NOT covered))[1:{NAMED}]
@@ -162,7 +164,7 @@ SELECT count(*), count(*) FILTER (WHERE NOT fresh),
 FROM (SELECT c.number, c.position, EXISTS (
           SELECT 1 FROM evidence_links l JOIN evidence_items e ON e.id = l.evidence_id
           CROSS JOIN LATERAL (
-              SELECT CAST(timezone('UTC', max(v.confirmed_at)) AS date) AS renewed,
+              SELECT CAST(timezone({_ZONE}, max(v.confirmed_at)) AS date) AS renewed,
                      max(v.confirmed_at) AS confirmed
               FROM evidence_versions v
               WHERE v.evidence_id = e.id AND v.status::text = 'available') v
