@@ -17,6 +17,7 @@ from strawberry.dataloader import DataLoader
 
 from backend.api.errors import ClientError
 from backend.api.pagination import Page, PageRequest, paginate_children
+from backend.core.calendar import TenantDay
 from backend.db.base import Identified
 from backend.db.batch import rows_by_id
 from backend.db.session import TenantSession, execution_options_skipping_criteria
@@ -55,6 +56,12 @@ class Loaders:
                 ConsultancyEngagement, (ConsultancyEngagement.started_at, ConsultancyEngagement.id)
             )
         )
+
+    async def tenant_day(self, tenant_id: uuid.UUID) -> TenantDay:
+        """The organization's today and calendar, from its batched row: every due date and
+        "overdue" a field reports is read on it."""
+        organization = await self.organization.load(tenant_id)
+        return TenantDay.now(organization.timezone)
 
     def of(self, batch: Batch) -> DataLoader[Any, Any]:
         """The request's DataLoader for a domain's `batch(db, keys)` function, made on first use.

@@ -52,7 +52,9 @@ class TenantDay:
 Tenant = uuid.UUID | QueryableAttribute[uuid.UUID]
 
 
-def local_date_sql(instant: ColumnElement[Any], tenant_id: Tenant) -> ColumnElement[date]:
+def local_date_sql(
+    instant: ColumnElement[Any] | QueryableAttribute[Any], tenant_id: Tenant
+) -> ColumnElement[date]:
     """The SQL twin of `local_date` for a tenant (or each row's, given its tenant column),
     computed inside the statement that needs it from the organization's time zone, so it
     costs no query of its own."""

@@ -23,7 +23,6 @@ from backend.api.pagination import Connection, paginate
 from backend.api.tenants import User
 from backend.catalog.api import Requirement
 from backend.catalog.loader import MAX_NODES
-from backend.core.calendar import local_today
 from backend.documents import models, review, service
 from backend.documents.models import DocumentStatus as DocumentStatusValue
 from backend.documents.models import DocumentType as DocumentTypeValue
@@ -104,13 +103,11 @@ class ControlledDocument(LoadedNode, relay.Node):
     approved_at: datetime | None = strawberry.field(
         description="When the version in force was approved; the review clock starts here."
     )
-    next_review_on: date | None = strawberry.field(
-        description="The day the version in force must be reviewed by (UTC)."
-    )
     created_at: datetime
     updated_at: datetime
     owner_id: strawberry.Private[uuid.UUID | None]
     tenant_id: strawberry.Private[uuid.UUID]
+    model: strawberry.Private[models.ControlledDocument]
 
     @classmethod
     def from_model(cls, document: models.ControlledDocument) -> ControlledDocument:
@@ -122,18 +119,27 @@ class ControlledDocument(LoadedNode, relay.Node):
             status=DocumentStatusValue(document.status),
             review_interval_days=document.review_interval_days,
             approved_at=document.approved_at,
-            next_review_on=review.next_review_on(document),
             created_at=document.created_at,
             updated_at=document.updated_at,
             owner_id=document.owner_id,
             tenant_id=document.tenant_id,
+            model=document,
+        )
+
+    @strawberry.field(
+        description="The day the version in force must be reviewed by: the interval counted"
+        " from the organization's date of the approval."
+    )
+    async def next_review_on(self, info: Info) -> date | None:
+        return review.next_review_on(
+            self.model, await info.context.loaders.tenant_day(self.tenant_id)
         )
 
     @strawberry.field(description="The version in force is past its review.")
     async def review_due(self, info: Info) -> bool:
-        organization = await info.context.loaders.organization.load(self.tenant_id)
-        on = local_today(organization.timezone)
-        return self.next_review_on is not None and self.next_review_on < on
+        return review.is_review_due(
+            self.model, await info.context.loaders.tenant_day(self.tenant_id)
+        )
 
     @strawberry.field
     async def owner(self, info: Info) -> User | None:
@@ -229,9 +235,8 @@ class DocumentQuery:
         self, info: Info, program_id: relay.GlobalID
     ) -> list[MandatoryDocument]:
         program = await program_of(info, program_id)
-        organization = await info.context.loaders.organization.load(program.tenant_id)
-        today = local_today(organization.timezone)
-        items = await service.mandatory_documents(info.context.db, program, today)
+        day = await info.context.loaders.tenant_day(program.tenant_id)
+        items = await service.mandatory_documents(info.context.db, program, day)
         return [
             MandatoryDocument(
                 requirement=Requirement.from_model(item.clause),

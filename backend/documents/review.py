@@ -8,10 +8,11 @@ on the models only, so the step criteria can use it without the service.
 
 from __future__ import annotations
 
-from datetime import UTC, date, timedelta
+from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Date, cast, func
+from sqlalchemy import ColumnElement
 
+from backend.core.calendar import TenantDay, local_date_sql
 from backend.documents.models import ControlledDocument, DocumentStatus
 
 
@@ -20,17 +21,17 @@ def in_force(document: ControlledDocument) -> bool:
     return document.approved_at is not None and document.status != DocumentStatus.OBSOLETE
 
 
-def next_review_on(document: ControlledDocument) -> date | None:
-    """The day the version in force must have been reviewed by; None when nothing is in force."""
+def next_review_on(document: ControlledDocument, day: TenantDay) -> date | None:
+    """The day the version in force must have been reviewed by, counted from the tenant's
+    date of its approval; None when nothing is in force."""
     if document.approved_at is None or document.status == DocumentStatus.OBSOLETE:
         return None
-    approved_on = document.approved_at.astimezone(UTC).date()
-    return approved_on + timedelta(days=document.review_interval_days)
+    return day.date_of(document.approved_at) + timedelta(days=document.review_interval_days)
 
 
-def is_review_due(document: ControlledDocument, on: date) -> bool:
-    review_on = next_review_on(document)
-    return review_on is not None and review_on < on
+def is_review_due(document: ControlledDocument, day: TenantDay) -> bool:
+    review_on = next_review_on(document, day)
+    return review_on is not None and review_on < day.today
 
 
 def _in_force_sql() -> ColumnElement[bool]:
@@ -41,7 +42,7 @@ def _in_force_sql() -> ColumnElement[bool]:
 
 def review_due_sql(on: date | ColumnElement[date]) -> ColumnElement[bool]:
     """The SQL twin of `is_review_due`."""
-    approved_on = cast(func.timezone("UTC", ControlledDocument.approved_at), Date)
+    approved_on = local_date_sql(ControlledDocument.approved_at, ControlledDocument.tenant_id)
     return _in_force_sql() & (approved_on + ControlledDocument.review_interval_days < on)
 
 

@@ -9,7 +9,8 @@ An obsolete document is final: it is kept as it was, for the record.
 Members who may write (contributors and above) draft, submit and link documents; approving,
 sending back and withdrawing take a manager or above, and nobody approves a version they
 wrote. A document falls due for review when its review interval has passed since the
-approval in force; review dates are whole UTC days, derived and never stored.
+approval in force; review dates are whole days on the tenant's calendar, derived and never
+stored.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from backend.core.access import (
     require,
     require_writer,
 )
-from backend.core.calendar import today_sql
+from backend.core.calendar import TenantDay, today_sql
 from backend.core.changes import KEEP, Change
 from backend.core.errors import ErrorCode, ServiceError, forbidden, invalid, not_found
 from backend.core.validation import require_given, text_field
@@ -420,18 +421,20 @@ class MandatoryItem:
     coverage: Coverage
 
 
-def coverage_of(documents: Sequence[ControlledDocument], on: date) -> Coverage:
+def coverage_of(documents: Sequence[ControlledDocument], day: TenantDay) -> Coverage:
     if not documents:
         return Coverage.MISSING
     approved = [document for document in documents if in_force(document)]
     if not approved:
         return Coverage.NOT_APPROVED
-    if all(is_review_due(document, on) for document in approved):
+    if all(is_review_due(document, day) for document in approved):
         return Coverage.REVIEW_OVERDUE
     return Coverage.COVERED
 
 
-async def mandatory_documents(db: TenantSession, program: Program, on: date) -> list[MandatoryItem]:
+async def mandatory_documents(
+    db: TenantSession, program: Program, day: TenantDay
+) -> list[MandatoryItem]:
     """Every clause of the program's standard that asks for documented information, with the
     documents linked to it in this program: two statements, whatever the size."""
     clauses = await db.scalars(
@@ -449,7 +452,7 @@ async def mandatory_documents(db: TenantSession, program: Program, on: date) -> 
     for clause_id, document in links:
         by_clause[clause_id].append(document)
     return [
-        MandatoryItem(clause, by_clause[clause.id], coverage_of(by_clause[clause.id], on))
+        MandatoryItem(clause, by_clause[clause.id], coverage_of(by_clause[clause.id], day))
         for clause in clauses
     ]
 

@@ -22,7 +22,6 @@ from backend.api.tenants import User
 from backend.catalog import service as catalog_service
 from backend.catalog.api import Requirement
 from backend.catalog.loader import MAX_NODES
-from backend.core.calendar import TenantDay
 from backend.core.errors import ErrorCode, ServiceError, invalid
 from backend.evidence import models, service
 from backend.evidence.freshness import Freshness as FreshnessValue
@@ -58,11 +57,6 @@ def _store(info: Info) -> EvidenceStore:
 
 def _limits(info: Info) -> service.Limits:
     return service.Limits.of(info.context.runtime.settings)
-
-
-async def _tenant_day(info: Info, tenant_id: uuid.UUID) -> TenantDay:
-    organization = await info.context.loaders.organization.load(tenant_id)
-    return TenantDay.now(organization.timezone)
 
 
 @strawberry.type(description="One immutable file of an evidence item.")
@@ -173,7 +167,7 @@ class EvidenceItem(LoadedNode, relay.Node):
     @strawberry.field
     async def freshness(self, info: Info) -> EvidenceFreshness:  # type: ignore[valid-type]
         current = await info.context.loaders.of(service.current_versions).load(uuid.UUID(self.id))
-        day = await _tenant_day(info, self.tenant_id)
+        day = await info.context.loaders.tenant_day(self.tenant_id)
         renewed = renewed_on(current.confirmed_at, day) if current else None
         return freshness(self.valid_until, self.review_interval_days, renewed, day.today)
 
@@ -311,7 +305,7 @@ class EvidenceQuery:
             kind=kind.value if kind is not None else None,
             freshness=freshness,
         )
-        day = await _tenant_day(info, program.tenant_id)
+        day = await info.context.loaders.tenant_day(program.tenant_id)
         statement = service.evidence_statement(program, where, day.today)
         keys = (models.EvidenceItem.created_at, models.EvidenceItem.id)
         page = await paginate(info.context.db, statement, keys, first, after)
@@ -326,7 +320,7 @@ class EvidenceQuery:
         self, info: Info, program_id: relay.GlobalID
     ) -> list[RequirementEvidence]:
         program = await program_of(info, program_id)
-        day = await _tenant_day(info, program.tenant_id)
+        day = await info.context.loaders.tenant_day(program.tenant_id)
         results = await service.requirement_evidence(info.context.db, program, day)
         return [RequirementEvidence.from_result(result) for result in results]
 

@@ -21,7 +21,7 @@ from backend.api.nodes import LoadedNode, as_type
 from backend.api.pagination import Connection, paginate
 from backend.api.tenants import User
 from backend.catalog.api import Requirement
-from backend.core.calendar import is_overdue, local_today
+from backend.core.calendar import is_overdue
 from backend.core.changes import KEEP, Change
 from backend.findings import models, queries, service
 from backend.findings.models import EffectivenessVerdict as EffectivenessVerdictValue
@@ -186,9 +186,8 @@ class Finding(LoadedNode, relay.Node):
 
     @strawberry.field(description="Past its due date (in the organization's time zone), open.")
     async def is_overdue(self, info: Info) -> bool:
-        organization = await info.context.loaders.organization.load(self.tenant_id)
-        closed = self.status is FindingStatusValue.CLOSED
-        return is_overdue(self.due_date, closed, local_today(organization.timezone))
+        day = await info.context.loaders.tenant_day(self.tenant_id)
+        return is_overdue(self.due_date, self.status is FindingStatusValue.CLOSED, day.today)
 
     @strawberry.field
     async def owner(self, info: Info) -> User | None:

@@ -21,7 +21,7 @@ from backend.api.nodes import LoadedNode
 from backend.api.pagination import Connection, paginate
 from backend.api.tenants import User
 from backend.catalog.api import Requirement
-from backend.core.calendar import is_overdue, local_today
+from backend.core.calendar import is_overdue
 from backend.core.changes import KEEP
 from backend.planning import models, service
 from backend.planning.models import ActionStatus as ActionStatusValue
@@ -40,11 +40,6 @@ ActionStatus = strawberry.enum(ActionStatusValue, name="ActionStatus")
 async def _owner(info: Info, user_id: uuid.UUID | None) -> User | None:
     user = await info.context.loaders.user.load(user_id) if user_id else None
     return User.from_model(user) if user else None
-
-
-async def _tenant_today(info: Info, tenant_id: uuid.UUID) -> date:
-    organization = await info.context.loaders.organization.load(tenant_id)
-    return local_today(organization.timezone)
 
 
 @strawberry.type(description="A measurable objective of a program, and the benefit it pursues.")
@@ -132,7 +127,9 @@ class Action(LoadedNode, relay.Node):
     )
     async def is_overdue(self, info: Info) -> bool:
         finished = self.status in models.FINISHED_ACTION_STATUSES
-        return is_overdue(self.due_date, finished, await _tenant_today(info, self.tenant_id))
+        return is_overdue(
+            self.due_date, finished, (await info.context.loaders.tenant_day(self.tenant_id)).today
+        )
 
     @strawberry.field
     async def owner(self, info: Info) -> User | None:
@@ -172,7 +169,9 @@ class Milestone(LoadedNode, relay.Node):
     @strawberry.field(description="Past its due date (in the organization's time zone), unreached.")
     async def is_overdue(self, info: Info) -> bool:
         reached = self.reached_at is not None
-        return is_overdue(self.due_date, reached, await _tenant_today(info, self.tenant_id))
+        return is_overdue(
+            self.due_date, reached, (await info.context.loaders.tenant_day(self.tenant_id)).today
+        )
 
 
 # --- queries -------------------------------------------------------------------------------
@@ -220,7 +219,7 @@ class PlanningQuery:
             owner_id=node_uuid(owner, "User", "owner") if owner else None,
             requirement=requirement_ref(requirement) if requirement is not None else None,
         )
-        today = await _tenant_today(info, program.tenant_id)
+        today = (await info.context.loaders.tenant_day(program.tenant_id)).today
         statement = service.actions_statement(program, where, today)
         keys = (models.Action.created_at, models.Action.id)
         page = await paginate(info.context.db, statement, keys, first, after)

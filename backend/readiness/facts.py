@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, cast, exists, func, select
+from sqlalchemy import ColumnElement, exists, func, select
 
 from backend.assessments.models import Assessment
 from backend.audits.models import Audit, AuditStatus, ChecklistLine, ChecklistResult
@@ -217,13 +217,12 @@ async def _mandatory(
 ) -> defaultdict[uuid.UUID, tuple[Any, ...]]:
     """Every item of documented information each program's standard asks for, with the
     documents linked to it there and the day each approved one falls due for review (the
-    documents area's rule: approval day in UTC plus the review interval)."""
+    documents area's rule: the tenant's date of the approval plus the review interval)."""
     in_force = ControlledDocument.approved_at.is_not(None) & (
         ControlledDocument.status != DocumentStatus.OBSOLETE.value
     )
-    review_due = cast(func.timezone("UTC", ControlledDocument.approved_at), Date) + (
-        ControlledDocument.review_interval_days
-    )
+    approved_on = local_date_sql(ControlledDocument.approved_at, ControlledDocument.tenant_id)
+    review_due = approved_on + ControlledDocument.review_interval_days
     rows = await db.execute(
         select(
             Program.id,

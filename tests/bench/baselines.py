@@ -145,7 +145,7 @@ FROM (SELECT c.number, c.position, EXISTS (
           SELECT 1 FROM document_requirements r JOIN controlled_documents d ON d.id = r.document_id
           WHERE r.program_id = $1 AND r.clause_id = c.id
             AND d.approved_at IS NOT NULL AND d.status::text <> 'obsolete'
-            AND CAST(timezone('UTC', d.approved_at) AS date) + d.review_interval_days
+            AND CAST(timezone({_ZONE}, d.approved_at) AS date) + d.review_interval_days
                 >= {_TODAY}
       ) AS covered
       FROM clauses c WHERE c.standard_id = $2 AND c.documented_information) items

@@ -7,7 +7,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from backend.core.calendar import local_today
+from backend.core.calendar import TenantDay
 from backend.db.session import TenantSession
 from backend.documents import criteria, service
 from backend.documents.models import DocumentType
@@ -58,7 +58,7 @@ async def approved_document(
 
 
 async def coverage(db: TenantSession, setup: Setup) -> dict[str, Coverage]:
-    items = await service.mandatory_documents(db, await program_a(db, setup), local_today("UTC"))
+    items = await service.mandatory_documents(db, await program_a(db, setup), TenantDay.now("UTC"))
     return {item.clause.number: item.coverage for item in items}
 
 
@@ -112,7 +112,7 @@ async def test_links_of_another_program_do_not_count(session: TenantSession, set
     await acting(session, setup, "b_owner", "b", Role.OWNER)
     program_b = await session.get(Program, setup.programs["b"])
     assert program_b is not None
-    items = await service.mandatory_documents(session, program_b, local_today("UTC"))
+    items = await service.mandatory_documents(session, program_b, TenantDay.now("UTC"))
     assert {item.coverage for item in items} == {Coverage.MISSING}
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.core.access import Actor, conflict_on
+from backend.core.calendar import TenantDay
 from backend.core.errors import ErrorCode, ServiceError, conflict
 from backend.db.session import TenantSession
 from backend.documents import service
@@ -271,13 +273,60 @@ def approved(days_ago: int, interval: int, status: str = "approved") -> Controll
 
 
 def test_review_falls_due_the_day_after_the_interval_ends() -> None:
-    today = datetime.now(UTC).date()
-    assert next_review_on(approved(30, 30)) == today
-    assert not is_review_due(approved(30, 30), today)
-    assert is_review_due(approved(31, 30), today)
-    assert not is_review_due(approved(31, 30, "obsolete"), today)  # withdrawn: nothing to review
-    assert not is_review_due(ControlledDocument(review_interval_days=1, status="draft"), today)
-    assert is_review_due(approved(31, 30, "draft"), today)  # a revision does not stop the clock
+    day = TenantDay.now("UTC")
+    assert next_review_on(approved(30, 30), day) == day.today
+    assert not is_review_due(approved(30, 30), day)
+    assert is_review_due(approved(31, 30), day)
+    assert not is_review_due(approved(31, 30, "obsolete"), day)  # withdrawn: nothing to review
+    assert not is_review_due(ControlledDocument(review_interval_days=1, status="draft"), day)
+    assert is_review_due(approved(31, 30, "draft"), day)  # a revision does not stop the clock
+
+
+FAR_EAST = "Pacific/Kiritimati"  # UTC+14: most instants fall on a later date there than in UTC
+
+
+def _just_after_local_midnight(day: TenantDay, days_ago: int) -> datetime:
+    """An instant whose date is one day later on the tenant's calendar than in UTC."""
+    midnight = datetime.combine(
+        day.today - timedelta(days=days_ago), time(), ZoneInfo(day.timezone)
+    )
+    return midnight + timedelta(minutes=30)
+
+
+def test_review_is_counted_from_the_tenants_date_of_the_approval() -> None:
+    day = TenantDay.now(FAR_EAST)
+    when = _just_after_local_midnight(day, 30)
+    document = ControlledDocument(approved_at=when, review_interval_days=30, status="approved")
+    assert when.astimezone(UTC).date() == day.today - timedelta(days=31)
+    assert next_review_on(document, day) == day.today
+    assert not is_review_due(document, day)
+
+
+async def test_the_review_due_filter_reads_the_tenants_calendar_as_the_flag_does(
+    session: TenantSession, setup: Setup, owner_engine: AsyncEngine
+) -> None:
+    owner = await as_(session, setup, "a_owner", Role.OWNER)
+    await owner_execute(
+        owner_engine,
+        "UPDATE organizations SET timezone = :zone WHERE id = :id",
+        zone=FAR_EAST,
+        id=setup.orgs["a"],
+    )
+    day = TenantDay.now(FAR_EAST)
+    for code, days_ago in (("TODAY", 30), ("YESTERDAY", 31)):
+        await service.create_document(session, owner, fields(code, review_interval_days=30))
+        await owner_execute(
+            owner_engine,
+            "UPDATE controlled_documents SET status = 'approved', approved_at = :when"
+            " WHERE code = :code",
+            when=_just_after_local_midnight(day, days_ago),
+            code=code,
+        )
+    due = await session.scalars(
+        service.documents_statement(DocumentFilter(review_due=True), day.today)
+    )
+    assert [row.code for row in due] == ["YESTERDAY"]
+    assert all(is_review_due(row, day) for row in due)
 
 
 async def test_review_due_filter_matches_the_flag(
@@ -300,7 +349,7 @@ async def test_review_due_filter_matches_the_flag(
             )
         )
         assert sorted(row.code for row in rows) == expected
-        assert all(is_review_due(row, today) is flag for row in rows)
+        assert all(is_review_due(row, TenantDay(today, "UTC")) is flag for row in rows)
     tomorrow = today + timedelta(days=1)
     rows = list(
         await session.scalars(
