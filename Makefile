@@ -75,3 +75,5 @@ clean-data: ## delete .data: the embedded database and the development signing k
 bench: install ## throughput as ratios to hand-written baselines, RSS (BENCH_PORT, BENCH_BASELINE_PORT, BENCH_SECONDS, BENCH_PAIRS); evidence uploads
 	$(RUN) python -m tests.bench.throughput
 	$(RUN) python -m tests.bench.evidence
+	$(RUN) python -m tests.bench.readiness
+	$(RUN) python -m tests.bench.jobs
