@@ -16,6 +16,10 @@ from dataclasses import dataclass
 from types import ModuleType
 
 import tenants.models
+from backend.activity import api as activity
+from backend.activity import jobs as activity_jobs
+from backend.activity import models as activity_models
+from backend.activity import recorder as _recorder  # noqa: F401 - installs the session hooks
 from backend.api.tenants import TenantMutation, TenantQuery
 from backend.assessments import api as assessments
 from backend.assessments import criteria as gap_analysis
@@ -76,6 +80,13 @@ FEATURES: tuple[Feature, ...] = (
     Feature("tenants", tenants.models, TenantQuery, TenantMutation),
     Feature("auth", auth_models, mutation=auth.AuthMutation),
     Feature("jobs", job_models, jobs_api.JobQuery, jobs_api.JobMutation),
+    Feature(
+        "activity log",
+        activity_models,
+        activity.ActivityQuery,
+        jobs=(activity_jobs.VERIFY,),
+        periodic=(activity_jobs.NIGHTLY,),
+    ),
     Feature("catalog", catalog_models, catalog.CatalogQuery),
     Feature("programs", program_models, programs.ProgramQuery, programs.ProgramMutation),
     Feature(

@@ -29,6 +29,12 @@ _SAFE_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._-]{1,128}$")
 _request_fields: ContextVar[dict[str, Any] | None] = ContextVar("request_fields", default=None)
 
 
+def current_request_id() -> str | None:
+    """The id of the request being served, None outside one (a job, a command)."""
+    fields = _request_fields.get()
+    return fields.get("request_id") if fields else None
+
+
 def bind_request(**fields: Any) -> None:
     """Add fields to every later log line of the current request."""
     current = _request_fields.get()

@@ -16,9 +16,11 @@ from typing import Any, ParamSpec, TypeVar
 
 import strawberry
 from strawberry import relay
+from strawberry.utils.str_converters import to_camel_case
 
 from backend.api.context import Info
 from backend.api.errors import MAX_USER_ERRORS, UserError
+from backend.core.activity import doing
 from backend.core.errors import ServiceError, invalid
 
 Params = ParamSpec("Params")
@@ -31,10 +33,13 @@ def mutation(
     """A strawberry mutation whose ServiceErrors answer as `errors` of its payload type."""
 
     def decorate(resolver: Callable[Params, Awaitable[Payload]]) -> Any:
+        action = to_camel_case(resolver.__name__)
+
         @functools.wraps(resolver)
         async def answer(*args: Params.args, **kwargs: Params.kwargs) -> Payload:
             try:
-                return await resolver(*args, **kwargs)
+                with doing(action):  # the activity log names the mutation
+                    return await resolver(*args, **kwargs)
             except ServiceError as error:
                 info: Info = kwargs["info"]  # type: ignore[assignment]
                 await info.context.db.rollback()

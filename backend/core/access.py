@@ -53,6 +53,8 @@ class Permission(enum.StrEnum):
     """Record checklist results; the lead auditor signs with it too."""
     RUN_REVIEWS = "run_reviews"
     """Plan and hold management reviews, record their notes and outputs; the chair signs."""
+    READ_ACTIVITY = "read_activity"
+    """Read the organization's whole activity log and verify its chain."""
 
 
 _RUNS = {
@@ -66,13 +68,15 @@ GRANTED: Mapping[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(
         {*_RUNS, Permission.MANAGE_ORGANIZATION, Permission.APPOINT_OWNERS}
         | {Permission.CREATE_CLIENTS, Permission.END_ENGAGEMENTS, Permission.MANAGE_JOBS}
+        | {Permission.READ_ACTIVITY}
     ),
     Role.ADMIN: frozenset(
         {*_RUNS, Permission.MANAGE_ORGANIZATION, Permission.CREATE_CLIENTS}
-        | {Permission.END_ENGAGEMENTS, Permission.MANAGE_JOBS}
+        | {Permission.END_ENGAGEMENTS, Permission.MANAGE_JOBS, Permission.READ_ACTIVITY}
     ),
     Role.CONSULTANT: frozenset(
         {*_RUNS, Permission.MANAGE_ORGANIZATION, Permission.APPOINT_FIRST_OWNER}
+        | {Permission.READ_ACTIVITY}
     ),
     Role.MANAGER: frozenset({*_RUNS, Permission.CREATE_CLIENTS}),
     # Staff audit other departments' work: a contributor may conduct an audit, not plan one.

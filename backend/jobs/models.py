@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Index, Integer, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
@@ -27,6 +27,7 @@ class OutboxMessage(Identified, TenantOwned, Base):
     """One job for one tenant; its id is the idempotency key of every delivery."""
 
     __tablename__ = "job_outbox"
+    activity_logged: ClassVar[bool] = False  # derived or machinery: not in the log
     __table_args__ = (
         Index(
             "ix_job_outbox_open",

@@ -82,7 +82,9 @@ def _bulk_change(state: ORMExecuteState) -> None:
 def _queue(session: Session) -> None:
     """Queue for the tenant the transaction writes in now. A transaction that moved between
     tenants (seeding, a catalog upgrade) may write only there at commit; the nightly run
-    catches up with the others."""
+    catches up with the others. The commit's own flush comes after this hook, so flush
+    first: its changes count too."""
+    session.flush()
     writing = session.info.get(SCOPE_KEY, NO_TENANT).write_tenant
     for job, tenant in sorted(session.info.pop(PENDING_KEY, set()), key=str):
         if tenant == writing:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 import dramatiq
 from dramatiq import Broker
 
+from backend.core.activity import doing
 from backend.jobs.brokers import QUEUE
 from backend.jobs.definitions import Job
 from backend.jobs.models import JobStatus, OutboxMessage
@@ -60,7 +61,8 @@ class Executor:
             if row is None or row.status in {JobStatus.DONE.value, JobStatus.DEAD.value}:
                 return
             job = self.jobs[row.job]
-            await asyncio.wait_for(job.handler(db, row.payload), job.time_limit_seconds)
+            with doing(job.name):
+                await asyncio.wait_for(job.handler(db, row.payload), job.time_limit_seconds)
             row.status, row.finished_at = JobStatus.DONE.value, datetime.now(UTC)
             await db.commit()
 

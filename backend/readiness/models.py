@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
@@ -17,6 +17,7 @@ class ReadinessSnapshot(Identified, TenantOwned, Base):
     """A program's score as computed at one moment; never changed afterwards."""
 
     __tablename__ = "readiness_snapshots"
+    activity_logged: ClassVar[bool] = False  # derived or machinery: not in the log
     __table_args__ = (Index("ix_readiness_snapshots_program_time", "program_id", "computed_at"),)
 
     program_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
