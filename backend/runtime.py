@@ -21,7 +21,6 @@ from backend.evidence.stores import make_evidence_store
 from backend.settings import Settings
 from tenants.scope import system_scope
 
-
 SETTINGS_KEY = "settings"
 """Where a session opened by `acting_in` keeps the process's settings, for jobs that need
 them (the SMTP server of reminder e-mails): a handler receives only its session."""

@@ -36,7 +36,8 @@ async def _reset(client: Client, token: str) -> str:
     body = await gql(client, RESET, token=token)
     payload = body["data"]["resetCalendarFeed"]
     assert payload["errors"] == [], payload
-    return urlsplit(payload["url"]).path
+    path: str = urlsplit(payload["url"]).path
+    return path
 
 
 async def _feed(client: Client, path: str) -> Any:
