@@ -43,24 +43,27 @@ async def _remind(db: TenantSession, _payload: dict[str, Any]) -> None:
 
 
 async def _mail(db: TenantSession, _payload: dict[str, Any]) -> None:
-    """Send the tenant's pending reminder e-mails; with no SMTP server any more, they stay
-    in-app only."""
+    """Send the tenant's pending reminder e-mails. Without an SMTP server any more, or for a
+    person the tenant cannot address (not a member: a consultant's account is the
+    consultancy's), the reminder stays in the app only."""
     server = smtp_server(db)
     rows = (
         await db.execute(
             select(Notification, User.email)
-            .join(User, User.id == Notification.user_id)
+            .outerjoin(User, User.id == Notification.user_id)
             .where(Notification.email_status == EmailStatus.PENDING.value)
             .order_by(Notification.created_at, Notification.id)
             .limit(MAIL_BATCH)
             .with_for_update(of=Notification, skip_locked=True)
         )
     ).all()
-    if server is not None and rows:
-        messages = [message(server, email, notification) for notification, email in rows]
+    addressed = [(row, email) for row, email in rows if email is not None and server is not None]
+    if server is not None and addressed:
+        messages = [message(server, email, notification) for notification, email in addressed]
         await asyncio.to_thread(send, server, messages)
-    status = EmailStatus.SENT if server is not None else EmailStatus.NONE
+    sent = {notification.id for notification, _ in addressed}
     for notification, _email in rows:
+        status = EmailStatus.SENT if notification.id in sent else EmailStatus.NONE
         notification.email_status = status.value
     if len(rows) == MAIL_BATCH:
         await enqueue(db, MAIL.name, _tenant(db))

@@ -188,3 +188,35 @@ async def test_without_smtp_reminders_stay_in_the_app(
     await run_job(migrated, REMIND.name, plan.orgs["a"])
     assert await _statuses(owner_engine) == {"none": 11}
     assert await outbox(owner_engine, MAIL.name) == []
+
+
+async def test_a_person_the_tenant_cannot_address_keeps_the_reminder_in_the_app(
+    migrated: Settings,
+    owner_engine: AsyncEngine,
+    plan: Plan,
+    inbox: tuple[Inbox, int],
+) -> None:
+    """The consultancy's consultant owns one of A's actions: A reads no account of another
+    organization's, so there is no address to send to."""
+    handler, port = inbox
+    settings = migrated.model_copy(update={"smtp_url": SecretStr(f"smtp://127.0.0.1:{port}")})
+    async with owner_engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO actions (id, tenant_id, program_id, title, description, owner_id,"
+                " due_date, status) VALUES (:id, :tenant, :program, 'Consultant''s', '', :owner,"
+                " :due, 'open')"
+            ),
+            {
+                "id": uuid.uuid4(),
+                "tenant": plan.orgs["a"],
+                "program": plan.programs["a"],
+                "owner": plan.users["consultant"],
+                "due": day(1),
+            },
+        )
+    await run_job(settings, REMIND.name, plan.orgs["a"])
+    assert await _statuses(owner_engine) == {"pending": 1}
+    await _deliver_mail(settings, owner_engine)
+    assert handler.received == []
+    assert await _statuses(owner_engine) == {"none": 1}
