@@ -10,6 +10,7 @@ import strawberry
 from strawberry import relay
 
 from backend.api.context import Info, actor_of
+from backend.api.cost import at_most
 from backend.api.errors import UserError
 from backend.api.filters import OrganizationFilter, organization_id
 from backend.api.loaders import Batch
@@ -106,7 +107,10 @@ class NotificationQuery:
         page = await paginate(info.context.db, statement, keys, first, after, descending=True)
         return Connection[Notification].from_page(page, Notification.from_model)
 
-    @strawberry.field(description="Your reminder channels per kind in the organization you act in.")
+    @strawberry.field(
+        description="Your reminder channels per kind in the organization you act in.",
+        metadata=at_most(len(ReminderKindValue)),
+    )
     async def notification_preferences(self, info: Info) -> list[NotificationPreference]:
         found = await service.preferences(info.context.db, actor_of(info))
         return [NotificationPreference.of(each) for each in found]
@@ -128,8 +132,8 @@ class MarkNotificationsReadInput:
 
 @strawberry.type
 class MarkNotificationsReadPayload:
-    notifications: list[Notification] = strawberry.field(
-        default_factory=list, description="Those marked read now."
+    marked_count: int = strawberry.field(
+        default=0, description="How many were unread and are read now."
     )
     errors: list[UserError] = strawberry.field(default_factory=list)
 
@@ -148,7 +152,9 @@ class UpdateNotificationPreferencesInput:
 
 @strawberry.type
 class NotificationPreferencesPayload:
-    preferences: list[NotificationPreference] = strawberry.field(default_factory=list)
+    preferences: list[NotificationPreference] = strawberry.field(
+        default_factory=list, metadata=at_most(len(ReminderKindValue))
+    )
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -163,6 +169,7 @@ def _ids(input: MarkNotificationsReadInput) -> list[uuid.UUID] | None:
         raise invalid("Name the notifications (ids) or all of them (all: true), not both.", ["ids"])
     if input.ids is None:
         return None
+    # One past the limit is enough for the service to refuse a longer list.
     return [node_uuid(value, "Notification", "ids") for value in input.ids[: service.MAX_IDS + 1]]
 
 
@@ -172,9 +179,8 @@ class NotificationMutation:
     async def mark_notifications_read(
         self, info: Info, input: MarkNotificationsReadInput
     ) -> MarkNotificationsReadPayload:
-        rows = await service.mark_read(info.context.db, actor_of(info), _ids(input))
-        marked = [Notification.from_model(row) for row in rows]
-        return MarkNotificationsReadPayload(notifications=marked)
+        marked = await service.mark_read(info.context.db, actor_of(info), _ids(input))
+        return MarkNotificationsReadPayload(marked_count=marked)
 
     @mutation(description="Choose, per kind, whether reminders show in the app and are e-mailed.")
     async def update_notification_preferences(

@@ -44,11 +44,10 @@ def notifications_statement(where: NotificationFilter) -> Select[Notification]:
     return statement
 
 
-async def mark_read(
-    db: TenantSession, actor: Actor, ids: Sequence[uuid.UUID] | None
-) -> list[Notification]:
+async def mark_read(db: TenantSession, actor: Actor, ids: Sequence[uuid.UUID] | None) -> int:
     """Mark the given notifications of the person (or, with None, all of theirs in the
-    organization they act in) read; those read already keep their time."""
+    organization they act in) read; how many were unread. Those read already keep their
+    time."""
     require_writer(db, actor, actor.tenant_id, "Organization")
     mine = [Notification.user_id == actor.user_id, Notification.tenant_id == actor.tenant_id]
     if ids is not None:
@@ -58,12 +57,12 @@ async def mark_read(
         update(Notification)
         .where(*mine, Notification.read_at.is_(None))
         .values(read_at=datetime.now(UTC))
-        .returning(Notification)
+        .returning(Notification.id)
         .execution_options(synchronize_session=False)
     )
-    rows = list(marked)
+    count = len(list(marked))
     await db.commit()
-    return rows
+    return count
 
 
 async def _check_ids(db: TenantSession, actor: Actor, ids: Sequence[uuid.UUID]) -> None:

@@ -33,7 +33,7 @@ query($unread: Boolean, $organization: ID, $first: Int) {
 NODE = "query($id: ID!) { node(id: $id) { __typename ... on Action { title } } }"
 MARK = f"""
 mutation($input: MarkNotificationsReadInput!) {{
-  markNotificationsRead(input: $input) {{ notifications {{ title read }} {ERRORS} }}
+  markNotificationsRead(input: $input) {{ markedCount {ERRORS} }}
 }}
 """
 PREFERENCES = "{ notificationPreferences { kind inApp email } }"
@@ -111,15 +111,20 @@ async def test_marking_read_by_id_and_all(
     token, tenant = await login(client, "a_manager"), plan.org_gid("a")
     nodes = [edge["node"] for edge in (await _list(client, token))["edges"]]
     first = await _mark(client, token, tenant, ids=[nodes[0]["id"]])
-    assert first == {"notifications": [{"title": nodes[0]["title"], "read": True}], "errors": []}
+    assert first == {"markedCount": 1, "errors": []}
     unread = await _list(client, token, unread=True)
-    assert unread["totalCount"] == 2
-    rest = await _mark(client, token, tenant, all=True)
-    assert {n["title"] for n in rest["notifications"]} == MANAGER_TITLES - {nodes[0]["title"]}
+    assert {edge["node"]["title"] for edge in unread["edges"]} == MANAGER_TITLES - {
+        nodes[0]["title"]
+    }
+    read = (await _list(client, token, unread=False))["edges"]
+    assert [(edge["node"]["title"], edge["node"]["read"]) for edge in read] == [
+        (nodes[0]["title"], True)
+    ]
+    assert await _mark(client, token, tenant, all=True) == {"markedCount": 2, "errors": []}
     assert (await _list(client, token, unread=True))["totalCount"] == 0
     assert (await _list(client, token, unread=False))["totalCount"] == 3
     again = await _mark(client, token, tenant, all=True)
-    assert again == {"notifications": [], "errors": []}  # read ones keep their time
+    assert again == {"markedCount": 0, "errors": []}  # read ones keep their time
 
 
 async def test_bad_input_and_other_peoples_notifications_change_nothing(
