@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from croniter import croniter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend import features
 from backend.notifications.jobs import MAIL, REMIND
 from backend.notifications.reminders import lead_reached
 from backend.settings import Settings
@@ -86,3 +88,9 @@ async def test_preferences_decide_what_is_written(
     }
     assert found == expand(due) - dropped
     assert await outbox(owner_engine, MAIL.name) == []  # nothing to e-mail without SMTP
+
+
+def test_the_feature_registers_its_jobs_and_its_daily_schedule() -> None:
+    assert {REMIND.name, MAIL.name} <= {job.name for job in features.jobs()}
+    [daily] = [each for each in features.periodic() if each.job == REMIND.name]
+    assert croniter.is_valid(daily.cron)
