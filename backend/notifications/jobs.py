@@ -37,8 +37,7 @@ def smtp_server(db: TenantSession) -> SmtpServer | None:
 
 async def _remind(db: TenantSession, _payload: dict[str, Any]) -> None:
     tenant = _tenant(db)
-    written = await remind(db, tenant, mail=smtp_server(db) is not None)
-    if written.to_mail:
+    if await remind(db, tenant, mail=smtp_server(db) is not None):
         await enqueue(db, MAIL.name, tenant)
 
 

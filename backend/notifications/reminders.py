@@ -54,6 +54,7 @@ from tenants.roles import Role
 LEAD_DAYS: tuple[int, ...] = (14, 7, 1, -1)
 """When to remind, in days before the due date; -1 is the day after it (overdue)."""
 FALLBACK_ROLES = (Role.OWNER.value, Role.ADMIN.value)
+INSERT_BATCH = 1_000  # rows per INSERT, well within the driver's 32,767 parameters
 
 
 @dataclass(frozen=True)
@@ -248,27 +249,20 @@ def _rows(
     return rows
 
 
-@dataclass(frozen=True)
-class Written:
-    new: int
-    to_mail: int
-
-
-async def remind(db: TenantSession, tenant_id: uuid.UUID, *, mail: bool) -> Written:
-    """Write the reminders due in the tenant today. With `mail` (an SMTP server is
-    configured) the e-mails people want are marked pending for the mail job."""
+async def remind(db: TenantSession, tenant_id: uuid.UUID, *, mail: bool) -> int:
+    """Write the reminders due in the tenant today; how many new ones wait for e-mail. With
+    `mail` (an SMTP server is configured) the e-mails people want are marked pending."""
     timezone = await db.scalar(select(Organization.timezone).where(Organization.id == tenant_id))
     day = TenantDay.now(timezone or "UTC")
     audience = await _audience(db, tenant_id)
     rows = _rows(tenant_id, await due_soon(db, day), day.today, audience, mail)
-    if not rows:
-        return Written(0, 0)
-    written = list(
-        await db.scalars(
+    to_mail = 0
+    for start in range(0, len(rows), INSERT_BATCH):
+        written = await db.scalars(
             insert(Notification)
-            .values(rows)
+            .values(rows[start : start + INSERT_BATCH])
             .on_conflict_do_nothing(constraint="uq_notifications_reminder")
             .returning(Notification.email_status)
         )
-    )
-    return Written(len(written), written.count(EmailStatus.PENDING.value))
+        to_mail += list(written).count(EmailStatus.PENDING.value)
+    return to_mail
