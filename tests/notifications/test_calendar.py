@@ -8,10 +8,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from icalendar import Calendar
+from litestar import Litestar
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.runtime import Runtime
+from tests.api.helpers import count_statements
 from tests.notifications.helpers import Expected, day
 from tests.planning.helpers import Plan
 from tests.support import Client, global_id, gql, login
@@ -131,3 +133,30 @@ async def test_a_feed_row_is_reached_only_by_its_owner_or_its_token(
         await set_context(connection, user_id=plan.users["a_manager"])
         own = await connection.scalar(text("SELECT count(*) FROM calendar_feeds"))
     assert (nobody, other, own) == (0, 0, 1)
+
+
+async def test_a_feed_costs_the_same_statements_for_9_and_for_39_events(
+    app: Litestar, client: Client, owner_engine: AsyncEngine, plan: Plan, due: Expected
+) -> None:
+    path = await _reset(client, await login(client, "a_manager"))
+
+    async def cost() -> tuple[int, int]:
+        await _feed(client, path)  # warm up
+        with count_statements(app.state.runtime.engine) as sent:
+            events = _events(await _feed(client, path))
+        return len(sent), len(events)
+
+    small = await cost()
+    async with owner_engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO actions (id, tenant_id, program_id, title, description, due_date,"
+                " status) SELECT gen_random_uuid(), :tenant, :program, 'Extra ' || n, '',"
+                " current_date + n, 'open' FROM generate_series(1, 30) n"
+            ),
+            {"tenant": plan.orgs["a"], "program": plan.programs["a"]},
+        )
+    large = await cost()
+    assert (small[1], large[1]) == (9, 39)
+    assert 0 < small[0] == large[0]
+    print(f"statements to serve a calendar feed: {small[0]} for 9 events, {large[0]} for 39")
