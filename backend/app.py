@@ -16,6 +16,7 @@ from backend.api.http import graphql_controller
 from backend.evidence.routes import local_store_routes
 from backend.health import live, ready
 from backend.heap import freeze_start_up_heap
+from backend.notifications.routes import calendar_feed
 from backend.observability import (
     configure_logging,
     ensure_request_id,
@@ -56,6 +57,7 @@ def create_app(runtime: ApiRuntime, *, serving: bool = False) -> Litestar:
             live,
             ready,
             jwks,
+            calendar_feed,
             *local_store_routes(runtime.evidence, settings.evidence_max_bytes),
         ],
         state=State({"runtime": runtime}),

@@ -40,6 +40,7 @@ from backend.db.migrate import current_revision, head_revision, migrate
 from backend.demo import DemoLogin, DemoSeedError, seed_demo
 from backend.embedded import EmbeddedDatabaseError, start_embedded
 from backend.jobs.brokers import broker_url
+from backend.jobs.health import HealthServer
 from backend.jobs.process import JobProcess
 from backend.programs.service import ProgramSummary, program_summaries
 from backend.programs.steps import STEPS
@@ -311,6 +312,7 @@ def _run_jobs(settings: Settings, **parts: bool) -> int:
     from backend import features  # noqa: PLC0415 - only job processes need every area
 
     process = JobProcess(settings, features.jobs(), features.periodic(), **parts)
+    health = _health_server(settings, parts)
     process.start()
     logger.info("running %s", ", ".join(name for name, on in parts.items() if on))
     try:
@@ -318,8 +320,20 @@ def _run_jobs(settings: Settings, **parts: bool) -> int:
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
+        if health is not None:
+            health.stop()
         process.stop()
     return 0
+
+
+def _health_server(settings: Settings, parts: dict[str, bool]) -> HealthServer | None:
+    """A worker's broker probe on WORKER_HEALTH_PORT, when that is set."""
+    if not parts.get("work") or settings.worker_health_port is None:
+        return None
+    server = HealthServer(settings, settings.worker_health_port)
+    server.start()
+    logger.info("worker health on http://%s:%d/health/ready", settings.host, server.port)
+    return server
 
 
 def _failed_jobs(_args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ from backend.demo_audits import seed_audits
 from backend.demo_evidence import seed_evidence
 from backend.demo_findings import seed_findings
 from backend.demo_history import DemoHistory
+from backend.demo_notifications import seed_notifications
 from backend.demo_readiness import seed_programs
 from backend.demo_reviews import seed_reviews
 from backend.runtime import Runtime
@@ -153,6 +154,7 @@ async def seed_demo(runtime: Runtime) -> list[DemoLogin]:
     await seed_audits(runtime, ACME.id, users[ACME_OWNER].id, users[ACME_AUDITOR].id)
     await seed_reviews(runtime, ACME.id, users[ACME_OWNER].id, users[ACME_AUDITOR].id)
     await history.record_next_phase()
+    await seed_notifications(runtime, ACME.id, users[ACME_OWNER].id)
     return [_login(account, users[account.email]) for account in ACCOUNTS]
 
 

@@ -45,6 +45,9 @@ from backend.jobs import models as job_models
 from backend.jobs import triggers
 from backend.jobs.definitions import Job, Periodic
 from backend.jobs.triggers import Trigger
+from backend.notifications import api as notifications
+from backend.notifications import jobs as notification_jobs
+from backend.notifications import models as notification_models
 from backend.planning import api as planning
 from backend.planning import criteria as planning_criteria
 from backend.planning import models as planning_models
@@ -143,6 +146,14 @@ FEATURES: tuple[Feature, ...] = (
         reviews.ReviewQuery,
         reviews.ReviewMutation,
         review_criteria,
+    ),
+    Feature(
+        "notifications",
+        notification_models,
+        notifications.NotificationQuery,
+        notifications.NotificationMutation,
+        jobs=(notification_jobs.REMIND, notification_jobs.MAIL),
+        periodic=(notification_jobs.DAILY,),
     ),
 )
 

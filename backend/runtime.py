@@ -21,6 +21,15 @@ from backend.evidence.stores import make_evidence_store
 from backend.settings import Settings
 from tenants.scope import system_scope
 
+SETTINGS_KEY = "settings"
+"""Where a session opened by `acting_in` keeps the process's settings, for jobs that need
+them (the SMTP server of reminder e-mails): a handler receives only its session."""
+
+
+def settings_of(db: TenantSession) -> Settings:
+    settings: Settings = db.info[SETTINGS_KEY]
+    return settings
+
 
 class ConfigurationError(Exception):
     """The process must not start with these settings; the message lists every reason."""
@@ -47,6 +56,7 @@ class Runtime:
         row-level security as a request: it reads and writes that tenant and nothing else."""
         async with self.sessions() as db:
             await db.set_scope(system_scope(tenant_id))
+            db.info[SETTINGS_KEY] = self.settings
             yield db
 
     async def close(self) -> None:

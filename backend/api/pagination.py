@@ -88,17 +88,20 @@ async def paginate(
     after: str | None,
     *,
     limit: int = MAX_PAGE,
+    descending: bool = False,
 ) -> Page[Row]:
-    """One page of `statement`, ordered by `keys` (which must end in a unique column).
+    """One page of `statement`, ordered by `keys` (which must end in a unique column),
+    `descending` for newest-first lists.
 
     `limit` caps `first`; lists that clients need whole (a program's requirements, for its
     dashboard) may allow more than the default.
     """
     size = _page_size(first, limit)
     total = await db.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    page = statement.order_by(*keys)
+    page = statement.order_by(*(key.desc() if descending else key for key in keys))
     if after is not None:
-        page = page.where(tuple_(*keys) > tuple_(*_decode(after, keys)))
+        position, cursor = tuple_(*keys), tuple_(*_decode(after, keys))
+        page = page.where(position < cursor if descending else position > cursor)
     rows = list((await db.scalars(page.limit(size + 1))).all())
     return Page(
         rows=rows[:size],

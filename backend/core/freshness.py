@@ -45,15 +45,24 @@ def freshness(
     """One item's freshness on `today`, given the day its current version was confirmed."""
     if renewed is None:
         return Freshness.MISSING
+    due = renewal_due(valid_until, review_interval_days, renewed)
+    if due is not None and due < today:
+        return Freshness.STALE
+    if due is not None and due <= today + SOON:
+        return Freshness.EXPIRING_SOON
+    return Freshness.CURRENT
+
+
+def renewal_due(
+    valid_until: date | None, review_interval_days: int | None, renewed: date
+) -> date | None:
+    """The last day an item renewed on `renewed` is still fresh: the earlier of its validity
+    and its next review; None when neither applies (it never goes stale by date). Reminders
+    of renewals count down to this day."""
     deadlines = [valid_until]
     if review_interval_days is not None:
         deadlines.append(renewed + timedelta(days=review_interval_days))
-    known = [deadline for deadline in deadlines if deadline is not None]
-    if any(deadline < today for deadline in known):
-        return Freshness.STALE
-    if any(deadline <= today + SOON for deadline in known):
-        return Freshness.EXPIRING_SOON
-    return Freshness.CURRENT
+    return min((deadline for deadline in deadlines if deadline is not None), default=None)
 
 
 def best(found: Iterable[Freshness]) -> Freshness:

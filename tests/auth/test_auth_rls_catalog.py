@@ -26,6 +26,9 @@ AUTH_TABLES = {"users", "refresh_tokens", "invitations", "login_throttles"}
 OWNER_EXEMPT = {"users"}  # its owner reads it in auth_credentials(); see backend/auth/rls.py
 # Rows of no tenant that the processes change: when each periodic job runs next.
 SHARED_TABLES = {"job_schedules"}
+# A person's own rows across organizations, forced RLS keyed on the user (or a presented
+# token digest); tests/notifications/test_calendar.py proves what they show.
+PERSONAL_TABLES = {"calendar_feeds"}
 
 TABLES_WITHOUT_TENANT = text(
     "SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace"
@@ -83,13 +86,17 @@ async def test_every_table_is_a_tenant_auth_shared_or_read_only_table(
         untenanted = set(await connection.scalars(TABLES_WITHOUT_TENANT))
         flags = {
             row[0]: (row[1], row[2])
-            for row in await connection.execute(RLS_FLAGS, {"tables": list(AUTH_TABLES)})
+            for row in await connection.execute(
+                RLS_FLAGS, {"tables": list(AUTH_TABLES | PERSONAL_TABLES)}
+            )
         }
-    unclassified = untenanted - AUTH_TABLES - SHARED_TABLES - set(READ_ONLY_TABLES)
-    assert unclassified == set(), "classify the new table"
-    assert flags == {table: (True, table not in OWNER_EXEMPT) for table in AUTH_TABLES}, (
-        "(enabled, forced)"
+    unclassified = (
+        untenanted - AUTH_TABLES - SHARED_TABLES - PERSONAL_TABLES - set(READ_ONLY_TABLES)
     )
+    assert unclassified == set(), "classify the new table"
+    assert flags == {
+        table: (True, table not in OWNER_EXEMPT) for table in AUTH_TABLES | PERSONAL_TABLES
+    }, "(enabled, forced)"
 
 
 async def test_without_settings_the_app_role_reads_no_auth_row(
