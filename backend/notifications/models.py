@@ -18,6 +18,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date, datetime
+from typing import ClassVar
 
 from sqlalchemy import ForeignKey, LargeBinary, SmallInteger, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
@@ -44,6 +45,7 @@ class EmailStatus(enum.StrEnum):
 
 class Notification(Identified, TenantOwned, Base):
     __tablename__ = "notifications"
+    activity_logged: ClassVar[bool] = False  # reminders are derived from logged rows
     __table_args__ = (
         UniqueConstraint(
             "user_id", "subject_id", "kind", "due_on", "lead_days", name="uq_notifications_reminder"
