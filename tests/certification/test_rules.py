@@ -137,7 +137,7 @@ def test_months_end_on_the_last_day_of_a_shorter_month() -> None:
     [{"cycle_years": 0}, {"cycle_years": True}, {"nonsense": 3}, {"restore_months": 25}],
 )
 def test_a_body_rule_out_of_range_is_refused(overrides: dict[str, int]) -> None:
-    with pytest.raises(ValueError, match="rule|whole number"):
+    with pytest.raises(ValueError, match=r"rule|whole number"):
         BodyRules.with_overrides(overrides)
 
 
