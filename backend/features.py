@@ -27,6 +27,7 @@ from backend.auth import api as auth
 from backend.auth import models as auth_models
 from backend.catalog import api as catalog
 from backend.catalog import models as catalog_models
+from backend.certification import models as certification_models
 from backend.documents import api as documents
 from backend.documents import criteria as documentation
 from backend.documents import models as document_models
@@ -133,6 +134,7 @@ FEATURES: tuple[Feature, ...] = (
         reviews.ReviewMutation,
         review_criteria,
     ),
+    Feature("certification", certification_models),
 )
 
 
