@@ -68,6 +68,10 @@ class CertificationAudit(Identified, Timestamped, TenantOwned, Base):
     __table_args__ = (
         CheckConstraint("planned_end >= planned_start", name="planned_in_order"),
         CheckConstraint("actual_end >= actual_start", name="held_in_order"),
+        CheckConstraint(
+            "status <> 'held' OR (actual_start IS NOT NULL AND actual_end IS NOT NULL)",
+            name="held_dated",
+        ),
     )
 
     certification_body_id: Mapped[uuid.UUID] = mapped_column(

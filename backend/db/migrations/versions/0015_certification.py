@@ -294,6 +294,10 @@ def upgrade() -> None:
             "actual_end >= actual_start", name=op.f("ck_certification_audits_held_in_order")
         ),
         sa.CheckConstraint(
+            "status <> 'held' OR (actual_start IS NOT NULL AND actual_end IS NOT NULL)",
+            name=op.f("ck_certification_audits_held_dated"),
+        ),
+        sa.CheckConstraint(
             "planned_end >= planned_start", name=op.f("ck_certification_audits_planned_in_order")
         ),
         sa.ForeignKeyConstraint(
