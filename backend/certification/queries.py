@@ -16,12 +16,12 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from backend.certification import rules
 from backend.certification.models import (
     AuditKind,
-    AuditOutcome,
     AuditStatus,
     BodyRules,
     Certificate,
     CertificateEvent,
     CertificateProgram,
+    CertificateState,
     CertificationAudit,
     CertificationAuditFinding,
     CertificationAuditProgram,
@@ -345,5 +345,78 @@ async def _finding_facts(
     return found
 
 
-def recommended(audit: CertificationAudit) -> bool:
-    return audit.outcome == AuditOutcome.RECOMMENDED.value
+# --- the cycle of a certificate, and what is coming up ---------------------------------------
+
+
+def state_of(facts: CycleFacts) -> CertificateState:
+    """The certificate's state today: an active one past its expiry has expired."""
+    stored = CertificateState(facts.certificate.state)
+    expired = stored is CertificateState.ACTIVE and facts.today >= facts.certificate.expires_on
+    return CertificateState.EXPIRED if expired else stored
+
+
+async def cycles_by_certificate(
+    db: TenantSession, certificate_ids: Sequence[uuid.UUID]
+) -> list[CycleFacts | None]:
+    """The cycle facts of each certificate (None where it cannot be read): four statements."""
+    rows = await db.scalars(select(Certificate).where(Certificate.id.in_(certificate_ids)))
+    facts = {found.certificate.id: found for found in await cycle_facts(db, list(rows))}
+    return [facts.get(certificate_id) for certificate_id in certificate_ids]
+
+
+_later = Certificate.__table__.alias("later")  # a certificate that renews another
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """An audit coming up: one a cycle expects and that is not held, or one booked."""
+
+    tenant_id: uuid.UUID
+    kind: str
+    day: date
+    rule: str
+    status: str  # due, overdue (expected) or planned (booked)
+    certificate: Certificate | None = None
+    audit: CertificationAudit | None = None
+
+
+async def upcoming(db: TenantSession, organization: uuid.UUID | None, limit: int) -> list[Upcoming]:
+    """Across every organization the caller reads, by date: five statements, whatever the
+    number of organizations or certificates."""
+    live = select(Certificate).where(
+        Certificate.state.in_([CertificateState.ACTIVE.value, CertificateState.SUSPENDED.value]),
+        ~exists().where(_later.c.previous_id == Certificate.id),
+    )
+    booked = select(CertificationAudit).where(
+        CertificationAudit.status == AuditStatus.PLANNED.value
+    )
+    if organization is not None:
+        live = live.where(Certificate.tenant_id == organization)
+        booked = booked.where(CertificationAudit.tenant_id == organization)
+    items = [
+        Upcoming(
+            facts.certificate.tenant_id,
+            expected.kind.value,
+            expected.due.day,
+            expected.due.rule,
+            expected.status.value,
+            certificate=facts.certificate,
+        )
+        for facts in await cycle_facts(db, list(await db.scalars(live)))
+        if state_of(facts) is not CertificateState.EXPIRED
+        for expected in facts.cycle().expected
+        if expected.held_on is None
+    ]
+    items += [
+        Upcoming(
+            audit.tenant_id,
+            audit.kind,
+            audit.planned_start,
+            f"{audit.kind.replace('_', ' ')} booked from {audit.planned_start} to"
+            f" {audit.planned_end}",
+            AuditStatus.PLANNED.value,
+            audit=audit,
+        )
+        for audit in await db.scalars(booked)
+    ]
+    return sorted(items, key=lambda item: (item.day, item.kind, str(item.tenant_id)))[:limit]
