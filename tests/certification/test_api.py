@@ -116,7 +116,7 @@ def audit_input(plan: Plan, kind: str, last_day: date, **overrides: Any) -> dict
 
 
 async def hold(
-    client: Client, plan: Plan, token: str, kind: str, last_day: date, outcome: str, **more: Any
+    client: Client, plan: Plan, token: str, kind: str, *, last_day: date, outcome: str, **more: Any
 ) -> dict[str, Any]:
     tenant = plan.org_gid("a")
     planned = await done(
@@ -157,8 +157,8 @@ async def certify(client: Client, plan: Plan, token: str, decided_on: date, *key
         plan,
         token,
         "STAGE_1",
-        decided_on - timedelta(days=60),
-        "READY",
+        last_day=decided_on - timedelta(days=60),
+        outcome="READY",
         programIds=programs,
     )
     await hold(
@@ -166,8 +166,8 @@ async def certify(client: Client, plan: Plan, token: str, decided_on: date, *key
         plan,
         token,
         "STAGE_2",
-        decided_on - timedelta(days=10),
-        "RECOMMENDED",
+        last_day=decided_on - timedelta(days=10),
+        outcome="RECOMMENDED",
         programIds=programs,
     )
     payload = await done(
