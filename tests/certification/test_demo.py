@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.demo import NORTHWIND_CONSULTANT, seed_demo
 from backend.runtime import Runtime
-from tests.support import Client, gql
+from tests.support import LOGIN, Client, gql
 
 AUDITS = """
 SELECT o.slug, a.kind::text, a.status::text, a.outcome::text FROM certification_audits a
@@ -38,11 +38,8 @@ async def test_the_demo_has_a_certified_globex_and_acme_stage_1_booked(
     ]
     assert certificates == [("globex", "active", 1, "surveillance_1")]
 
-    login = await gql(
-        client,
-        'mutation { login(input: {email: "%s", password: "%s"}) { accessToken } }'
-        % (NORTHWIND_CONSULTANT, runtime.settings.demo_password.get_secret_value()),
-    )
+    password = runtime.settings.demo_password.get_secret_value()
+    login = await gql(client, LOGIN, {"email": NORTHWIND_CONSULTANT, "password": password})
     token = login["data"]["login"]["accessToken"]
     upcoming = (await gql(client, UPCOMING, token=token))["data"]["upcomingAudits"]
     assert [(item["organization"]["slug"], item["kind"], item["status"]) for item in upcoming] == [
