@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, ClassVar
@@ -331,6 +332,7 @@ class UpcomingAudit:
 
 
 MAX_UPCOMING = 200
+RULE_NAMES = tuple(item.name for item in fields(rules.BodyRules))
 
 
 @strawberry.type
@@ -485,6 +487,43 @@ class RestoreCertificateInput:
     decided_on: date
 
 
+@strawberry.input(
+    description="A certification body's own numbers for your organization; null keeps the"
+    " default (shown in CertificationBodyRules)."
+)
+class SetCertificationBodyRulesInput:
+    certification_body_slug: str
+    cycle_years: int | None = None
+    first_surveillance_months: int | None = None
+    major_deadline_days: int | None = None
+    stage2_repeat_months: int | None = None
+    restore_months: int | None = None
+    suspension_months: int | None = None
+    recertification_window_months: int | None = None
+
+
+@strawberry.type(description="The numbers every due date of a body's cycles follows.")
+class CertificationBodyRules:
+    cycle_years: int
+    first_surveillance_months: int
+    major_deadline_days: int
+    stage2_repeat_months: int
+    restore_months: int
+    suspension_months: int
+    recertification_window_months: int
+    body_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def certification_body(self, info: Info) -> Organization | None:
+        return await _body(info, self.body_id)
+
+
+@strawberry.type
+class CertificationBodyRulesPayload:
+    rules: CertificationBodyRules | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
 @strawberry.type
 class CertificationAuditPayload:
     audit: CertificationAudit | None = None
@@ -611,6 +650,21 @@ class CertificationMutation:
             info.context.db, actor_of(info), _certificate_id(input.id), input.reason
         )
         return _certificate(row)
+
+    @mutation(description="Set a certification body's numbers for your organization.")
+    async def set_certification_body_rules(
+        self, info: Info, input: SetCertificationBodyRulesInput
+    ) -> CertificationBodyRulesPayload:
+        given_rules = {
+            name: value for name in RULE_NAMES if (value := getattr(input, name)) is not None
+        }
+        body_id, numbers = await service.set_body_rules(
+            info.context.db, actor_of(info), input.certification_body_slug, given_rules
+        )
+        values = {name: getattr(numbers, name) for name in RULE_NAMES}
+        return CertificationBodyRulesPayload(
+            rules=CertificationBodyRules(body_id=body_id, **values)
+        )
 
     @mutation(description="Restore an expired certificate within the body's months.")
     async def restore_certificate(

@@ -13,7 +13,7 @@ certificate.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -26,6 +26,7 @@ from backend.certification.models import (
     AuditKind,
     AuditOutcome,
     AuditStatus,
+    BodyRules,
     Certificate,
     CertificateEvent,
     CertificateProgram,
@@ -54,6 +55,7 @@ from backend.programs.lifecycle import follow
 from backend.programs.models import Program, ProgramStatus
 from backend.programs.service import writable_program
 from tenants.models import AuditorGrant
+from tenants.service import find_certification_body
 
 MAX_PROGRAMS = 10
 MAX_FINDINGS = 100  # one audit's findings: keeps reading it within the query cost limit
@@ -180,12 +182,11 @@ async def _programs(
 async def _body_of(db: TenantSession, programs: Sequence[Program]) -> uuid.UUID:
     """The one certification body of the programs, which the client granted access."""
     bodies = {program.certification_body_id for program in programs}
-    if len(bodies) != 1 or None in bodies:
+    body = bodies.pop() if len(bodies) == 1 else None
+    if body is None:
         raise invalid(
             "The programs must name the same certification body (updateProgram).", ["programIds"]
         )
-    [body] = bodies
-    assert body is not None  # noqa: S101 - refused just above
     granted = await db.scalar(
         select(AuditorGrant.id).where(
             AuditorGrant.tenant_id == programs[0].tenant_id,
@@ -404,9 +405,15 @@ async def _renewable(
     numbers: rules.BodyRules,
 ) -> None:
     """A renewal: the certificate is active, not expired, and a renewal audit recommended it."""
+    if renewed.state == CertificateState.SUSPENDED.value:
+        raise invalid(
+            f"Certificate {renewed.number} is suspended: reinstate it first.", ["programIds"]
+        )
     if renewed.state != CertificateState.ACTIVE.value:
         raise invalid(
-            f"Certificate {renewed.number} is {renewed.state}: reinstate it first.", ["programIds"]
+            f"Certificate {renewed.number} is {renewed.state}: certification starts again from"
+            " stage 2, in a new program.",
+            ["programIds"],
         )
     if decided_on >= renewed.expires_on or today >= renewed.expires_on:
         until = rules.restore_until(renewed.expires_on, numbers)
@@ -650,6 +657,32 @@ async def _certificate_for_change(
     if certificate.state not in {state.value for state in states}:
         raise invalid(f"Certificate {certificate.number} is {certificate.state}.", ["id"])
     return certificate
+
+
+# --- a body's numbers ------------------------------------------------------------------------
+
+
+async def set_body_rules(
+    db: TenantSession, actor: Actor, body_slug: str, overrides: Mapping[str, int]
+) -> tuple[uuid.UUID, rules.BodyRules]:
+    """The numbers the acting organization's contract with a certification body sets (an
+    empty mapping returns to the defaults); every due date from then on follows them."""
+    require_acting_in(db, actor, actor.tenant_id, "Organization")
+    require(actor, Permission.MANAGE_ORGANIZATION)
+    body = await find_certification_body(db, body_slug)
+    try:
+        numbers = rules.BodyRules.with_overrides(overrides)
+    except ValueError as error:
+        raise invalid(str(error), ["rules"]) from None
+    row = await db.scalar(
+        select(BodyRules).where(
+            BodyRules.tenant_id == actor.tenant_id, BodyRules.certification_body_id == body.id
+        )
+    ) or BodyRules(tenant_id=actor.tenant_id, certification_body_id=body.id)
+    row.overrides = dict(overrides)
+    db.add(row)
+    await db.commit()
+    return body.id, numbers
 
 
 # --- shared ----------------------------------------------------------------------------------

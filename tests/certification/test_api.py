@@ -71,6 +71,10 @@ PAYLOADS = {
     "reinstateCertificate": ("CertificateStateInput", "certificate { state }"),
     "withdrawCertificate": ("CertificateStateInput", "certificate { state }"),
     "restoreCertificate": ("RestoreCertificateInput", "certificate { cycleNumber }"),
+    "setCertificationBodyRules": (
+        "SetCertificationBodyRulesInput",
+        "rules { firstSurveillanceMonths majorDeadlineDays cycleYears certificationBody { slug } }",
+    ),
 }
 
 
@@ -403,6 +407,7 @@ async def test_auditors_read_and_change_nothing_viewers_are_forbidden_others_see
         ("reinstateCertificate", {"id": certificate["id"], "reason": "Mine."}),
         ("withdrawCertificate", {"id": certificate["id"], "reason": "Mine."}),
         ("restoreCertificate", {"id": certificate["id"], "decidedOn": str(TODAY)}),
+        ("setCertificationBodyRules", {"certificationBodySlug": "body-org", "cycleYears": 2}),
     )
     for user in ("auditor", "a_viewer"):
         token = await login(client, user)
@@ -430,9 +435,11 @@ async def test_auditors_read_and_change_nothing_viewers_are_forbidden_others_see
     stranger, b_tenant = await login(client, "b_owner"), plan.org_gid("b")
     assert (await read(client, CERTIFICATES, stranger, b_tenant))["certificates"]["totalCount"] == 0
     assert (await read(client, UPCOMING, stranger, b_tenant))["upcomingAudits"] == []
+    cycle = await read(client, CYCLE, stranger, b_tenant, programId=plan.program_gid("a"))
+    assert cycle["certificationCycle"] is None
     for node_id in (audit_id, certificate["id"]):
         assert (await read(client, NODE, stranger, b_tenant, id=node_id))["node"] is None
-    for name, input in attempts[1:]:
+    for name, input in attempts[1:-1]:  # the last one is B's own to make
         hidden = await mutate(client, name, input, token=stranger, tenant=b_tenant)
         assert codes(hidden) == ["NOT_FOUND"], (name, hidden)
 
@@ -457,3 +464,38 @@ async def test_an_auditor_whose_grant_expires_mid_audit_reads_nothing_on_the_nex
     await gql(client, AUDITS, {}, token=auditor, tenant=tenant, expect_status=404)
     found = await read(client, AUDITS, auditor, plan.org_gid("body"))
     assert found["certificationAudits"]["totalCount"] == 0
+
+
+async def test_a_body_s_own_numbers_drive_its_due_dates_and_their_rules(
+    client: Client, plan: Plan, owner_engine: AsyncEngine
+) -> None:
+    owner, tenant = await login(client, "a_owner"), plan.org_gid("a")
+    set_rules = {"certificationBodySlug": "body-org", "firstSurveillanceMonths": 9}
+    payload = await done(client, "setCertificationBodyRules", set_rules, token=owner, tenant=tenant)
+    assert payload["rules"] == {
+        "firstSurveillanceMonths": 9,
+        "majorDeadlineDays": 90,
+        "cycleYears": 3,
+        "certificationBody": {"slug": "body-org"},
+    }
+    decided = months_ago(1)
+    await certify(client, plan, owner, decided)
+    cycle = (await read(client, CYCLE, owner, tenant, programId=plan.program_gid("a")))[
+        "certificationCycle"
+    ]
+    first = cycle["expectedAudits"][0]
+    assert (first["dueBy"], first["rule"]) == (
+        str(add_months(decided, 9)),
+        f"first surveillance due by {add_months(decided, 9)}: 9 months after the certification"
+        f" decision of {decided}",
+    )
+    before = await rows(owner_engine)
+    for input, code in (
+        ({"certificationBodySlug": "body-org", "majorDeadlineDays": 0}, "INVALID"),
+        ({"certificationBodySlug": "a-org", "cycleYears": 2}, "NOT_FOUND"),
+    ):
+        refused = await mutate(
+            client, "setCertificationBodyRules", input, token=owner, tenant=tenant
+        )
+        assert codes(refused) == [code], refused
+    assert await rows(owner_engine) == before
