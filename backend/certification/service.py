@@ -164,7 +164,7 @@ async def _write(
 
 
 def _audit_days(days: Decimal | None) -> Decimal | None:
-    if days is not None and not Decimal("0.5") <= days <= Decimal("999"):
+    if days is not None and not (days.is_finite() and Decimal("0.5") <= days <= Decimal(999)):
         raise invalid("Audit days are from 0.5 to 999.", ["auditDays"])
     return days
 

@@ -309,6 +309,12 @@ async def test_bad_input_is_a_user_error_and_changes_nothing(
         ),
         (
             "planCertificationAudit",
+            audit_input(plan, "STAGE_1", TODAY, auditDays="NaN"),
+            "INVALID",
+            ["auditDays"],
+        ),
+        (
+            "planCertificationAudit",
             audit_input(plan, "STAGE_1", TODAY, auditDays="0"),
             "INVALID",
             ["auditDays"],
