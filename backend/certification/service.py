@@ -51,7 +51,7 @@ from backend.core.validation import TEXT_LIMIT, TITLE_LIMIT, choice, require_giv
 from backend.db.session import TenantSession
 from backend.evidence.models import EvidenceItem
 from backend.findings.models import Finding, FindingSource
-from backend.programs.lifecycle import follow
+from backend.programs.lifecycle import FINAL, follow
 from backend.programs.models import Program, ProgramStatus
 from backend.programs.service import writable_program
 from tenants.models import AuditorGrant
@@ -557,6 +557,8 @@ async def restore_certificate(
             ["decidedOn"],
         )
     programs = await _programs_of_certificate(db, old)
+    if any(ProgramStatus(program.status) in FINAL for program in programs):
+        raise invalid("A program of the certificate has ended: start a new one.", ["id"])
     await _recommended_since(db, old, programs)
     await _move(
         db, actor, old, CertificateState.EXPIRED, reason="Expired; restored.", on=old.expires_on

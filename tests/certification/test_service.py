@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.certification import criteria, queries, rules, service
@@ -188,7 +188,13 @@ async def test_an_expired_certificate_is_restored_within_six_months_and_not_afte
     with pytest.raises(ServiceError, match="restore it") as late:
         await service.record_decision(session, owner_a, decision(program, TODAY))
     assert late.value.field == ["decidedOn"]
+    ended = update(Program).where(Program.id == plan.programs["a"])
+    await session.execute(ended.values(status="expired"))
+    with pytest.raises(ServiceError, match="has ended"):
+        await service.restore_certificate(session, owner_a, lapsed.id, TODAY)
+    await session.execute(ended.values(status="recertification"))
     restored = await service.restore_certificate(session, owner_a, lapsed.id, TODAY)
+    assert await _status(session, plan, "a") == "certified"
     assert restored.expires_on == add_months(lapsed.expires_on, 36)
     assert (restored.cycle_number, restored.previous_id) == (2, lapsed.id)
 
