@@ -1,12 +1,13 @@
 """The exit criteria of step 7 (certification audit), each judged by `step7` on the facts
-`queries.stage_facts` reads: three statements per criterion for any number of programs."""
+`queries.stage_facts` (or, for the decision, the current certificates) reads: one statement
+per criterion for any number of programs."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from backend.certification import step7
-from backend.certification.queries import StageFacts, stage_facts
+from backend.certification.queries import StageFacts, current_certificates, stage_facts
 from backend.db.session import TenantSession
 from backend.programs.criteria import Programs, Verdict, Verdicts, criterion, ids_of
 from backend.programs.models import StepKey
@@ -61,4 +62,5 @@ async def minors_planned(db: TenantSession, programs: Programs) -> Verdicts:
     "The certification decision is recorded with a certificate.",
 )
 async def decision_recorded(db: TenantSession, programs: Programs) -> Verdicts:
-    return await _judge(db, programs, step7.decision_recorded)
+    current = await current_certificates(db, ids_of(programs))
+    return {program.id: step7.decision_recorded(current.get(program.id)) for program in programs}

@@ -4,14 +4,23 @@ and the cycle are judged on, each one statement for any number of programs or ce
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Select, and_, exists, func, select
-from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy import (
+    JSON,
+    ScalarSelect,
+    Select,
+    and_,
+    exists,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by, distinct_on
 
 from backend.certification import rules
 from backend.certification.models import (
@@ -259,7 +268,6 @@ class StageFacts:
     stage_2: CertificationAudit | None = None
     body: rules.BodyRules = field(default_factory=rules.BodyRules)
     findings: dict[uuid.UUID, list[FindingFact]] = field(default_factory=dict)
-    certificate: Certificate | None = None
 
     def of(self, audit: CertificationAudit | None) -> list[FindingFact]:
         return [] if audit is None else self.findings.get(audit.id, [])
@@ -268,14 +276,15 @@ class StageFacts:
 async def stage_facts(
     db: TenantSession, program_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, StageFacts]:
-    """Step 7's facts for every program in three statements: the latest held stage audits
-    with today and the body's numbers, their findings, and the current certificates."""
+    """Step 7's stage facts for every program in one statement: the latest held stage 1 and
+    stage 2 with today, the body's numbers and each audit's findings."""
     stages = await db.execute(
         select(
             CertificationAuditProgram.program_id,
             CertificationAudit,
             today_sql(CertificationAudit.tenant_id),
             BodyRules.overrides,
+            _findings_of_audit(),
         )
         .join(CertificationAudit, CertificationAudit.id == CertificationAuditProgram.audit_id)
         .outerjoin(
@@ -299,25 +308,20 @@ async def stage_facts(
         )
     )
     facts: dict[uuid.UUID, StageFacts] = {}
-    for program_id, audit, today, overrides in stages:
+    for program_id, audit, today, overrides, found_json in stages:
         found = facts.setdefault(program_id, StageFacts(today))
+        found.findings[audit.id] = [_finding_fact(item) for item in found_json]
         if audit.kind == AuditKind.STAGE_1.value:
             found.stage_1 = audit
         else:
             found.stage_2 = audit
             found.body = rules.BodyRules.with_overrides(overrides or {})
-    audit_ids = [a.id for f in facts.values() for a in (f.stage_1, f.stage_2) if a is not None]
-    by_audit = await _finding_facts(db, audit_ids)
-    for found in facts.values():
-        found.findings = by_audit
-    for program_id, certificate in (await current_certificates(db, program_ids)).items():
-        facts.setdefault(program_id, StageFacts()).certificate = certificate
     return facts
 
 
-async def _finding_facts(
-    db: TenantSession, audit_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[FindingFact]]:
+def _findings_of_audit() -> ScalarSelect[Any]:
+    """The audit's findings as JSON, each with the day it was verified: found effective, else
+    closed (on the organization's calendar)."""
     effective = (
         select(func.max(EffectivenessReview.reviewed_on))
         .where(
@@ -327,22 +331,37 @@ async def _finding_facts(
         .scalar_subquery()
     )
     closed_on = local_date_sql(Finding.closed_at.expression, Finding.tenant_id)
-    rows = await db.execute(
-        select(
-            CertificationAuditFinding.audit_id,
-            Finding.reference,
-            Finding.type,
-            Finding.status,
-            func.coalesce(effective, closed_on),
-        )
-        .join(Finding, Finding.id == CertificationAuditFinding.finding_id)
-        .where(CertificationAuditFinding.audit_id.in_(audit_ids))
-        .order_by(Finding.reference)
+    item = func.json_build_object(
+        "reference",
+        Finding.reference,
+        "type",
+        Finding.type,
+        "status",
+        Finding.status,
+        "verified_on",
+        func.coalesce(effective, closed_on),
     )
-    found: dict[uuid.UUID, list[FindingFact]] = defaultdict(list)
-    for audit_id, reference, type_, status, verified_on in rows:
-        found[audit_id].append(FindingFact(reference, type_, status, verified_on))
-    return found
+    aggregate = func.coalesce(
+        func.json_agg(aggregate_order_by(item, Finding.reference)), literal_column("'[]'::json")
+    )
+    return (
+        select(type_coerce(aggregate, JSON))
+        .select_from(CertificationAuditFinding)
+        .join(Finding, Finding.id == CertificationAuditFinding.finding_id)
+        .where(CertificationAuditFinding.audit_id == CertificationAudit.id)
+        .correlate(CertificationAudit)
+        .scalar_subquery()
+    )
+
+
+def _finding_fact(item: dict[str, Any]) -> FindingFact:
+    verified_on = item["verified_on"]
+    return FindingFact(
+        item["reference"],
+        item["type"],
+        item["status"],
+        None if verified_on is None else date.fromisoformat(verified_on),
+    )
 
 
 # --- the cycle of a certificate, and what is coming up ---------------------------------------

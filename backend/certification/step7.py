@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from backend.certification import rules
-from backend.certification.models import AuditOutcome
+from backend.certification.models import AuditOutcome, Certificate
 from backend.certification.queries import FindingFact, StageFacts
 from backend.findings.models import FindingStatus, FindingType
 from backend.programs.criteria import Verdict, listed
@@ -92,8 +92,7 @@ def minors_planned(facts: StageFacts) -> Verdict:
     return Verdict(True, f"{len(minors)} minor nonconformity(ies), each with an accepted plan.")
 
 
-def decision_recorded(facts: StageFacts) -> Verdict:
-    certificate = facts.certificate
+def decision_recorded(certificate: Certificate | None) -> Verdict:
     if certificate is None:
         return Verdict(False, "No certification decision recorded yet.")
     return Verdict(
