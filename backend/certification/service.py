@@ -344,6 +344,7 @@ async def record_decision(db: TenantSession, actor: Actor, values: Decision) -> 
     require_acting_in(db, actor, actor.tenant_id, "Organization")
     require(actor, Permission.RUN_PROGRAMS)
     programs = await _programs(db, actor, values.program_ids)
+    await _lock(db, programs)
     current = await queries.current_certificates(db, [program.id for program in programs])
     previous = {current.get(program.id) for program in programs}
     if len(previous) != 1:
@@ -477,7 +478,9 @@ async def _issue(
         previous_id=None if previous is None else previous.id,
     )
     db.add(certificate)
-    await db.flush()
+    renewed = conflict("The certificate was renewed meanwhile.", ["programIds"])
+    async with conflict_on(db, "uq_certificates_previous", renewed):
+        await db.flush()
     db.add_all(
         CertificateProgram(
             tenant_id=actor.tenant_id,
@@ -557,6 +560,7 @@ async def restore_certificate(
             ["decidedOn"],
         )
     programs = await _programs_of_certificate(db, old)
+    await _lock(db, programs)
     if any(ProgramStatus(program.status) in FINAL for program in programs):
         raise invalid("A program of the certificate has ended: start a new one.", ["id"])
     await _recommended_since(db, old, programs)
@@ -628,6 +632,14 @@ def _event(
             reason=reason,
             by_id=actor.user_id,
         )
+    )
+
+
+async def _lock(db: TenantSession, programs: Sequence[Program]) -> None:
+    """Decisions on the same programs wait for each other, so a cycle starts once."""
+    ids = sorted(program.id for program in programs)
+    await db.execute(
+        select(Program.id).where(Program.id.in_(ids)).order_by(Program.id).with_for_update()
     )
 
 

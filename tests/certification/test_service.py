@@ -4,20 +4,23 @@ program's status following the cycle."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.certification import criteria, queries, rules, service
-from backend.certification.models import CertificateEvent
+from backend.certification.models import Certificate, CertificateEvent
 from backend.certification.rules import add_months
 from backend.core.access import Actor
 from backend.core.errors import ErrorCode, ServiceError
 from backend.db.session import TenantSession
 from backend.findings import service as findings
 from backend.programs.models import Program
+from backend.runtime import Runtime
+from tenants.roles import Role
 from tests.certification.helpers import (
     certified,
     decision,
@@ -29,7 +32,7 @@ from tests.certification.helpers import (
 )
 from tests.certification.helpers import planned as plan_accepted
 from tests.findings.helpers import TODAY
-from tests.planning.helpers import Plan
+from tests.planning.helpers import Plan, acting
 
 
 async def _status(db: TenantSession, plan: Plan, key: str) -> str:
@@ -204,3 +207,24 @@ async def test_an_expired_certificate_is_restored_within_six_months_and_not_afte
     with pytest.raises(ServiceError, match="starts again from stage 2"):
         await service.restore_certificate(session, owner_a, gone.id, TODAY)
     assert await rows(owner_engine) == before
+
+
+async def test_two_decisions_at_once_start_one_cycle(
+    session: TenantSession, owner_a: Actor, plan: Plan, runtime: Runtime
+) -> None:
+    program = [plan.programs["a"]]
+    await held(session, owner_a, program, "stage_1", TODAY - timedelta(days=30), outcome="ready")
+    await held(session, owner_a, program, "stage_2", TODAY - timedelta(days=3))
+
+    async def decide() -> Certificate | ServiceError:
+        async with runtime.sessions() as db:
+            actor = await acting(db, plan, "a_owner", "a", Role.OWNER)
+            try:
+                return await service.record_decision(db, actor, decision(program, TODAY))
+            except ServiceError as error:
+                return error
+
+    results = await asyncio.gather(decide(), decide())
+    assert sorted(type(result).__name__ for result in results) == ["Certificate", "ServiceError"]
+    count = await session.scalar(select(func.count()).select_from(Certificate))
+    assert count == 1
