@@ -56,6 +56,11 @@ query($organization: ID) { upcomingAudits(organization: $organization, first: 20
 } }
 """
 NODE = "query($id: ID!) { node(id: $id) { __typename } }"
+STEP_7 = """
+query($id: ID!) {
+  program(id: $id) { status steps { key canComplete criteria { key met reason } } }
+}
+"""
 PAYLOADS = {
     "planCertificationAudit": ("PlanCertificationAuditInput", f"audit {{ {AUDIT} }}"),
     "updateCertificationAudit": ("UpdateCertificationAuditInput", "audit { status plannedEnd }"),
@@ -237,6 +242,21 @@ async def test_an_integrated_certification_and_its_cycle_through_the_api(
         found = await read(client, AUDITS, owner, tenant, **variables)
         assert found["certificationAudits"]["totalCount"] == count, variables
     assert (await read(client, CERTIFICATES, owner, tenant))["certificates"]["totalCount"] == 1
+    program = (await read(client, STEP_7, owner, tenant, id=plan.program_gid("a")))["program"]
+    [step_7] = [step for step in program["steps"] if step["key"] == "CERTIFICATION_AUDIT"]
+    assert program["status"] == "CERTIFIED"
+    assert [(item["key"], item["met"]) for item in step_7["criteria"]] == [
+        ("stage-1-held", True),
+        ("stage-2-held", True),
+        ("majors-verified", True),
+        ("minors-planned", True),
+        ("decision-recorded", True),
+    ]
+    assert step_7["criteria"][4]["reason"] == (
+        f"Certified on {decided}: certificate CERT-0042 expires on {add_months(decided, 36)}."
+    )
+    found = (await read(client, NODE, owner, tenant, id=certificate["id"]))["node"]
+    assert found == {"__typename": "Certificate"}
     upcoming = (await read(client, UPCOMING, owner, tenant))["upcomingAudits"]
     assert [(item["kind"], item["date"], item["status"]) for item in upcoming] == [
         ("surveillance", str(first_due), "due"),
