@@ -174,3 +174,18 @@ def test_a_surveillance_held_by_its_date_is_never_overdue(decision: date, held_o
     if counted:
         expected = ExpectedStatus.HELD if held_on <= first.due.day else ExpectedStatus.HELD_LATE
         assert first.status is expected
+
+
+@given(DAYS, st.integers(min_value=0, max_value=400))
+def test_a_renewal_before_expiry_keeps_the_cycle_s_calendar(previous: date, early: int) -> None:
+    """However early the renewal is decided, the new certificate expires three years after
+    the old one, and its surveillances fall in the years between the two expiries."""
+    decided = previous - timedelta(days=early)
+    expires = rules.expiry(decided, previous, DEFAULTS).day
+    assert expires == rules.add_months(previous, 36)
+    found = rules.cycle(decided, expires, initial=False, held=[], today=decided, rules=DEFAULTS)
+    years = [e.due.day.year for e in found.expected if e.kind is ExpectedKind.SURVEILLANCE]
+    assert years == list(range(previous.year + 1, expires.year))
+    assert all(
+        e.due.rule.endswith(f"recertification year {expires.year}") for e in found.expected[:-1]
+    )
