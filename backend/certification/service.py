@@ -381,12 +381,12 @@ async def _ready_for_decision(
     db: TenantSession, programs: Sequence[Program], decided_on: date
 ) -> None:
     facts = await queries.stage_facts(db, [program.id for program in programs])
-    unmet = [
+    unmet = dict.fromkeys(  # an integrated audit gives its programs the same reasons
         verdict.reason
         for program in programs
         for judge in step7.BEFORE_DECISION
         if not (verdict := judge(facts.get(program.id, queries.StageFacts()))).met
-    ]
+    )
     if unmet:
         raise ServiceError(
             ErrorCode.CRITERIA_UNMET, "Not ready for a decision: " + " ".join(unmet), ["programIds"]
