@@ -20,6 +20,7 @@ from backend.auth.service import act_as, credentials
 from backend.db.base import Base
 from backend.db.session import TenantSession
 from backend.demo_audits import seed_audits
+from backend.demo_certification import seed_certification
 from backend.demo_evidence import seed_evidence
 from backend.demo_findings import seed_findings
 from backend.demo_history import DemoHistory
@@ -91,6 +92,7 @@ NORTHWIND_CLIENTS = (ACME, GLOBEX)
 
 ACME_OWNER = "owner@acme.example"
 ACME_AUDITOR = "quality@acme.example"
+GLOBEX_OWNER = "owner@globex.example"
 NORTHWIND_CONSULTANT = "consultant@northwind.example"
 ACCOUNTS = (
     DemoAccount(ACME_OWNER, "Ada Acme", ACME, Role.OWNER, "owner of Acme Manufacturing"),
@@ -108,9 +110,7 @@ ACCOUNTS = (
         Role.CONTRIBUTOR,
         "contributor of Acme Manufacturing, its internal auditor",
     ),
-    DemoAccount(
-        "owner@globex.example", "Greta Globex", GLOBEX, Role.OWNER, "owner of Globex Foods"
-    ),
+    DemoAccount(GLOBEX_OWNER, "Greta Globex", GLOBEX, Role.OWNER, "owner of Globex Foods"),
     DemoAccount(
         NORTHWIND_CONSULTANT,
         "Noah Northwind",
@@ -123,7 +123,8 @@ ACCOUNTS = (
         "Bea Bureau",
         BUREAU,
         Role.ADMIN,
-        f"admin of Bureau Certifica; auditor of Acme Manufacturing (read-only, {GRANT_DAYS} days)",
+        "admin of Bureau Certifica; auditor of Acme Manufacturing and Globex Foods"
+        f" (read-only, {GRANT_DAYS} days)",
     ),
 )
 
@@ -146,6 +147,7 @@ async def seed_demo(runtime: Runtime) -> list[DemoLogin]:
         for client in NORTHWIND_CLIENTS:
             await _ensure_engagement(session, client, NORTHWIND)
         await _ensure_auditor_grant(session, ACME, BUREAU, granted_by=users[ACME_OWNER])
+        await _ensure_auditor_grant(session, GLOBEX, BUREAU, granted_by=users[GLOBEX_OWNER])
     history = DemoHistory(runtime, ACME.id)
     await seed_programs(runtime, ACME.id, users[ACME_OWNER].id, history)
     await seed_evidence(runtime, ACME.id, users[ACME_OWNER].id, users[NORTHWIND_CONSULTANT].id)
@@ -154,6 +156,11 @@ async def seed_demo(runtime: Runtime) -> list[DemoLogin]:
     await seed_audits(runtime, ACME.id, users[ACME_OWNER].id, users[ACME_AUDITOR].id)
     await seed_reviews(runtime, ACME.id, users[ACME_OWNER].id, users[ACME_AUDITOR].id)
     await history.record_next_phase()
+    await seed_certification(
+        runtime,
+        globex=(GLOBEX.id, users[GLOBEX_OWNER].id),
+        acme=(ACME.id, users[ACME_OWNER].id),
+    )
     await seed_notifications(runtime, ACME.id, users[ACME_OWNER].id)
     return [_login(account, users[account.email]) for account in ACCOUNTS]
 

@@ -31,6 +31,9 @@ from backend.auth import api as auth
 from backend.auth import models as auth_models
 from backend.catalog import api as catalog
 from backend.catalog import models as catalog_models
+from backend.certification import api as certification
+from backend.certification import criteria as certification_criteria
+from backend.certification import models as certification_models
 from backend.documents import api as documents
 from backend.documents import criteria as documentation
 from backend.documents import models as document_models
@@ -154,6 +157,13 @@ FEATURES: tuple[Feature, ...] = (
         notifications.NotificationMutation,
         jobs=(notification_jobs.REMIND, notification_jobs.MAIL),
         periodic=(notification_jobs.DAILY,),
+    ),
+    Feature(
+        "certification",
+        certification_models,
+        certification.CertificationQuery,
+        certification.CertificationMutation,
+        certification_criteria,
     ),
 )
 

@@ -10,7 +10,7 @@ for a new program.
 
 from __future__ import annotations
 
-from backend.programs.models import ProgramStatus
+from backend.programs.models import Program, ProgramStatus
 
 ACTIVE = (
     ProgramStatus.PREPARING,
@@ -53,3 +53,29 @@ def allowed_transitions(
         resume = (suspended_from,) if suspended_from is not None else ()
         return (*resume, ProgramStatus.WITHDRAWN)
     return ()
+
+
+def follow(program: Program, target: ProgramStatus) -> bool:
+    """Move `program` to `target` when the lifecycle leads there: in one allowed step, or
+    along the main line (a stage 2 decision takes a preparing program through the
+    certification audit to certified). Areas whose facts drive the status (certification)
+    call it; a target the lifecycle does not lead to leaves the program as it is (False).
+    """
+    status = ProgramStatus(program.status)
+    if status is target:
+        return True
+    suspended_from = ProgramStatus(program.suspended_from) if program.suspended_from else None
+    if target not in allowed_transitions(status, suspended_from) and target not in _ahead(status):
+        return False
+    program.suspended_from = program.status if target is ProgramStatus.SUSPENDED else None
+    program.status = target.value
+    return True
+
+
+def _ahead(status: ProgramStatus) -> tuple[ProgramStatus, ...]:
+    """The main-line states after `status`, up to the next certified state."""
+    ahead: list[ProgramStatus] = []
+    while status in _NEXT_IN_CYCLE and ProgramStatus.CERTIFIED not in ahead:
+        status = _NEXT_IN_CYCLE[status]
+        ahead.append(status)
+    return tuple(ahead)

@@ -37,6 +37,7 @@ from joserfc.jwt import JWTClaimsRegistry
 from litestar import Litestar, Request, Response, post
 
 from backend.auth.keys import SigningKeys, development_keys, parse_keys
+from backend.certification.rules import BodyRules, major_deadline, stage2_repeat
 from backend.programs.steps import STEPS
 from backend.settings import Settings
 
@@ -285,6 +286,35 @@ FROM (SELECT a.reference, a.signed_at,
 _NO_AUDIT = (
     "No internal audit of this program has closed yet: the management review comes after one."
 )
+# The program's latest held stage 1 or stage 2, the body's numbers and the tenant's today.
+_STAGE = """
+SELECT a.id, a.outcome::text AS outcome, a.actual_start, a.actual_end,
+       (SELECT r.overrides FROM certification_body_rules r
+        WHERE r.tenant_id = a.tenant_id
+          AND r.certification_body_id = a.certification_body_id) AS overrides,
+       CAST(timezone((SELECT o.timezone FROM organizations o WHERE o.id = a.tenant_id), now())
+            AS date) AS today
+FROM certification_audits a JOIN certification_audit_programs p ON p.audit_id = a.id
+WHERE p.program_id = $1 AND a.kind::text = $2 AND a.status::text = 'held'
+ORDER BY a.actual_end DESC, a.id LIMIT 1
+"""
+# Its findings, with the day each was verified (found effective, else closed).
+_STAGE_FINDINGS = """
+SELECT f.reference, f.type::text AS type, f.status::text AS status,
+       coalesce((SELECT max(e.reviewed_on) FROM effectiveness_reviews e
+                 WHERE e.finding_id = f.id AND e.verdict::text = 'effective'),
+                CAST(timezone((SELECT o.timezone FROM organizations o WHERE o.id = f.tenant_id),
+                              f.closed_at) AS date)) AS verified_on
+FROM certification_audit_findings l JOIN findings f ON f.id = l.finding_id
+WHERE l.audit_id = $1 ORDER BY f.reference
+"""
+_CERTIFICATE = """
+SELECT c.number, c.decision_on, c.expires_on FROM certificates c
+JOIN certificate_programs p ON p.certificate_id = c.id
+WHERE p.program_id = $1 ORDER BY c.cycle_number DESC LIMIT 1
+"""
+_RESOLVED = ("verified", "closed")
+_PLAN_ACCEPTED = ("action_planned", "implemented", *_RESOLVED)
 
 
 class RefusedError(Exception):
@@ -500,6 +530,7 @@ async def _criteria(
             ("audits-closed", await _audits_closed(connection, program_id)),
             ("management-review-held", await _review_held(connection, program_id)),
         ],
+        "certification_audit": await _certification(connection, program_id),
     }
     return {
         step: [{"key": key, "met": met, "reason": reason} for key, (met, reason) in items]
@@ -700,6 +731,104 @@ async def _review_held(connection: asyncpg.Connection, program_id: uuid.UUID) ->
     if row["held_on"] is None or row["held_on"] < row["closed_on"]:
         return (False, f"No management review held since {since}.")
     return (True, f"Management review held on {row['held_on'].isoformat()}, after {since}.")
+
+
+async def _certification(
+    connection: asyncpg.Connection, program_id: uuid.UUID
+) -> list[tuple[str, tuple[bool, str]]]:
+    """Step 7: stage 1, stage 2, its majors and minors, the decision."""
+    stage_1 = await connection.fetchrow(_STAGE, program_id, "stage_1")
+    stage_2 = await connection.fetchrow(_STAGE, program_id, "stage_2")
+    concerns = await connection.fetch(_STAGE_FINDINGS, stage_1["id"]) if stage_1 else []
+    found = await connection.fetch(_STAGE_FINDINGS, stage_2["id"]) if stage_2 else []
+    certificate = await connection.fetchrow(_CERTIFICATE, program_id)
+    return [
+        ("stage-1-held", _stage_1(stage_1, concerns)),
+        ("stage-2-held", _stage_2(stage_2, found)),
+        ("majors-verified", _majors(stage_2, found)),
+        ("minors-planned", _minors(stage_2, found)),
+        ("decision-recorded", _decided(certificate)),
+    ]
+
+
+def _named(rows: list[asyncpg.Record]) -> str:
+    named = [row["reference"] for row in rows[:5]]
+    return ", ".join(named) + _more(len(rows), named)
+
+
+def _stage_1(stage: asyncpg.Record | None, concerns: list[asyncpg.Record]) -> tuple[bool, str]:
+    if stage is None:
+        return (False, "No stage 1 audit held yet: plan it with the certification body.")
+    held = f"Stage 1 held on {stage['actual_end']}"
+    if stage["outcome"] == "not_ready":
+        return (False, f"{held} found the system not ready: hold stage 1 again.")
+    unresolved = [row for row in concerns if row["status"] not in _RESOLVED]
+    if unresolved:
+        return (
+            False,
+            f"{held}: {len(unresolved)} area(s) of concern still to resolve before stage 2:"
+            f" {_named(unresolved)}.",
+        )
+    return (True, f"{held}; every area of concern resolved.")
+
+
+def _body(stage: asyncpg.Record) -> BodyRules:
+    return BodyRules.with_overrides(json.loads(stage["overrides"] or "{}"))
+
+
+def _unverified(found: list[asyncpg.Record], by: Any) -> list[asyncpg.Record]:
+    return [
+        row
+        for row in found
+        if row["type"] == "major_nonconformity"
+        and (row["verified_on"] is None or row["verified_on"] > by)
+    ]
+
+
+def _stage_2(stage: asyncpg.Record | None, found: list[asyncpg.Record]) -> tuple[bool, str]:
+    if stage is None:
+        return (False, "No stage 2 audit held yet: it follows a stage 1 found ready.")
+    repeat = stage2_repeat(stage["actual_end"], _body(stage))
+    late = _unverified(found, repeat.day)
+    if late and stage["today"] > repeat.day:
+        return (False, f"Stage 2 must be held again: {_named(late)} open; {repeat.rule}.")
+    return (True, f"Stage 2 held from {stage['actual_start']} to {stage['actual_end']}.")
+
+
+def _majors(stage: asyncpg.Record | None, found: list[asyncpg.Record]) -> tuple[bool, str]:
+    if stage is None:
+        return (False, "No stage 2 audit held yet.")
+    if not [row for row in found if row["type"] == "major_nonconformity"]:
+        return (True, "Stage 2 raised no major nonconformity.")
+    deadline = major_deadline(stage["actual_end"], _body(stage))
+    late = _unverified(found, deadline.day)
+    if late:
+        return (False, f"Not verified in time: {_named(late)} ({deadline.rule}).")
+    return (True, f"Every major nonconformity verified closed ({deadline.rule}).")
+
+
+def _minors(stage: asyncpg.Record | None, found: list[asyncpg.Record]) -> tuple[bool, str]:
+    if stage is None:
+        return (False, "No stage 2 audit held yet.")
+    minors = [row for row in found if row["type"] == "minor_nonconformity"]
+    unplanned = [row for row in minors if row["status"] not in _PLAN_ACCEPTED]
+    if unplanned:
+        return (
+            False,
+            f"No accepted action plan yet for {_named(unplanned)}: record the corrective"
+            " action the body accepted.",
+        )
+    return (True, f"{len(minors)} minor nonconformity(ies), each with an accepted plan.")
+
+
+def _decided(certificate: asyncpg.Record | None) -> tuple[bool, str]:
+    if certificate is None:
+        return (False, "No certification decision recorded yet.")
+    return (
+        True,
+        f"Certified on {certificate['decision_on']}: certificate {certificate['number']}"
+        f" expires on {certificate['expires_on']}.",
+    )
 
 
 def dashboard_app(settings: Settings) -> Litestar:

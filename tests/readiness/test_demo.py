@@ -35,7 +35,9 @@ async def test_demo_shows_two_programs_part_way(
     async with owner_engine.connect() as connection:
         steps = (await connection.execute(text(STEPS))).all()
         counts = (await connection.execute(text(COUNTS))).all()
-        programs = await connection.scalar(text("SELECT count(*) FROM programs"))
+        programs = await connection.scalar(
+            text("SELECT count(*) FROM programs WHERE tenant_id = :acme"), {"acme": ACME.id}
+        )
     assert programs == 2
     assert [tuple(row) for row in steps] == [
         ("ISO 9001", "gap_analysis", "completed"),

@@ -1,7 +1,7 @@
 """notifications
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 
 Reminders written for people (unique per person, object, kind, due date and lead time, so
 generating them is idempotent), each person's choice of channels per kind of reminder, and
@@ -19,7 +19,7 @@ from backend.notifications.rls import CALENDAR_FEED_POLICIES, DROP_CALENDAR_FEED
 from tenants.rls import drop_tenant_policies, tenant_policies
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

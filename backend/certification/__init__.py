@@ -1,0 +1,1 @@
+"""Certification audits, the three-year cycle and certificates (step 7 and maintenance)."""
