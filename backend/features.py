@@ -74,7 +74,7 @@ class Feature:
 
 FEATURES: tuple[Feature, ...] = (
     Feature("tenants", tenants.models, TenantQuery, TenantMutation),
-    Feature("auth", auth_models, mutation=auth.AuthMutation),
+    Feature("auth", auth_models, auth.AuthQuery, auth.AuthMutation),
     Feature("jobs", job_models, jobs_api.JobQuery, jobs_api.JobMutation),
     Feature("catalog", catalog_models, catalog.CatalogQuery),
     Feature("programs", program_models, programs.ProgramQuery, programs.ProgramMutation),

@@ -53,6 +53,8 @@ class Permission(enum.StrEnum):
     """Record checklist results; the lead auditor signs with it too."""
     RUN_REVIEWS = "run_reviews"
     """Plan and hold management reviews, record their notes and outputs; the chair signs."""
+    CONFIGURE_SIGN_IN = "configure_sign_in"
+    """See, configure and disable the organization's single sign-on provider."""
 
 
 _RUNS = {
@@ -66,10 +68,11 @@ GRANTED: Mapping[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(
         {*_RUNS, Permission.MANAGE_ORGANIZATION, Permission.APPOINT_OWNERS}
         | {Permission.CREATE_CLIENTS, Permission.END_ENGAGEMENTS, Permission.MANAGE_JOBS}
+        | {Permission.CONFIGURE_SIGN_IN}
     ),
     Role.ADMIN: frozenset(
         {*_RUNS, Permission.MANAGE_ORGANIZATION, Permission.CREATE_CLIENTS}
-        | {Permission.END_ENGAGEMENTS, Permission.MANAGE_JOBS}
+        | {Permission.END_ENGAGEMENTS, Permission.MANAGE_JOBS, Permission.CONFIGURE_SIGN_IN}
     ),
     Role.CONSULTANT: frozenset(
         {*_RUNS, Permission.MANAGE_ORGANIZATION, Permission.APPOINT_FIRST_OWNER}
