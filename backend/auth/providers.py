@@ -101,6 +101,7 @@ async def configure_provider(
     taken = conflict("The organization's provider was set up meanwhile; try again.", ["issuer"])
     async with conflict_on(db, "uq_identity_providers_tenant", taken):
         await db.commit()
+    await db.refresh(provider)  # its updated_at, set by the database
     return provider
 
 
@@ -157,6 +158,7 @@ async def disable_provider(
     provider.enabled = False
     await db.execute(delete(SsoLogin).where(SsoLogin.provider_id == provider.id))
     await db.commit()
+    await db.refresh(provider)
     return provider
 
 
