@@ -202,7 +202,10 @@ async def start_login(
 
 
 def _check_redirect(redirect_uri: str, allowed_origins: Sequence[str]) -> None:
-    parts = urlsplit(redirect_uri)
+    try:
+        parts = urlsplit(redirect_uri)
+    except ValueError:  # an unclosed IPv6 bracket
+        parts = urlsplit("")
     origin = f"{parts.scheme}://{parts.netloc}"
     if (
         len(redirect_uri) > REDIRECT_URI_MAX_LENGTH

@@ -70,10 +70,14 @@ class Client:
 
 def is_acceptable_issuer(issuer: str) -> bool:
     """HTTPS, or plain HTTP to this machine (a provider run for development or tests)."""
-    parts = urlsplit(issuer)
-    if not parts.hostname or parts.query or parts.fragment:
+    try:
+        parts = urlsplit(issuer)
+        host = parts.hostname
+    except ValueError:  # an unclosed IPv6 bracket, a bad port
         return False
-    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)
+    if not host or parts.query or parts.fragment:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and host in LOOPBACK_HOSTS)
 
 
 class _Cache:
@@ -102,7 +106,7 @@ async def _get_json(url: str) -> dict[str, Any]:
             response = await http.get(url, headers={"Accept": "application/json"})
         response.raise_for_status()
         body = response.json()
-    except (httpx.HTTPError, ValueError) as error:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as error:
         raise OidcError(f"The identity provider did not answer at {url} ({error}).") from None
     if not isinstance(body, dict):
         raise OidcError(f"The identity provider's answer at {url} is not a JSON object.")
@@ -197,7 +201,7 @@ async def redeem(
             )
     except OAuthError as error:
         raise OidcError(f"The identity provider refused the code ({error.error}).") from None
-    except (httpx.HTTPError, ValueError) as error:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as error:
         raise OidcError(f"The identity provider's token endpoint failed ({error}).") from None
     id_token = token.get("id_token")
     if not isinstance(id_token, str):

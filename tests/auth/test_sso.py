@@ -377,7 +377,7 @@ async def test_the_redirect_must_go_back_to_an_allowed_origin(
     client: Client, world: World, oidc: OidcProvider
 ) -> None:
     await configure(client, world, oidc)
-    for redirect in ("https://evil.example/sso", "javascript:alert(1)", "not a url"):
+    for redirect in ("https://evil.example/sso", "javascript:alert(1)", "not a url", "http://["):
         payload = await start(client, redirect=redirect)
         assert [(e["code"], e["field"]) for e in payload["errors"]] == [
             ("INVALID", ["redirectUri"])
@@ -421,6 +421,7 @@ async def test_owners_and_admins_configure_and_list_their_provider(
     [
         ({"issuer": "http://idp.example"}, "issuer"),
         ({"issuer": "http://127.0.0.1:1"}, "issuer"),  # nothing answers there
+        ({"issuer": "https://[::1"}, "issuer"),
         ({"defaultRole": "OWNER"}, "defaultRole"),
         ({"allowedDomains": []}, "allowedDomains"),
         ({"allowedDomains": ["not a domain"]}, "allowedDomains"),
