@@ -270,6 +270,20 @@ async def test_a_state_works_once(client: Client, world: World, oidc: OidcProvid
     ]
 
 
+async def test_a_sign_in_expires(
+    client: Client, world: World, oidc: OidcProvider, owner_engine: AsyncEngine
+) -> None:
+    await configure(client, world, oidc)
+    answer = await authorize((await start(client))["authorizationUrl"])
+    async with owner_engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE sso_logins SET expires_at = now() - interval '1 second'")
+        )
+    late = await complete(client, answer)
+    assert [(e["code"], e["field"]) for e in late["errors"]] == [("INVALID_CREDENTIALS", ["state"])]
+    assert late["accessToken"] is None
+
+
 async def test_a_refused_code_uses_the_state_up_too(
     client: Client, world: World, oidc: OidcProvider
 ) -> None:
