@@ -35,7 +35,13 @@ from sqlalchemy.dialects.postgresql import insert
 from backend.auth import sso
 from backend.auth.models import IdentityProvider, SsoLogin
 from backend.auth.passwords import UNUSABLE_PASSWORD
-from backend.auth.service import AuthPolicy, Session, credentials, issue_session
+from backend.auth.service import (
+    EMAIL_MAX_LENGTH,
+    AuthPolicy,
+    Session,
+    credentials,
+    issue_session,
+)
 from backend.core.access import Actor, Permission, conflict_on, for_change, require_writer
 from backend.core.errors import ErrorCode, ServiceError, conflict, forbidden, invalid, not_found
 from backend.db.session import TenantSession
@@ -98,6 +104,8 @@ async def configure_provider(
     provider.issuer, provider.client_id, provider.client_secret = issuer, client_id, secret
     provider.allowed_domains, provider.default_role = domains, fields.default_role.value
     provider.enabled, provider.configured_by_id = True, actor.user_id
+    # Sign-ins started under the former settings would be redeemed with the new client.
+    await db.execute(delete(SsoLogin).where(SsoLogin.tenant_id == actor.tenant_id))
     taken = conflict("The organization's provider was set up meanwhile; try again.", ["issuer"])
     async with conflict_on(db, "uq_identity_providers_tenant", taken):
         await db.commit()
@@ -260,8 +268,6 @@ async def complete_login(
     await db.set_scope(system_scope(tenant_id))
     login = await _consume(db, state)
     provider = await _enabled_provider(db, tenant_id)
-    if login.provider_id != provider.id:  # the provider was replaced since it started
-        raise _login_expired()
     try:
         identity = await sso.redeem(
             _client(provider),
@@ -299,7 +305,7 @@ def _admitted_email(provider: IdentityProvider, identity: sso.Identity) -> str:
     domain = email.rpartition("@")[2]
     if domain not in provider.allowed_domains:
         raise forbidden(f"Addresses of {domain} may not sign in to this organization.")
-    if len(identity.subject) > SUBJECT_MAX_LENGTH or len(email) > 254:
+    if len(identity.subject) > SUBJECT_MAX_LENGTH or len(email) > EMAIL_MAX_LENGTH:
         raise ServiceError(
             ErrorCode.INVALID_CREDENTIALS, "The identity provider's answer is too long."
         )

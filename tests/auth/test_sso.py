@@ -270,6 +270,31 @@ async def test_a_state_works_once(client: Client, world: World, oidc: OidcProvid
     ]
 
 
+async def test_a_sign_in_completes_only_in_the_organization_it_started_in(
+    client: Client, world: World, oidc: OidcProvider, owner_engine: AsyncEngine
+) -> None:
+    await configure(client, world, oidc)
+    await configure(client, world, oidc, user="b_owner", org="b")
+    answer = await authorize((await start(client, "a-org"))["authorizationUrl"])
+
+    elsewhere = await complete(client, answer, "b-org")
+    assert [(e["code"], e["field"]) for e in elsewhere["errors"]] == [
+        ("INVALID_CREDENTIALS", ["state"])
+    ]
+    assert (await complete(client, answer, "a-org"))["errors"] == []
+    [account] = await accounts_of(owner_engine, NEWCOMER.email)
+    assert await role_of(owner_engine, account.id, world.orgs["b"].id) is None
+
+
+async def test_configuring_again_drops_sign_ins_started_before(
+    client: Client, world: World, oidc: OidcProvider
+) -> None:
+    await configure(client, world, oidc)
+    answer = await authorize((await start(client))["authorizationUrl"])
+    await configure(client, world, oidc, user="a_admin")
+    assert (await complete(client, answer))["errors"][0]["field"] == ["state"]
+
+
 async def test_a_sign_in_expires(
     client: Client, world: World, oidc: OidcProvider, owner_engine: AsyncEngine
 ) -> None:
