@@ -104,17 +104,17 @@ async def configure_provider(
     provider.issuer, provider.client_id, provider.client_secret = issuer, client_id, secret
     provider.allowed_domains, provider.default_role = domains, fields.default_role.value
     provider.enabled, provider.configured_by_id = True, actor.user_id
-    # Sign-ins started under the former settings would be redeemed with the new client.
-    await db.execute(delete(SsoLogin).where(SsoLogin.tenant_id == actor.tenant_id))
     taken = conflict("The organization's provider was set up meanwhile; try again.", ["issuer"])
     async with conflict_on(db, "uq_identity_providers_tenant", taken):
+        # Sign-ins started under the former settings would be redeemed with the new client.
+        await db.execute(delete(SsoLogin).where(SsoLogin.tenant_id == actor.tenant_id))
         await db.commit()
     await db.refresh(provider)  # its updated_at, set by the database
     return provider
 
 
 def _checked(fields: ProviderFields) -> tuple[str, str, list[str]]:
-    issuer = fields.issuer.strip().rstrip("/")
+    issuer = fields.issuer.strip()  # exactly as the provider's tokens will name it
     if len(issuer) > ISSUER_MAX_LENGTH or not sso.is_acceptable_issuer(issuer):
         raise invalid(
             "The issuer must be an https:// URL (http:// only for this machine).", ["issuer"]
