@@ -18,6 +18,7 @@ from litestar.datastructures import Cookie
 from strawberry import relay
 
 from backend.api.context import Info, actor_of
+from backend.api.cost import at_most
 from backend.api.errors import UserError
 from backend.api.filters import OrganizationFilter, organization_id
 from backend.api.loaders import Batch
@@ -195,7 +196,8 @@ class IdentityProvider(LoadedNode, relay.Node):
     issuer: str
     client_id: str
     allowed_domains: list[str] = strawberry.field(
-        description="Addresses of these domains may sign in and become members."
+        description="Addresses of these domains may sign in and become members.",
+        metadata=at_most(providers.MAX_DOMAINS),
     )
     default_role: Role = strawberry.field(  # type: ignore[valid-type]
         description="The role of a person who joins by signing in."
