@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, unquote, urlencode
 
 import uvicorn
 from joserfc import jwt
-from joserfc.jwk import KeySet, RSAKey
+from joserfc.jwk import KeySet, OctKey, RSAKey
 from litestar import Litestar, Request, get, post
 from litestar.response import Redirect, Response
 
@@ -47,6 +47,8 @@ class Faults:
     expires_in: int = 300  # negative: already expired
     foreign_key: bool = False  # signed with a key the JWKS does not hold (same kid)
     nonce: str | None = None  # not the one the sign-in sent
+    other_audience: bool = False  # also meant for another party, with no azp naming us
+    secret_signed: bool = False  # HS256 with the client secret, a known confusion attack
 
 
 @dataclass
@@ -126,7 +128,7 @@ class OidcProvider:
         return authorize
 
     def _token(self) -> Any:
-        @post("/token", sync_to_thread=False)
+        @post("/token", status_code=200, sync_to_thread=False)
         def token(request: Request[Any, Any, Any], body: bytes) -> Response[Any]:
             return self._redeem(request, body)
 
@@ -160,7 +162,9 @@ class OidcProvider:
         claims = {
             "iss": self.issuer,
             "sub": grant.person.subject,
-            "aud": faults.audience or grant.client_id,
+            "aud": [grant.client_id, "another-party"]
+            if faults.other_audience
+            else faults.audience or grant.client_id,
             "iat": now,
             "exp": now + faults.expires_in,
             "nonce": faults.nonce or grant.nonce,
@@ -168,6 +172,9 @@ class OidcProvider:
             "email_verified": grant.person.email_verified,
             "name": grant.person.name,
         }
+        if faults.secret_signed:
+            secret = OctKey.import_key(self.clients[grant.client_id])
+            return jwt.encode({"alg": "HS256", "kid": KID}, claims, secret, algorithms=["HS256"])
         key = self._foreign if faults.foreign_key else self._key
         return jwt.encode({"alg": "RS256", "kid": KID}, claims, key)
 

@@ -235,8 +235,17 @@ async def test_the_linked_identity_joins_another_organization_of_the_same_issuer
         (Faults(expires_in=-600), "expired"),
         (Faults(foreign_key=True), "signature"),
         (Faults(nonce="not-the-nonce"), "nonce"),
+        (Faults(other_audience=True), "another party"),
+        (Faults(secret_signed=True), "algorithm"),
     ],
-    ids=["wrong-audience", "expired", "bad-signature", "nonce-mismatch"],
+    ids=[
+        "wrong-audience",
+        "expired",
+        "bad-signature",
+        "nonce-mismatch",
+        "shared-audience",
+        "hs256-with-secret",
+    ],
 )
 async def test_an_id_token_that_fails_a_check_is_refused(
     client: Client,
