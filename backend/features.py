@@ -84,7 +84,7 @@ class Feature:
 
 FEATURES: tuple[Feature, ...] = (
     Feature("tenants", tenants.models, TenantQuery, TenantMutation),
-    Feature("auth", auth_models, mutation=auth.AuthMutation),
+    Feature("auth", auth_models, auth.AuthQuery, auth.AuthMutation),
     Feature("jobs", job_models, jobs_api.JobQuery, jobs_api.JobMutation),
     Feature(
         "activity log",

@@ -51,6 +51,10 @@ class User(Identified, Timestamped, Base):
     __tablename__ = "users"
     __table_args__ = (
         Index("uq_users_email_lower", func.lower(literal_column("email")), unique=True),
+        UniqueConstraint("identity_issuer", "identity_subject", name="uq_users_identity"),
+        CheckConstraint(
+            "(identity_issuer IS NULL) = (identity_subject IS NULL)", name="identity_pair"
+        ),
     )
 
     email: Mapped[str] = mapped_column(String(254))
@@ -58,6 +62,10 @@ class User(Identified, Timestamped, Base):
     # Not granted to the app role: never loaded unless asked for, and an error if touched.
     password_hash: Mapped[str] = mapped_column(String(255), deferred=True, deferred_raiseload=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # An account made by single sign-on: the provider's issuer and its subject for the person.
+    # Such an account has no password and signs in only through a provider of that issuer.
+    identity_issuer: Mapped[str | None] = mapped_column(String(500))
+    identity_subject: Mapped[str | None] = mapped_column(String(255))
 
 
 class Membership(Identified, Timestamped, TenantOwned, Base):

@@ -126,16 +126,14 @@ async def _new_account(
     """The account accepting creates, or one an invitation made before it had a password."""
     found = await credentials(db, invitation.email)
     if found is not None and found.password_hash != UNUSABLE_PASSWORD:
-        raise ServiceError(
-            ErrorCode.INVALID_INVITATION,
-            "This address has an account: sign in as it and accept with joinOrganization.",
-            ["token"],
-        )
+        raise _has_account()
     if found is not None:
         await act_as(db, found.user_id)
         user = await db.get_one(User, found.user_id)
         if not user.is_active:
             raise _invalid_invitation()
+        if user.identity_issuer is not None:  # signs in through its provider, never by password
+            raise _has_account()
         user.password_hash = hash_password(password)
         return user
     user = User(
@@ -181,6 +179,14 @@ async def _join(db: TenantSession, invitation: Invitation, user_id: uuid.UUID) -
     db.add(membership)
     await db.flush()
     return membership
+
+
+def _has_account() -> ServiceError:
+    return ServiceError(
+        ErrorCode.INVALID_INVITATION,
+        "This address has an account: sign in as it and accept with joinOrganization.",
+        ["token"],
+    )
 
 
 def _invalid_invitation() -> ServiceError:

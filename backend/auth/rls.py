@@ -11,6 +11,10 @@ authentication holds, written into transaction-local settings like the tenant co
 - `invitations`: a tenant table; outside its tenant only the one `app.token_digest` names.
 - `login_throttles`: only the counters of the email and address in `app.login_email` and
   `app.login_address`.
+- `identity_providers`, `sso_logins`: tenant tables. A sign-in finds its organization through
+  `sso_organization(slug)` (only one with an enabled provider) and its account through
+  `sso_account(issuer, subject)`, owner functions like `auth_credentials`, and then works in
+  that organization's system scope.
 
 With no setting, the app role reads none of them. `users` is ENABLEd but not FORCEd: the
 owner, which runs migrations and the definer function, is exempt; the app role owns
@@ -44,6 +48,37 @@ CREATE_CREDENTIALS_FUNCTION = [
     f"REVOKE ALL ON FUNCTION {CREDENTIALS_FUNCTION} FROM PUBLIC",
 ]
 DROP_CREDENTIALS_FUNCTION = f"DROP FUNCTION IF EXISTS {CREDENTIALS_FUNCTION}"
+
+# Single sign-on starts before anyone is known: the organization is named by its slug, and
+# an account by its provider's issuer and subject. Each is one owner function like the above.
+SSO_ORGANIZATION_FUNCTION = "sso_organization(text)"
+SSO_ACCOUNT_FUNCTION = "sso_account(text, text)"
+SSO_FUNCTIONS = (SSO_ORGANIZATION_FUNCTION, SSO_ACCOUNT_FUNCTION)
+CREATE_SSO_FUNCTIONS = [
+    """
+    CREATE FUNCTION sso_organization(organization_slug text)
+    RETURNS uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+        SELECT o.id FROM public.organizations o
+        JOIN public.identity_providers p ON p.tenant_id = o.id AND p.enabled
+        WHERE o.slug = organization_slug
+    $$
+    """,
+    """
+    CREATE FUNCTION sso_account(issuer text, subject text)
+    RETURNS TABLE (user_id uuid, is_active boolean)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+        SELECT u.id, u.is_active FROM public.users u
+        WHERE u.identity_issuer = issuer AND u.identity_subject = subject
+    $$
+    """,
+    *(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC" for function in SSO_FUNCTIONS),
+]
+DROP_SSO_FUNCTIONS = [f"DROP FUNCTION IF EXISTS {function}" for function in SSO_FUNCTIONS]
 
 _USERS_READ = f"id = {CURRENT_USER_ID} OR id IN (SELECT m.user_id FROM memberships m)"
 _OWN_TOKEN = f"user_id = {CURRENT_USER_ID} OR token_hash = {PRESENTED_DIGEST}"
@@ -92,7 +127,8 @@ def drop_policies(table: str, commands: tuple[str, ...]) -> list[str]:
 
 
 async def app_role_auth_grants(connection: AsyncConnection, role: str) -> list[str]:
-    """Every column of `users` but the password hash, and the function that reads it.
+    """Every column of `users` but the password hash, the function that reads it, and the
+    single sign-on lookups.
 
     Refreshed by `certready migrate` after the blanket table grants, which would otherwise
     give the hash back; a column added later is granted by the next migrate.
@@ -108,4 +144,5 @@ async def app_role_auth_grants(connection: AsyncConnection, role: str) -> list[s
         f'REVOKE SELECT ON users FROM "{role}"',
         f'GRANT SELECT ({columns}) ON users TO "{role}"',
         f'GRANT EXECUTE ON FUNCTION {CREDENTIALS_FUNCTION} TO "{role}"',
+        *(f'GRANT EXECUTE ON FUNCTION {function} TO "{role}"' for function in SSO_FUNCTIONS),
     ]

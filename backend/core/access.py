@@ -55,6 +55,8 @@ class Permission(enum.StrEnum):
     """Plan and hold management reviews, record their notes and outputs; the chair signs."""
     READ_ACTIVITY = "read_activity"
     """Read the organization's whole activity log and verify its chain."""
+    CONFIGURE_SIGN_IN = "configure_sign_in"
+    """See, configure and disable the organization's single sign-on provider."""
 
 
 _RUNS = {
@@ -68,11 +70,12 @@ GRANTED: Mapping[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(
         {*_RUNS, Permission.MANAGE_ORGANIZATION, Permission.APPOINT_OWNERS}
         | {Permission.CREATE_CLIENTS, Permission.END_ENGAGEMENTS, Permission.MANAGE_JOBS}
-        | {Permission.READ_ACTIVITY}
+        | {Permission.READ_ACTIVITY, Permission.CONFIGURE_SIGN_IN}
     ),
     Role.ADMIN: frozenset(
         {*_RUNS, Permission.MANAGE_ORGANIZATION, Permission.CREATE_CLIENTS}
         | {Permission.END_ENGAGEMENTS, Permission.MANAGE_JOBS, Permission.READ_ACTIVITY}
+        | {Permission.CONFIGURE_SIGN_IN}
     ),
     Role.CONSULTANT: frozenset(
         {*_RUNS, Permission.MANAGE_ORGANIZATION, Permission.APPOINT_FIRST_OWNER}

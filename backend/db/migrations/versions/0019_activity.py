@@ -1,7 +1,7 @@
 """activity log
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0018
 
 The tamper-evident activity log: entries hash-chained per tenant (append-only: the database
 refuses UPDATE and DELETE to the app role), each tenant's chain head (its row lock
@@ -20,7 +20,7 @@ from backend.db.append_only import append_only, drop_append_only
 from tenants.rls import drop_tenant_policies, tenant_policies
 
 revision: str = "0019"
-down_revision: str | None = "0016"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
