@@ -12,12 +12,15 @@ locals {
   }
   # The image's HEALTHCHECK probes /health/live over HTTP, which only the API serves; the
   # job processes have no port, so ECS relies on the process staying up (it exits on errors).
-  api_health = {
-    command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${local.port}/health/live', timeout=4)"]
-    interval    = 30
-    timeout     = 5
-    retries     = 3
-    startPeriod = 20
+  api_container = {
+    portMappings = [{ containerPort = local.port, protocol = "tcp" }]
+    healthCheck = {
+      command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${local.port}/health/live', timeout=4)"]
+      interval    = 30
+      timeout     = 5
+      retries     = 3
+      startPeriod = 20
+    }
   }
 }
 
@@ -317,10 +320,7 @@ resource "aws_ecs_task_definition" "this" {
         }
       }
     },
-    each.key == "api" ? {
-      portMappings = [{ containerPort = local.port, protocol = "tcp" }]
-      healthCheck  = local.api_health
-    } : {},
+    { for key, value in local.api_container : key => value if each.key == "api" },
   )])
 }
 
