@@ -119,9 +119,11 @@ resource "aws_lb_target_group" "api" {
   vpc_id               = var.vpc_id
   deregistration_delay = 30
   health_check {
-    # Ready: the database answers and its schema is at the code's revision, so a task of a
-    # new release gets no traffic before `certready migrate` ran.
-    path                = "/health/ready"
+    # Live, not ready: /health/ready wants the schema at exactly the code's revision, so
+    # the running release would turn unhealthy the moment the next one's expand migration
+    # ran (docs/operations.md). The deploy order (migrate, then roll out) keeps new code
+    # from running ahead of its schema instead.
+    path                = "/health/live"
     matcher             = "200"
     interval            = 15
     healthy_threshold   = 2

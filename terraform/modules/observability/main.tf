@@ -234,7 +234,7 @@ locals {
       missing     = "notBreaching"
     }
     unhealthy-tasks = {
-      description = "An API task fails its /health/ready check (database unreachable or schema not migrated)."
+      description = "An API task stops answering /health/live (crashed, stuck or out of memory); ECS replaces it."
       namespace   = "AWS/ApplicationELB"
       metric      = "UnHealthyHostCount"
       statistic   = "Maximum"
