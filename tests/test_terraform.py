@@ -285,19 +285,35 @@ def _terraform_binary() -> str | None:
     return shutil.which("tofu") or shutil.which("terraform")
 
 
-@pytest.mark.skipif(
+NO_BINARY = pytest.mark.skipif(
     _terraform_binary() is None,
     reason="no tofu or terraform on PATH, and none installs from PyPI, npm or Debian: PyPI's "
     "terraform-binary ships 0.11 (older than this HCL), the other wrappers download the binary "
     "from its vendor at run time, which CI cannot reach",
 )
-@pytest.mark.parametrize("environment", ENVIRONMENTS, ids=lambda path: path.name)
-def test_terraform_validates(environment: Path, tmp_path: Path) -> None:
+
+
+def _environment(tmp_path: Path) -> tuple[str, dict[str, str]]:
+    """The binary, and its environment: a developer's TF_ settings (a provider mirror or
+    cache) count; nothing else of this process's does."""
     binary = _terraform_binary()
     assert binary is not None
-    # A developer's CLI configuration (a provider mirror or cache) counts; nothing else does.
     env = {key: value for key, value in os.environ.items() if key.startswith("TF_")}
     env |= {"TF_DATA_DIR": str(tmp_path), "PATH": str(Path(binary).parent), "TF_IN_AUTOMATION": "1"}
+    return binary, env
+
+
+@NO_BINARY
+def test_terraform_is_formatted(tmp_path: Path) -> None:
+    binary, env = _environment(tmp_path)
+    result = _run(binary, ["fmt", "-check", "-recursive", "-diff", "-no-color"], TERRAFORM, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@NO_BINARY
+@pytest.mark.parametrize("environment", ENVIRONMENTS, ids=lambda path: path.name)
+def test_terraform_validates(environment: Path, tmp_path: Path) -> None:
+    binary, env = _environment(tmp_path)
     init = _run(binary, ["init", "-backend=false", "-input=false", "-no-color"], environment, env)
     if init.returncode != 0 and "could not connect to registry" in init.stdout + init.stderr:
         pytest.skip("the providers cannot be downloaded here (no route to their registry)")

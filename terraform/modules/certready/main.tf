@@ -17,12 +17,12 @@ locals {
   # the API's role may touch it.
   environment = merge(
     {
-      CERTREADY_ENV  = "production"
-      LOG_LEVEL      = var.log_level
-      S3_BUCKET      = module.evidence.bucket
-      S3_PREFIX      = var.evidence_prefix
-      S3_REGION      = data.aws_region.current.name
-      S3_KMS_KEY_ID  = module.evidence.kms_key_arn
+      CERTREADY_ENV = "production"
+      LOG_LEVEL     = var.log_level
+      S3_BUCKET     = module.evidence.bucket
+      S3_PREFIX     = var.evidence_prefix
+      S3_REGION     = data.aws_region.current.name
+      S3_KMS_KEY_ID = module.evidence.kms_key_arn
     },
     var.object_lock_days == null ? {} : { S3_OBJECT_LOCK_DAYS = tostring(var.object_lock_days) },
   )
