@@ -236,6 +236,30 @@ def test_the_api_alone_touches_evidence_and_only_under_its_prefix() -> None:
     assert actions == {"s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:PutObjectRetention"}
 
 
+# --- the runbook --------------------------------------------------------------------------
+
+OPERATIONS = ROOT / "docs" / "operations.md"
+
+
+def test_the_runbook_explains_every_alarm() -> None:
+    alarms = set(_locals(TERRAFORM / "modules" / "observability")["alarms"])
+    resources = _text(TERRAFORM / "modules" / "observability")
+    alarms |= set(re.findall(r'alarm_name\s*=\s*"\$\{var\.name\}-([a-z0-9-]+)"', resources))
+    assert "api-latency-p95" in alarms
+    rows = set(re.findall(r"^\| `<name>-([a-z0-9-]+)` \|", OPERATIONS.read_text(), re.MULTILINE))
+    assert rows == alarms
+
+
+def test_the_runbook_names_real_commands() -> None:
+    """Every `certready COMMAND [ACTION]` in backquotes is one the CLI knows."""
+    commands = set(re.findall(r"`certready ([a-z-]+(?: [a-z]+)?)", OPERATIONS.read_text()))
+    assert {"keys generate", "jobs failed", "jobs retry", "migrate"} <= commands
+    for command in commands:
+        with pytest.raises(SystemExit) as exited:
+            cli.main([*command.split(), "--help"])
+        assert exited.value.code == 0, command
+
+
 # --- checkov and validate ---------------------------------------------------------------
 
 
