@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hcl2.api import load as load_hcl
 
 from backend import cli
@@ -217,6 +218,14 @@ def test_processes_run_real_commands_of_one_image() -> None:
     compute = _text(TERRAFORM / "modules" / "compute")
     assert compute.count('resource "aws_ecs_task_definition"') == 1
     assert re.findall(r"\bimage\s*=\s*(\S+)", compute) == ["var.image"]
+
+
+def test_compose_and_aws_run_the_same_processes() -> None:
+    """What runs locally is what runs in production: the same four commands."""
+    compose = yaml.safe_load((ROOT / "infra" / "compose.yaml").read_text())["services"]
+    local = {tuple(service["command"]) for service in compose.values() if "build" in service}
+    aws = {tuple(argv) for argv in _locals(TERRAFORM / "modules" / "compute")["commands"].values()}
+    assert local == aws
 
 
 def test_the_api_alone_touches_evidence_and_only_under_its_prefix() -> None:
