@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -126,3 +127,119 @@ def test_installed_environments_are_not_synced_again(checkout: Path) -> None:
     os.utime(checkout / "uv.lock", (later, later))  # the lock changed: both sync again
     assert len(_syncs(_planned(checkout, "run"))) == 1
     assert len(_syncs(_planned(checkout, "test"))) == 1
+
+
+# --- the whole stack: worker, scheduler, brokers, telemetry -------------------------------
+
+JOB_PROCESSES = {"worker": "worker", "scheduler": "scheduler"}
+ONE_SHOTS = {"migrate"}
+
+
+def test_every_process_comes_from_the_one_image(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    api = services["api"]
+    for name, command in {"api": "serve", "migrate": "migrate", **JOB_PROCESSES}.items():
+        service = services[name]
+        assert (service["image"], service["build"]) == (api["image"], api["build"]), name
+        assert service["command"] == ["certready", command]
+
+
+def test_job_processes_wait_for_the_schema_and_the_broker(compose: dict[str, Any]) -> None:
+    for name in JOB_PROCESSES:
+        depends = compose["services"][name]["depends_on"]
+        assert depends["migrate"]["condition"] == "service_completed_successfully"
+        assert depends["redis"]["condition"] == "service_healthy"
+        assert compose["services"][name]["environment"]["CERTREADY_ENV"] == "production"
+
+
+def test_every_long_running_service_has_a_health_check(compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        check = service.get("healthcheck", {})
+        if name in ONE_SHOTS:
+            # Its exit status is the signal; the image's HTTP check would probe no server.
+            assert check == {"disable": True}, name
+            continue
+        test = check.get("test")
+        assert test, f"{name} has no health check"
+        assert test[0] in {"CMD", "CMD-SHELL"}, name
+
+
+def test_job_health_check_runs_and_fails_when_a_dependency_is_away(
+    compose: dict[str, Any],
+) -> None:
+    """The worker's check is real Python: run it against a port that answers and one that
+    does not."""
+    script = compose["services"]["worker"]["healthcheck"]["test"][-1]
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        ok = {"DATABASE_URL": f"postgresql://u:p@127.0.0.1:{port}/db", "PATH": os.environ["PATH"]}
+        assert _run_check(script, ok).returncode == 0
+    away = ok | {"BROKER_URL": f"redis://127.0.0.1:{port}/0"}  # the server is closed now
+    assert _run_check(script, away).returncode != 0
+
+
+def _run_check(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_rabbitmq_is_an_optional_profile(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert services["rabbitmq"]["profiles"] == ["rabbitmq"]
+    for name, service in services.items():
+        depends = service.get("depends_on", {})
+        if isinstance(depends, dict) and "rabbitmq" in depends:
+            assert depends["rabbitmq"]["required"] is False, name
+    environment = services["api"]["environment"]
+    # BROKER_URL wins over REDIS_URL when set; empty counts as unset (env_ignore_empty).
+    assert environment["BROKER_URL"] == "${BROKER_URL:-}"
+    assert Settings.model_config.get("env_ignore_empty") is True
+
+
+def test_dependencies_name_real_services(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    for name, service in services.items():
+        assert set(service.get("depends_on", {})) <= set(services), name
+
+
+def _mounted(service: dict[str, Any], target: str) -> Path:
+    """The file of infra/ that `service` mounts at `target`."""
+    volumes: list[str] = service["volumes"]
+    for volume in volumes:
+        source, mount, *_ = volume.split(":")
+        if mount == target:
+            return ROOT / "infra" / source
+    raise AssertionError(f"nothing is mounted at {target}")
+
+
+def test_the_collector_pipelines_are_complete(compose: dict[str, Any]) -> None:
+    collector = compose["services"]["otel-collector"]
+    [config_flag] = collector["command"]
+    config = yaml.safe_load(_mounted(collector, config_flag.split("=", 1)[1]).read_text())
+    for pipeline in config["service"]["pipelines"].values():
+        for kind in ("receivers", "processors", "exporters"):
+            assert set(pipeline.get(kind, [])) <= set(config[kind]), kind
+    assert set(config["service"]["extensions"]) == {"health_check"}  # what /healthcheck asks
+    # The app exports to the collector's OTLP/HTTP receiver.
+    endpoint = compose["services"]["api"]["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"]
+    http_port = config["receivers"]["otlp"]["protocols"]["http"]["endpoint"].rsplit(":", 1)[1]
+    assert endpoint == f"http://otel-collector:{http_port}"
+
+
+def test_prometheus_scrapes_the_collector(compose: dict[str, Any]) -> None:
+    prometheus = compose["services"]["prometheus"]
+    config_path = next(arg for arg in prometheus["command"] if arg.startswith("--config.file="))
+    config = yaml.safe_load(_mounted(prometheus, config_path.split("=", 1)[1]).read_text())
+    targets = {
+        target
+        for job in config["scrape_configs"]
+        for static in job["static_configs"]
+        for target in static["targets"]
+    }
+    collector = yaml.safe_load((ROOT / "infra" / "otel-collector.yaml").read_text())
+    exporter_port = collector["exporters"]["prometheus"]["endpoint"].rsplit(":", 1)[1]
+    assert f"otel-collector:{exporter_port}" in targets
+    for target in targets:
+        host = target.rsplit(":", 1)[0]
+        assert host in compose["services"] or host == "127.0.0.1", target
