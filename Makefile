@@ -77,3 +77,4 @@ bench: install ## throughput as ratios to hand-written baselines, RSS (BENCH_POR
 	$(RUN) python -m tests.bench.evidence
 	$(RUN) python -m tests.bench.readiness
 	$(RUN) python -m tests.bench.jobs
+	$(RUN) python -m tests.bench.activity

@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from backend.activity import service as activity
 from backend.auth.keys import generate_key
 from backend.catalog.loader import (
     CatalogError,
@@ -197,6 +198,20 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--tenant", metavar="SLUG", help="the organization's slug, e.g. acme")
     which.add_argument("--all", action="store_true", help="every client organization")
     recompute.set_defaults(run=_readiness_recompute)
+
+    activity = commands.add_parser("activity", help="the tamper-evident activity log")
+    activity_commands = activity.add_subparsers(metavar="ACTION", required=True)
+    check = activity_commands.add_parser(
+        "verify",
+        help="walk each organization's hash chain and store the result",
+        description="Recompute the activity log's hash chain of one organization (--tenant)"
+        " or of every organization (--all), as no user in each; exits 1 when a chain breaks,"
+        " naming the first entry that does not hold.",
+    )
+    which = check.add_mutually_exclusive_group(required=True)
+    which.add_argument("--tenant", metavar="SLUG", help="the organization's slug, e.g. acme")
+    which.add_argument("--all", action="store_true", help="every organization")
+    check.set_defaults(run=_activity_verify)
 
     keys = commands.add_parser("keys", help="token signing keys")
     key_commands = keys.add_subparsers(metavar="ACTION", required=True)
@@ -385,6 +400,12 @@ def _readiness_recompute(args: argparse.Namespace) -> int:
     return 0
 
 
+def _activity_verify(args: argparse.Namespace) -> int:
+    settings = _settings()
+    broken = _run_database_work(settings, _verify_activity(settings, args.tenant))
+    return 1 if broken else 0
+
+
 def _generate_keys(_args: argparse.Namespace) -> int:
     print(json.dumps({"keys": [generate_key()]}))
     logger.info(
@@ -467,16 +488,48 @@ async def _recompute_readiness(settings: Settings, slug: str | None) -> int:
     return stored
 
 
-async def _clients(settings: Settings) -> list[tuple[uuid.UUID, str]]:
-    """Every client organization, found as the owner like `_organization_id`."""
+async def _verify_activity(settings: Settings, slug: str | None) -> int:
+    """Each organization's chain checked in its own system scope; how many are broken."""
+    settings = await _with_database(settings)
+    await _migrate_or_check(settings, migrates=False, require_head=True)
+    tenants = (
+        [(await _organization_id(settings, slug), slug)]
+        if slug
+        else await _clients(settings, every_kind=True)
+    )
+    runtime = Runtime.build(settings)
+    broken = 0
+    try:
+        for tenant_id, name in tenants:
+            async with runtime.acting_in(tenant_id) as db:
+                verdict = await activity.verify(db, tenant_id, store=True)
+                await db.commit()
+            if verdict.broken is None:
+                logger.info("%s: %d entries, the chain holds", name, verdict.entries)
+            else:
+                broken += 1
+                logger.error(
+                    "%s: the chain breaks at entry %d (%s); %d entries hold before it",
+                    name,
+                    verdict.broken.seq,
+                    verdict.broken.reason,
+                    verdict.entries,
+                )
+    finally:
+        await runtime.close()
+    return broken
+
+
+async def _clients(settings: Settings, *, every_kind: bool = False) -> list[tuple[uuid.UUID, str]]:
+    """Every client organization (or every organization), found as the owner like
+    `_organization_id`."""
+    statement = select(Organization.id, Organization.slug).order_by(Organization.slug)
+    if not every_kind:
+        statement = statement.where(Organization.kind == OrganizationKind.CLIENT.value)
     engine = create_async_engine(settings.owner_url)
     try:
         async with engine.connect() as connection:
-            rows = await connection.execute(
-                select(Organization.id, Organization.slug)
-                .where(Organization.kind == OrganizationKind.CLIENT.value)
-                .order_by(Organization.slug)
-            )
+            rows = await connection.execute(statement)
             return [(tenant_id, slug) for tenant_id, slug in rows]
     finally:
         await engine.dispose()
