@@ -50,6 +50,7 @@ from backend.programs import models as program_models
 from backend.readiness import api as readiness
 from backend.readiness import jobs as readiness_jobs
 from backend.readiness import models as readiness_models
+from backend.registers import api as registers
 from backend.registers import models as register_models
 from backend.reviews import api as reviews
 from backend.reviews import criteria as review_criteria
@@ -134,7 +135,9 @@ FEATURES: tuple[Feature, ...] = (
         reviews.ReviewMutation,
         review_criteria,
     ),
-    Feature("registers", register_models),
+    Feature(
+        "registers", register_models, registers.RegisterQuery, registers.RegisterMutation
+    ),
 )
 
 

@@ -1,1 +1,1 @@
-"""Registers planning rests on (risks, aspects, hazards, obligations, incidents) and the improvement register."""
+"""The registers planning rests on and the improvement register."""

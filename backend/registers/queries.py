@@ -33,6 +33,7 @@ from backend.registers.models import (
     EntryRelation,
     HazardControl,
     RegisterEntry,
+    RegisterSettings,
     RiskControl,
 )
 
@@ -49,7 +50,7 @@ class EntryFilter:
     archived: bool = False
 
 
-def level_sql() -> ColumnElement[int]:
+def level_sql() -> ColumnElement[int | None]:
     return RegisterEntry.likelihood * RegisterEntry.impact
 
 
@@ -176,9 +177,7 @@ async def related_of_entries(
     return grouped(ids, ((entry_id, row) for entry_id, row in rows))
 
 
-async def findings_of_entries(
-    db: TenantSession, ids: Sequence[uuid.UUID]
-) -> list[list[Finding]]:
+async def findings_of_entries(db: TenantSession, ids: Sequence[uuid.UUID]) -> list[list[Finding]]:
     rows = await db.execute(
         select(EntryFinding.entry_id, Finding)
         .join(Finding, Finding.id == EntryFinding.finding_id)
@@ -197,6 +196,22 @@ async def changes_of_entries(
         .order_by(EntryChange.changed_at, EntryChange.id)
     )
     return grouped(ids, ((row.entry_id, row) for row in rows))
+
+
+async def scales_of_tenants(
+    db: TenantSession, tenant_ids: Sequence[uuid.UUID]
+) -> list[rules.Scales]:
+    """Each tenant's scales and threshold; the defaults for a tenant that set none."""
+    rows = await db.scalars(
+        select(RegisterSettings).where(RegisterSettings.tenant_id.in_(tenant_ids))
+    )
+    found = {
+        row.tenant_id: rules.Scales(
+            row.likelihood_levels, row.impact_levels, row.significance_threshold
+        )
+        for row in rows
+    }
+    return [found.get(tenant_id, rules.Scales()) for tenant_id in tenant_ids]
 
 
 # --- the Statement of Applicability and the treatments ----------------------------------------

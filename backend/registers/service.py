@@ -163,7 +163,7 @@ async def create_entry(
     db.add(entry)
     await db.flush()
     await _relink(db, entry, program, values)
-    await _record(db, actor, entry, "created", {}, await _state(db, entry))
+    await _record(db, actor, entry, "created", ({}, await _state(db, entry)))
     return await _save(db, entry)
 
 
@@ -178,7 +178,7 @@ async def update_entry(
     if any(getattr(values, name) is not KEEP for name in ACCEPTANCE_BASIS):
         entry.accepted_by_id, entry.accepted_at = None, None
     await _relink(db, entry, program, values)
-    await _record(db, actor, entry, "updated", before, await _state(db, entry))
+    await _record(db, actor, entry, "updated", (before, await _state(db, entry)))
     return await _save(db, entry)
 
 
@@ -187,7 +187,7 @@ async def archive_entry(db: TenantSession, actor: Actor, entry_id: uuid.UUID) ->
     entry = await _entry_for_change(db, actor, None, entry_id)
     before = {"archived": False}
     entry.archived_at, entry.archived_by_id = datetime.now(UTC), actor.user_id
-    await _record(db, actor, entry, "archived", before, {"archived": True})
+    await _record(db, actor, entry, "archived", (before, {"archived": True}))
     return await _save(db, entry)
 
 
@@ -195,6 +195,7 @@ async def evaluate_obligation(
     db: TenantSession,
     actor: Actor,
     entry_id: uuid.UUID,
+    *,
     result: str,
     evidence: str,
     evaluated_on: date | None = None,
@@ -210,7 +211,7 @@ async def evaluate_obligation(
     entry.evaluated_on = day
     entry.evaluation_result = choice(EvaluationResult, result, "result").value
     entry.evaluation_evidence = text_field(evidence, "evidence", TEXT_LIMIT)
-    await _record(db, actor, entry, "evaluated", before, await _state(db, entry))
+    await _record(db, actor, entry, "evaluated", (before, await _state(db, entry)))
     return await _save(db, entry)
 
 
@@ -221,14 +222,17 @@ async def accept_residual_risk(
     entry = await _entry_for_change(db, actor, EntryKind.SECURITY_RISK, entry_id)
     if entry.owner_id != actor.user_id:
         raise forbidden(f"Only the owner of {entry.reference} may accept its residual risk.")
-    if entry.treatment is None or rules.level(entry.residual_likelihood, entry.residual_impact) is None:
+    if (
+        entry.treatment is None
+        or rules.level(entry.residual_likelihood, entry.residual_impact) is None
+    ):
         raise invalid(
             f"{entry.reference} needs a treatment and a residual likelihood and impact first.",
             ["id"],
         )
     before = await _state(db, entry)
     entry.accepted_by_id, entry.accepted_at = actor.user_id, datetime.now(UTC)
-    await _record(db, actor, entry, "accepted", before, await _state(db, entry))
+    await _record(db, actor, entry, "accepted", (before, await _state(db, entry)))
     return await _save(db, entry)
 
 
@@ -238,7 +242,7 @@ class ImprovementOrigin:
     a suggestion, in the program given)."""
 
     finding_id: uuid.UUID | None = None
-    review_output_id: uuid.UUID | None = None
+    review_output_action_id: uuid.UUID | None = None  # an output is known by its action
     program_id: uuid.UUID | None = None
 
 
@@ -248,16 +252,19 @@ async def raise_improvement(
     """An improvement in one step: from an observation or opportunity for improvement found
     (its program, source audit, statement as title), from a management review's output (its
     action's program, source review), or from a complaint or suggestion."""
-    given = [v for v in (origin.finding_id, origin.review_output_id, origin.program_id) if v]
+    given = [v for v in (origin.finding_id, origin.review_output_action_id, origin.program_id) if v]
     if len(given) != 1:
         raise invalid("Name exactly one of findingId, reviewOutputId or programId.", ["findingId"])
     program_id = origin.program_id
     if origin.finding_id is not None:
         program_id, values = await _from_finding(db, origin.finding_id, values)
-    elif origin.review_output_id is not None:
-        program_id, values = await _from_output(db, origin.review_output_id, values)
+    elif origin.review_output_action_id is not None:
+        program_id, values = await _from_output(db, origin.review_output_action_id, values)
     elif values.improvement_source in (ImprovementSource.AUDIT, ImprovementSource.REVIEW):
-        raise invalid("Raise an audit or review improvement from its finding or output.", ["improvementSource"])
+        raise invalid(
+            "Raise an audit or review improvement from its finding or output.",
+            ["improvementSource"],
+        )
     return await create_entry(db, actor, EntryKind.IMPROVEMENT, program_id or given[0], values)
 
 
@@ -288,9 +295,11 @@ async def _from_finding(
 
 
 async def _from_output(
-    db: TenantSession, output_id: uuid.UUID, values: EntryFields
+    db: TenantSession, action_id: uuid.UUID, values: EntryFields
 ) -> tuple[uuid.UUID, EntryFields]:
-    output = await readable(db, ReviewOutput, output_id, "Review output", "reviewOutputId")
+    output = await db.scalar(select(ReviewOutput).where(ReviewOutput.action_id == action_id))
+    if output is None:
+        raise not_found("Review output", ["reviewOutputId"])
     taken = await db.scalar(
         select(RegisterEntry.id).where(RegisterEntry.review_output_id == output.id)
     )
@@ -443,7 +452,9 @@ async def _relink(
     if values.finding_ids is not KEEP:
         ids = await _owned(db, Finding, entry.tenant_id, values.finding_ids, "findingIds")
         await db.execute(delete(EntryFinding).where(EntryFinding.entry_id == entry.id))
-        db.add_all(EntryFinding(tenant_id=entry.tenant_id, entry_id=entry.id, finding_id=i) for i in ids)
+        db.add_all(
+            EntryFinding(tenant_id=entry.tenant_id, entry_id=entry.id, finding_id=i) for i in ids
+        )
 
 
 async def _owned(
@@ -563,10 +574,10 @@ async def _record(
     actor: Actor,
     entry: RegisterEntry,
     action: str,
-    before: dict[str, Any],
-    after: dict[str, Any],
+    states: tuple[dict[str, Any], dict[str, Any]],
 ) -> None:
-    """A history entry with only the fields that changed."""
+    """A history entry with only the fields that changed between the two states."""
+    before, after = states
     changed = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
     db.add(
         EntryChange(
@@ -612,4 +623,3 @@ async def _save(db: TenantSession, entry: RegisterEntry) -> RegisterEntry:
     await db.commit()
     await db.refresh(entry)
     return entry
-
