@@ -25,9 +25,9 @@ from backend.core.validation import camel
 from backend.programs.api import requirement_ref
 from backend.registers import rules, service
 from backend.registers.api.types import (
-    BenefitType,
     TYPES,
     Aspect,
+    BenefitType,
     Condition,
     ControlLevel,
     EvaluationResult,

@@ -19,10 +19,10 @@ from backend.api.tenants import User
 from backend.assessments.models import Conformity
 from backend.catalog.api import Requirement
 from backend.core.calendar import local_date, local_today
+from backend.planning.models import Benefit
 from backend.programs import service as program_service
 from backend.programs.api import Program
 from backend.registers import models, queries, rules
-from backend.planning.models import Benefit
 from backend.registers.models import EntryKind
 
 if TYPE_CHECKING:  # types of other areas, named lazily (areas import no other's API)
