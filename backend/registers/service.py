@@ -566,7 +566,9 @@ async def _state(db: TenantSession, entry: RegisterEntry) -> dict[str, Any]:
 
 
 def _json(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value) if isinstance(value, uuid.UUID) else value
 
 
 async def _record(
