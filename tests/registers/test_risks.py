@@ -95,3 +95,166 @@ async def test_a_security_risk_is_scored_treated_and_its_history_kept(
         "residualImpact": 4,
     }
     assert last["changedBy"] == {"name": "A Owner"}
+
+
+async def test_the_soa_says_why_a_control_applies_and_where_it_contradicts_a_treatment(
+    client: Client, plan: Plan, owner_engine: AsyncEngine
+) -> None:
+    await iso_program(owner_engine, plan, "27001", controls=CONTROLS)
+    owner, tenant = await login(client, "a_owner"), plan.org_gid("a")
+    program = plan.program_gid("a_27001")
+    await _security_risk(client, plan, owner, treatment="MODIFY", controls=["A.5.1"])
+    clean = (await read(client, SOA, programId=program, token=owner, tenant=tenant))["soaTreatment"]
+    assert clean["consistent"] is True
+    assert clean["controls"][0] == {
+        "requirement": {"number": "A.5.1"},
+        "applicability": "applicable",
+        "neededBy": ["ISR-001"],
+        "reason": "Applicable because ISR-001 needs it.",
+    }
+
+    risk = await _security_risk(client, plan, owner, treatment="MODIFY", controls=["A.8.24"])
+    assert risk["controls"] == [
+        {
+            "requirement": {"number": "A.8.24"},
+            "applicability": "not_applicable",
+            "inconsistent": True,
+        }
+    ]
+    seen = (await read(client, SOA, programId=program, token=owner, tenant=tenant))["soaTreatment"]
+    assert seen["consistent"] is False
+    assert seen["inconsistencies"] == [
+        {
+            "requirement": {"number": "A.8.24"},
+            "reason": "Marked not applicable, yet the treatment of ISR-002 selects it.",
+        }
+    ]
+    # Archived risks no longer count.
+    await ok(
+        client,
+        "archiveRegisterEntry",
+        "ArchiveRegisterEntryInput",
+        "entry { reference }",
+        {"id": risk["id"]},
+        token=owner,
+        tenant=tenant,
+    )
+    after = (await read(client, SOA, programId=program, token=owner, tenant=tenant))["soaTreatment"]
+    assert after["consistent"] is True
+
+
+async def test_only_the_owner_accepts_a_treated_residual_risk_and_a_new_treatment_takes_it_back(
+    client: Client, plan: Plan, owner_engine: AsyncEngine
+) -> None:
+    await iso_program(owner_engine, plan, "27001", controls=CONTROLS)
+    owner, admin, tenant = (
+        await login(client, "a_owner"),
+        await login(client, "a_admin"),
+        plan.org_gid("a"),
+    )
+    risk = await _security_risk(client, plan, owner)
+    accept = (
+        "acceptResidualRisk",
+        "AcceptResidualRiskInput",
+        f"securityRisk {{ {SECURITY_RISK} }}",
+    )
+    untreated = await call(client, *accept, {"id": risk["id"]}, token=owner, tenant=tenant)
+    assert codes(untreated) == ["INVALID"]
+    update = ("updateSecurityRisk", "UpdateSecurityRiskInput", "securityRisk { acceptedAt }")
+    treated = {
+        "id": risk["id"],
+        "treatment": "RETAIN",
+        "residualLikelihood": 2,
+        "residualImpact": 2,
+    }
+    await ok(client, *update, treated, token=owner, tenant=tenant)
+    not_owner = await call(client, *accept, {"id": risk["id"]}, token=admin, tenant=tenant)
+    assert codes(not_owner) == ["FORBIDDEN"]
+
+    accepted = (await ok(client, *accept, {"id": risk["id"]}, token=owner, tenant=tenant))[
+        "securityRisk"
+    ]
+    assert accepted["acceptedBy"] == {"name": "A Owner"} and accepted["acceptedAt"]
+    assert accepted["history"][-1]["after"] == {"accepted": True}
+
+    again = await ok(
+        client, *update, {"id": risk["id"], "residualImpact": 3}, token=owner, tenant=tenant
+    )
+    assert again["securityRisk"]["acceptedAt"] is None
+
+
+async def test_bad_input_is_refused_with_the_field_named_and_nothing_changed(
+    client: Client, plan: Plan, owner_engine: AsyncEngine
+) -> None:
+    await iso_program(owner_engine, plan, "27001", controls=CONTROLS)
+    owner, tenant = await login(client, "a_owner"), plan.org_gid("a")
+    risk = await _security_risk(client, plan, owner)
+    before = await register_rows(owner_engine)
+    create = ("createSecurityRisk", "CreateSecurityRiskInput", "securityRisk { id }")
+    base = {"programId": plan.program_gid("a_27001"), "title": "T", "asset": "A", "threat": "T"}
+    for input, field in (
+        (base | {"likelihood": 6}, "likelihood"),
+        (base | {"impact": 0}, "impact"),
+        (base | {"title": "  "}, "title"),
+        ({k: v for k, v in base.items() if k != "asset"}, "asset"),
+        (base | {"controls": ["6.1"]}, "controls"),
+        (base | {"controls": ["A.9.99"]}, "requirements"),
+        (base | {"ownerId": plan.user_gid("b_owner")}, "ownerId"),
+        (base | {"programId": plan.program_gid("a")}, "programId"),
+        (base | {"reference": risk["reference"]}, "reference"),
+        (base | {"objectiveIds": [plan.program_gid("a")]}, "objectiveIds"),
+    ):
+        refused = await call(client, *create, input, token=owner, tenant=tenant)
+        assert refused["errors"][0]["field"] == [field], (input, refused)
+        assert refused["securityRisk"] is None
+    wrong_kind = await call(
+        client,
+        "updateRisk",
+        "UpdateRiskInput",
+        "risk { id }",
+        {"id": risk["id"], "title": "x"},
+        token=owner,
+        tenant=tenant,
+    )
+    assert codes(wrong_kind) == ["INVALID"]  # a SecurityRisk id is not a Risk id
+    assert await register_rows(owner_engine) == before
+
+
+async def test_risks_and_opportunities_serve_every_standard(
+    client: Client, plan: Plan, owner_engine: AsyncEngine
+) -> None:
+    await iso_program(owner_engine, plan, "9001")
+    owner, tenant = await login(client, "a_owner"), plan.org_gid("a")
+    create = (
+        "createRisk",
+        "CreateRiskInput",
+        "risk { reference nature level context program { id } }",
+    )
+    for program in ("a_9001", "a"):
+        made = await ok(
+            client,
+            *create,
+            {
+                "programId": plan.program_gid(program),
+                "title": "Key supplier fails",
+                "nature": "RISK",
+                "context": "One supplier for castings",
+                "likelihood": 2,
+                "impact": 5,
+            },
+            token=owner,
+            tenant=tenant,
+        )
+        assert made["risk"]["level"] == 10
+    no_nature = await call(
+        client,
+        *create,
+        {"programId": plan.program_gid("a"), "title": "x"},
+        token=owner,
+        tenant=tenant,
+    )
+    assert no_nature["errors"][0] == {
+        "field": ["nature"],
+        "code": "INVALID",
+        "message": "Required: nature.",
+    }
