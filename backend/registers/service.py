@@ -132,6 +132,14 @@ CHOICES = {
 }
 # Changing one of these takes back the owner's acceptance of the residual risk.
 ACCEPTANCE_BASIS = frozenset({"treatment", "residual_likelihood", "residual_impact"})
+LINK_FIELDS = frozenset(
+    {"objective_ids", "action_ids", "control_refs", "controls", "related_ids", "finding_ids"}
+)
+# Columns the history keeps beyond the editable fields: what the kind's own steps write.
+RECORDED = {
+    EntryKind.OBLIGATION: {"evaluated_on", "evaluation_result", "evaluation_evidence"},
+    EntryKind.IMPROVEMENT: {"review_output_id"},
+}
 RELATED_KINDS = {
     EntryKind.INCIDENT: frozenset({EntryKind.HAZARD, EntryKind.RISK, EntryKind.SECURITY_RISK}),
     EntryKind.ASPECT: frozenset({EntryKind.OBLIGATION}),
@@ -543,14 +551,7 @@ async def _replace_related(
 async def _state(db: TenantSession, entry: RegisterEntry) -> dict[str, Any]:
     """The row's fields as the history keeps them (JSON values), with its control numbers."""
     kind = EntryKind(entry.kind)
-    names = (rules.COMMON | rules.OWN_FIELDS[kind]) - {
-        "objective_ids",
-        "action_ids",
-        "control_refs",
-        "controls",
-        "related_ids",
-        "finding_ids",
-    }
+    names = (rules.COMMON | rules.OWN_FIELDS[kind] | RECORDED.get(kind, set())) - LINK_FIELDS
     state = {camel(name): _json(getattr(entry, name)) for name in sorted(names)}
     if kind is EntryKind.SECURITY_RISK:
         await db.flush()
