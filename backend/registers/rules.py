@@ -27,8 +27,10 @@ OWN_FIELDS: dict[EntryKind, frozenset[str]] = {
     EntryKind.INCIDENT: frozenset(
         {"occurred_on", "incident_kind", "severity", "investigation", "related_ids", "finding_ids"}
     ),
-    EntryKind.IMPROVEMENT: frozenset({"improvement_source", "improvement_status", "benefit"})
-    | {"result"},
+    # An improvement's findings are the one it was raised from (set by raising, not by input).
+    EntryKind.IMPROVEMENT: frozenset(
+        {"improvement_source", "improvement_status", "benefit", "result", "finding_ids"}
+    ),
 }
 """The fields of each kind besides the common ones."""
 

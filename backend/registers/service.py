@@ -330,7 +330,7 @@ def _defaults(
 
 
 def _with(values: EntryFields, **changes: Any) -> EntryFields:
-    return _Origin(**{f.name: getattr(values, f.name) for f in fields(values)}, **changes)
+    return _Origin(**({f.name: getattr(values, f.name) for f in fields(values)} | changes))
 
 
 @dataclass(frozen=True)
@@ -375,7 +375,9 @@ def _only_own_fields(kind: EntryKind, values: EntryFields) -> None:
     allowed = rules.COMMON | rules.OWN_FIELDS[kind]
     for item in fields(EntryFields):
         if item.name not in allowed and getattr(values, item.name) is not KEEP:
-            raise invalid(f"A {_what(kind).lower()} has no {camel(item.name)}.", [camel(item.name)])
+            name = _what(kind).lower()
+            article = "An" if name[0] in "aeiou" else "A"
+            raise invalid(f"{article} {name} has no {camel(item.name)}.", [camel(item.name)])
 
 
 async def _write(
