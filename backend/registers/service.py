@@ -286,7 +286,14 @@ async def _from_finding(
             " improvement register.",
             ["findingId"],
         )
-    taken = await db.scalar(select(EntryFinding.id).where(EntryFinding.finding_id == finding.id))
+    taken = await db.scalar(
+        select(EntryFinding.id)
+        .join(RegisterEntry, RegisterEntry.id == EntryFinding.entry_id)
+        .where(
+            EntryFinding.finding_id == finding.id,
+            RegisterEntry.kind == EntryKind.IMPROVEMENT.value,
+        )
+    )
     if taken is not None:
         raise conflict(f"{finding.reference} is an improvement already.", ["findingId"])
     program_id = await db.scalar(
