@@ -51,6 +51,7 @@ from backend.readiness import api as readiness
 from backend.readiness import jobs as readiness_jobs
 from backend.readiness import models as readiness_models
 from backend.registers import api as registers
+from backend.registers import criteria as register_criteria
 from backend.registers import models as register_models
 from backend.reviews import api as reviews
 from backend.reviews import criteria as review_criteria
@@ -136,7 +137,11 @@ FEATURES: tuple[Feature, ...] = (
         review_criteria,
     ),
     Feature(
-        "registers", register_models, registers.RegisterQuery, registers.RegisterMutation
+        "registers",
+        register_models,
+        registers.RegisterQuery,
+        registers.RegisterMutation,
+        register_criteria,
     ),
 )
 
