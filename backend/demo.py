@@ -24,6 +24,7 @@ from backend.demo_evidence import seed_evidence
 from backend.demo_findings import seed_findings
 from backend.demo_history import DemoHistory
 from backend.demo_readiness import seed_programs
+from backend.demo_registers import seed_registers
 from backend.demo_reviews import seed_reviews
 from backend.runtime import Runtime
 from tenants.models import (
@@ -90,6 +91,7 @@ NORTHWIND_CLIENTS = (ACME, GLOBEX)
 
 ACME_OWNER = "owner@acme.example"
 ACME_AUDITOR = "quality@acme.example"
+GLOBEX_OWNER = "owner@globex.example"
 NORTHWIND_CONSULTANT = "consultant@northwind.example"
 ACCOUNTS = (
     DemoAccount(ACME_OWNER, "Ada Acme", ACME, Role.OWNER, "owner of Acme Manufacturing"),
@@ -107,9 +109,7 @@ ACCOUNTS = (
         Role.CONTRIBUTOR,
         "contributor of Acme Manufacturing, its internal auditor",
     ),
-    DemoAccount(
-        "owner@globex.example", "Greta Globex", GLOBEX, Role.OWNER, "owner of Globex Foods"
-    ),
+    DemoAccount(GLOBEX_OWNER, "Greta Globex", GLOBEX, Role.OWNER, "owner of Globex Foods"),
     DemoAccount(
         NORTHWIND_CONSULTANT,
         "Noah Northwind",
@@ -152,6 +152,9 @@ async def seed_demo(runtime: Runtime) -> list[DemoLogin]:
     await seed_findings(runtime, ACME.id, users[ACME_OWNER].id)
     await seed_audits(runtime, ACME.id, users[ACME_OWNER].id, users[ACME_AUDITOR].id)
     await seed_reviews(runtime, ACME.id, users[ACME_OWNER].id, users[ACME_AUDITOR].id)
+    await seed_registers(
+        runtime, (ACME.id, users[ACME_OWNER].id), (GLOBEX.id, users[GLOBEX_OWNER].id)
+    )
     await history.record_next_phase()
     return [_login(account, users[account.email]) for account in ACCOUNTS]
 

@@ -102,7 +102,7 @@ async def register_rows(owner_engine: AsyncEngine) -> dict[str, list[tuple[objec
 
 
 async def call(
-    client: Client, name: str, kind: str, fields: str, input: dict[str, Any], **auth: str
+    client: Client, name: str, kind: str, fields: str, input: dict[str, Any], **auth: Any
 ) -> dict[str, Any]:
     """Run mutation `name` with its `kind` of input; the payload (errors included)."""
     document = f"mutation($input: {kind}!) {{ {name}(input: $input) {{ {fields} {ERRORS} }} }}"
@@ -113,7 +113,7 @@ async def call(
 
 
 async def ok(
-    client: Client, name: str, kind: str, fields: str, input: dict[str, Any], **auth: str
+    client: Client, name: str, kind: str, fields: str, input: dict[str, Any], **auth: Any
 ) -> dict[str, Any]:
     payload = await call(client, name, kind, fields, input, **auth)
     assert payload["errors"] == [], payload

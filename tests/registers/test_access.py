@@ -189,6 +189,7 @@ def _operations(plan: Plan, ids: dict[str, str]) -> list[tuple[str, str, dict[st
 
 
 async def test_auditors_and_viewers_read_every_register_and_change_nothing(
+    *,
     client: Client,
     plan: Plan,
     owner_engine: AsyncEngine,
@@ -230,7 +231,7 @@ async def test_other_tenants_see_no_register_row_and_are_told_none_exists(
     stranger, tenant = await login(client, "b_owner"), plan.org_gid("b")
     counts = await read(client, COUNTS, token=stranger, tenant=tenant)
     assert {name: counts[name]["totalCount"] for name in LISTS} == dict.fromkeys(LISTS, 0)
-    for type_name, node_id in ids.items():
+    for _type_name, node_id in ids.items():
         assert (await read(client, NODE, id=node_id, token=stranger, tenant=tenant))["node"] is None
     for name, kind, input in _operations(plan, ids):
         hidden = await call(client, name, kind, "__typename", input, token=stranger, tenant=tenant)

@@ -3,6 +3,8 @@ nested field asked (owner, program, links, controls, history...)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -49,7 +51,7 @@ async def _seed(db: TenantSession, owner: Actor, plan: Plan, number: int) -> Non
     action = await planning.create_action(
         db, owner, plan.programs["a"], planning.ActionFields(title=f"Action {number}")
     )
-    common = {
+    common: dict[str, Any] = {
         "title": f"Row {number}",
         "owner_id": plan.users["a_owner"],
         "review_on": TODAY,
@@ -148,6 +150,7 @@ async def _seed(db: TenantSession, owner: Actor, plan: Plan, number: int) -> Non
 
 
 async def test_every_register_list_costs_the_same_for_one_row_as_for_many(
+    *,
     client: Client,
     plan: Plan,
     app: Litestar,
@@ -155,9 +158,9 @@ async def test_every_register_list_costs_the_same_for_one_row_as_for_many(
     session: TenantSession,
     owner_a: Actor,
 ) -> None:
-    for number in ("27001", "14001", "45001"):
+    for standard in ("27001", "14001", "45001"):
         await iso_program(
-            owner_engine, plan, number, controls=CONTROLS if number == "27001" else None
+            owner_engine, plan, standard, controls=CONTROLS if standard == "27001" else None
         )
     token, tenant = await login(client, "a_owner"), plan.org_gid("a")
 

@@ -5,6 +5,7 @@ calendar, incidents with their hazards and nonconformities, archive instead of d
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -90,7 +91,7 @@ async def test_a_hazard_controlled_only_by_lower_levels_is_warned_about(
 ) -> None:
     await iso_program(owner_engine, plan, "45001")
     owner, tenant = await login(client, "a_owner"), plan.org_gid("a")
-    input = {
+    input: dict[str, Any] = {
         "programId": plan.program_gid("a_45001"),
         "title": "Noise at the press",
         "activity": "Pressing",
@@ -120,7 +121,8 @@ async def test_a_hazard_controlled_only_by_lower_levels_is_warned_about(
         token=owner,
         tenant=tenant,
     )
-    assert fixed["warnings"] == [] and fixed["hazard"]["controlWarning"] is None
+    assert fixed["warnings"] == []
+    assert fixed["hazard"]["controlWarning"] is None
     assert [c["level"] for c in fixed["hazard"]["controls"]] == [
         "PPE",
         "ADMINISTRATIVE",
@@ -316,7 +318,8 @@ async def test_an_archived_row_leaves_its_list_keeps_its_history_and_no_longer_c
         "entry { reference archivedAt history { action } }",
     )
     archived = (await ok(client, *archive, {"id": risk_id}, token=owner, tenant=tenant))["entry"]
-    assert archived["archivedAt"] and [h["action"] for h in archived["history"]] == [
+    assert archived["archivedAt"]
+    assert [h["action"] for h in archived["history"]] == [
         "created",
         "archived",
     ]
