@@ -48,6 +48,7 @@ ImprovementStatus = strawberry.enum(models.ImprovementStatus, name="ImprovementS
 Register = strawberry.enum(EntryKind, name="Register", description="Which register a row is in.")
 MAX_LINKED = rules.MAX_LINKS
 MAX_HISTORY = 200  # entries of one row's history counted by the query cost
+MAX_CONTROLS = 200  # annex controls of one standard (ISO/IEC 27001 has 93)
 
 
 @strawberry.type(description="One change of a register row: its fields before and after.")
@@ -526,8 +527,10 @@ class ControlTreatment:
 )
 class SoaTreatment:
     consistent: bool = strawberry.field(description="No excluded control is selected by a risk.")
-    controls: list[ControlTreatment] = strawberry.field(metadata=at_most(200))
+    controls: list[ControlTreatment] = strawberry.field(metadata=at_most(MAX_CONTROLS))
 
-    @strawberry.field(description="The controls that make it inconsistent.")
+    @strawberry.field(
+        description="The controls that make it inconsistent.", metadata=at_most(MAX_CONTROLS)
+    )
     def inconsistencies(self) -> list[ControlTreatment]:
         return [control for control in self.controls if control.inconsistent]
