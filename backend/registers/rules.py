@@ -88,6 +88,9 @@ class Scales:
     significance_threshold: int = 8
 
 
+MIN_LEVELS, MAX_LEVELS = 2, 10  # what the database's checks hold
+
+
 def level(likelihood: int | None, impact: int | None) -> int | None:
     return likelihood * impact if likelihood is not None and impact is not None else None
 

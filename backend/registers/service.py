@@ -18,10 +18,10 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, or_, select, text
 
 from backend.catalog.models import Clause, ClauseKind, Standard
-from backend.core.access import Actor, Permission, for_change, readable
+from backend.core.access import Actor, Permission, for_change, readable, require_writer
 from backend.core.calendar import today_sql
 from backend.core.changes import KEEP, Change
 from backend.core.errors import ErrorCode, ServiceError, conflict, forbidden, invalid, not_found
@@ -437,6 +437,59 @@ def _months(value: int) -> int:
             ["evaluationMonths"],
         )
     return value
+
+
+async def set_scales(db: TenantSession, actor: Actor, scales: rules.Scales) -> rules.Scales:
+    """The acting organization's scales and threshold. A scale may not shrink below a score
+    an active row has, so no row is left off its scale."""
+    require_writer(db, actor, actor.tenant_id, "Organization", Permission.MANAGE_ORGANIZATION)
+    for field, value in (
+        ("likelihoodLevels", scales.likelihood_levels),
+        ("impactLevels", scales.impact_levels),
+    ):
+        if not rules.MIN_LEVELS <= value <= rules.MAX_LEVELS:
+            raise invalid(
+                f"{field} must be between {rules.MIN_LEVELS} and {rules.MAX_LEVELS}.", [field]
+            )
+    top = scales.likelihood_levels * scales.impact_levels
+    if not 1 <= scales.significance_threshold <= top:
+        raise invalid(
+            f"significanceThreshold must be between 1 and {top}.", ["significanceThreshold"]
+        )
+    await _require_on_scale(db, actor.tenant_id, scales)
+    row = await db.scalar(
+        select(RegisterSettings).where(RegisterSettings.tenant_id == actor.tenant_id)
+    )
+    row = row or RegisterSettings(tenant_id=actor.tenant_id)
+    row.likelihood_levels = scales.likelihood_levels
+    row.impact_levels = scales.impact_levels
+    row.significance_threshold = scales.significance_threshold
+    db.add(row)
+    await db.commit()
+    return scales
+
+
+async def _require_on_scale(db: TenantSession, tenant_id: uuid.UUID, scales: rules.Scales) -> None:
+    off = await db.scalars(
+        select(RegisterEntry.reference)
+        .where(
+            RegisterEntry.tenant_id == tenant_id,
+            RegisterEntry.archived_at.is_(None),
+            or_(
+                func.greatest(RegisterEntry.likelihood, RegisterEntry.residual_likelihood)
+                > scales.likelihood_levels,
+                func.greatest(RegisterEntry.impact, RegisterEntry.residual_impact)
+                > scales.impact_levels,
+            ),
+        )
+        .order_by(RegisterEntry.reference)
+        .limit(5)
+    )
+    if named := list(off):
+        raise invalid(
+            f"Scored above the new scale: {', '.join(named)}. Rescore them first.",
+            ["likelihoodLevels"],
+        )
 
 
 async def scales_of(db: TenantSession, tenant_id: uuid.UUID) -> rules.Scales:

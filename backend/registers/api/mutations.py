@@ -40,6 +40,7 @@ from backend.registers.api.types import (
     Nature,
     Obligation,
     RegisterEntry,
+    RegisterScales,
     Risk,
     SecurityRisk,
     Severity,
@@ -321,6 +322,21 @@ class AcceptResidualRiskInput:
     id: relay.GlobalID = strawberry.field(description="A SecurityRisk you own.")
 
 
+@strawberry.input(description="Scores already given must stay on the new scales.")
+class SetRegisterScalesInput:
+    likelihood_levels: int = strawberry.field(description="2 to 10.")
+    impact_levels: int = strawberry.field(description="2 to 10.")
+    significance_threshold: int = strawberry.field(
+        description="The likelihood x impact from which an aspect is significant."
+    )
+
+
+@strawberry.type
+class RegisterScalesPayload:
+    scales: RegisterScales | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
 @strawberry.type
 class RiskPayload:
     risk: Risk | None = None
@@ -519,6 +535,19 @@ class RegisterMutation:
     ) -> ImprovementPayload:
         row = await _update(info, EntryKind.IMPROVEMENT, "Improvement", input)
         return ImprovementPayload(improvement=row)
+
+    @mutation(description="Set the acting organization's scales and significance threshold.")
+    async def set_register_scales(
+        self, info: Info, input: SetRegisterScalesInput
+    ) -> RegisterScalesPayload:
+        scales = await service.set_scales(
+            info.context.db,
+            actor_of(info),
+            rules.Scales(
+                input.likelihood_levels, input.impact_levels, input.significance_threshold
+            ),
+        )
+        return RegisterScalesPayload(scales=RegisterScales.from_scales(scales))
 
     @mutation(description="Archive a row of any register: it keeps its history and links.")
     async def archive_register_entry(

@@ -23,6 +23,7 @@ from backend.registers.api.types import (
     Incident,
     Obligation,
     Register,
+    RegisterScales,
     Risk,
     SecurityRisk,
     SoaTreatment,
@@ -202,6 +203,20 @@ class RegisterQuery:
         rows = await queries.soa_treatment(info.context.db, program)
         controls = [ControlTreatment.from_treatment(row) for row in rows]
         return SoaTreatment(consistent=not any(row.inconsistent for row in rows), controls=controls)
+
+    @strawberry.field(
+        description="An organization's scales and significance threshold (the defaults until"
+        " it sets its own); null when it is not one you read."
+    )
+    async def register_scales(
+        self, info: Info, organization: relay.GlobalID
+    ) -> RegisterScales | None:
+        info.context.require_entitlements()
+        tenant_id = node_uuid(organization, "Organization", "organization")
+        if tenant_id not in info.context.db.scope.read_tenants:
+            return None
+        scales = await info.context.loaders.of(queries.scales_of_tenants).load(tenant_id)
+        return RegisterScales.from_scales(scales)
 
     @strawberry.field(
         description="A register of one program as CSV (RFC 4180, header row; cells a"

@@ -495,6 +495,24 @@ def entry_of(row: models.RegisterEntry) -> Any:
     return TYPES[EntryKind(row.kind)].from_model(row)
 
 
+@strawberry.type(
+    description="An organization's scales for likelihood and impact (levels 1 to n) and the"
+    " score from which an environmental aspect is significant."
+)
+class RegisterScales:
+    likelihood_levels: int
+    impact_levels: int
+    significance_threshold: int
+
+    @classmethod
+    def from_scales(cls, scales: rules.Scales) -> RegisterScales:
+        return cls(
+            likelihood_levels=scales.likelihood_levels,
+            impact_levels=scales.impact_levels,
+            significance_threshold=scales.significance_threshold,
+        )
+
+
 @strawberry.type(description="An annex control of a program as the risk treatments see it.")
 class ControlTreatment:
     requirement: Requirement
