@@ -52,6 +52,7 @@ from backend.readiness import jobs as readiness_jobs
 from backend.readiness import models as readiness_models
 from backend.registers import api as registers
 from backend.registers import criteria as register_criteria
+from backend.registers import jobs as register_jobs
 from backend.registers import models as register_models
 from backend.reviews import api as reviews
 from backend.reviews import criteria as review_criteria
@@ -142,6 +143,8 @@ FEATURES: tuple[Feature, ...] = (
         registers.RegisterQuery,
         registers.RegisterMutation,
         register_criteria,
+        jobs=(register_jobs.REMIND,),
+        periodic=(register_jobs.DAILY,),
     ),
 )
 

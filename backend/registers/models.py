@@ -130,6 +130,7 @@ class RegisterEntry(Identified, Timestamped, TenantOwned, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     review_on: Mapped[date | None]
+    reminded_for: Mapped[date | None]  # the due day (review, evaluation) last reminded of
     archived_at: Mapped[datetime | None]
     archived_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")

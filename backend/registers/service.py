@@ -22,13 +22,13 @@ from sqlalchemy import delete, func, or_, select, text
 
 from backend.catalog.models import Clause, ClauseKind, Standard
 from backend.core.access import Actor, Permission, for_change, readable, require_writer
-from backend.core.calendar import today_sql
+from backend.core.calendar import local_date, today_sql
 from backend.core.changes import KEEP, Change
 from backend.core.errors import ErrorCode, ServiceError, conflict, forbidden, invalid, not_found
 from backend.core.validation import TEXT_LIMIT, camel, choice, require_given, text_field
 from backend.db.session import TenantSession
 from backend.findings.models import Finding, FindingRequirement, FindingType
-from backend.planning.models import Action, Benefit, Objective
+from backend.planning.models import Action, ActionStatus, Benefit, Objective
 from backend.programs.models import Program
 from backend.programs.service import RequirementRef, owner_member, requirements_of, writable_program
 from backend.registers import rules
@@ -53,6 +53,7 @@ from backend.registers.models import (
     Treatment,
 )
 from backend.reviews.models import ReviewOutput
+from tenants.models import Organization
 
 REFERENCE_LIMIT = 40
 
@@ -345,6 +346,62 @@ class _Origin(EntryFields):
     """Fields an improvement takes from what it was raised from, beyond any client's input."""
 
     review_output_id: uuid.UUID | None = None
+
+
+# --- reminders -------------------------------------------------------------------------------
+
+
+async def remind_due(db: TenantSession) -> list[Action]:
+    """In the scope's one tenant (a job's system scope): a planning action for the owner of
+    every active row whose review date has come, or whose next evaluation of compliance is
+    due, unless one was made for that day already. The action is linked to the row and
+    appears in the plan and its overdue list like any other. The caller commits."""
+    tenant_id = db.scope.write_tenant
+    if tenant_id is None:
+        return []
+    day = await _today(db, tenant_id)
+    timezone = await db.scalar(select(Organization.timezone).where(Organization.id == tenant_id))
+    rows = await db.scalars(
+        select(RegisterEntry).where(
+            RegisterEntry.tenant_id == tenant_id,
+            RegisterEntry.archived_at.is_(None),
+            or_(RegisterEntry.review_on <= day, RegisterEntry.kind == EntryKind.OBLIGATION.value),
+        )
+    )
+    made = []
+    for entry in rows:
+        due, what = _due(entry, local_date(entry.created_at, timezone or "UTC"))
+        if due is not None and due <= day and entry.reminded_for != due:
+            made.append(await _reminder(db, entry, due, what))
+    return made
+
+
+def _due(entry: RegisterEntry, listed_on: date) -> tuple[date | None, str]:
+    """The earliest day something is due on the row, and what."""
+    candidates = []
+    if entry.review_on is not None:
+        candidates.append((entry.review_on, "Review"))
+    evaluation = rules.next_evaluation(entry.evaluated_on, entry.evaluation_months, listed_on)
+    if entry.kind == EntryKind.OBLIGATION.value and evaluation is not None:
+        candidates.append((evaluation, "Evaluate compliance with"))
+    return min(candidates) if candidates else (None, "")
+
+
+async def _reminder(db: TenantSession, entry: RegisterEntry, due: date, what: str) -> Action:
+    action = Action(
+        tenant_id=entry.tenant_id,
+        program_id=entry.program_id,
+        title=f"{what} {entry.reference}: {entry.title}"[:300],
+        description="A reminder of the registers: the row's date has come.",
+        owner_id=entry.owner_id,
+        due_date=due,
+        status=ActionStatus.OPEN.value,
+    )
+    db.add(action)
+    await db.flush()
+    db.add(EntryLink(tenant_id=entry.tenant_id, entry_id=entry.id, action_id=action.id))
+    entry.reminded_for = due
+    return action
 
 
 # --- access and validation --------------------------------------------------------------------

@@ -116,4 +116,4 @@ async def test_the_readiness_job_stores_a_snapshot_of_each_active_program(
         stored = await connection.scalar(text("SELECT count(*) FROM readiness_snapshots"))
     assert stored == 1
     assert RECOMPUTE in features.jobs()
-    assert [item.job for item in features.periodic()] == [RECOMPUTE.name]
+    assert RECOMPUTE.name in [item.job for item in features.periodic()]

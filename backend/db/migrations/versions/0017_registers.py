@@ -96,6 +96,7 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("owner_id", sa.Uuid(), nullable=True),
         sa.Column("review_on", sa.Date(), nullable=True),
+        sa.Column("reminded_for", sa.Date(), nullable=True),
         sa.Column("archived_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("archived_by_id", sa.Uuid(), nullable=True),
         sa.Column("likelihood", sa.SmallInteger(), nullable=True),
