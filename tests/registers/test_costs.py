@@ -184,3 +184,50 @@ async def test_every_register_list_costs_the_same_for_one_row_as_for_many(
         assert (small[name][1], large[name][1]) == (per_seed, 5 * per_seed), name
         assert small[name][0] == large[name][0], (name, small[name], large[name])
     print("statements per register list (1 row / 5 rows):", {n: small[n][0] for n in LISTS})
+
+
+SOA = "query($p: ID!) { soaTreatment(programId: $p) { consistent controls { reason } } }"
+CSV = "query($p: ID!) { registerCsv(register: SECURITY_RISK, programId: $p) }"
+
+
+async def test_the_soa_treatment_and_the_csv_cost_the_same_for_one_risk_as_for_many(
+    *,
+    client: Client,
+    plan: Plan,
+    app: Litestar,
+    owner_engine: AsyncEngine,
+    session: TenantSession,
+    owner_a: Actor,
+) -> None:
+    await iso_program(owner_engine, plan, "27001", controls=CONTROLS)
+    token, tenant = await login(client, "a_owner"), plan.org_gid("a")
+    program = plan.program_gid("a_27001")
+
+    async def add(count: int) -> None:
+        for number in range(count):
+            await service.create_entry(
+                session,
+                owner_a,
+                EntryKind.SECURITY_RISK,
+                plan.programs["a_27001"],
+                EntryFields(
+                    title=f"Risk {number}",
+                    asset="a",
+                    threat="t",
+                    treatment="modify",
+                    control_refs=["A.5.1", "A.8.12"][: 1 + number % 2],
+                ),
+            )
+
+    async def cost(document: str) -> int:
+        await read(client, document, p=program, token=token, tenant=tenant)
+        with count_statements(app.state.runtime.engine) as sent:
+            await read(client, document, p=program, token=token, tenant=tenant)
+        return len(sent)
+
+    await add(1)
+    small = (await cost(SOA), await cost(CSV))
+    await add(6)
+    large = (await cost(SOA), await cost(CSV))
+    assert small == large
+    print(f"statements: soaTreatment {small[0]}, registerCsv {small[1]} (1 risk and 7 risks)")
