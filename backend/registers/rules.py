@@ -27,9 +27,10 @@ OWN_FIELDS: dict[EntryKind, frozenset[str]] = {
     EntryKind.INCIDENT: frozenset(
         {"occurred_on", "incident_kind", "severity", "investigation", "related_ids", "finding_ids"}
     ),
-    # An improvement's findings are the one it was raised from (set by raising, not by input).
+    # An improvement's finding or review output is what it was raised from (set by raising).
     EntryKind.IMPROVEMENT: frozenset(
         {"improvement_source", "improvement_status", "benefit", "result", "finding_ids"}
+        | {"review_output_id"}
     ),
 }
 """The fields of each kind besides the common ones."""

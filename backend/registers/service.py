@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -104,6 +104,7 @@ class EntryFields:
     improvement_status: Change[str] = KEEP
     benefit: Change[str] = KEEP
     result: Change[str] = KEEP
+    review_output_id: Change[uuid.UUID] = KEEP  # set by raising from an output, never by input
 
 
 TEXTS = {  # field: (limit, may be blank)
@@ -139,7 +140,6 @@ LINK_FIELDS = frozenset(
 # Columns the history keeps beyond the editable fields: what the kind's own steps write.
 RECORDED = {
     EntryKind.OBLIGATION: {"evaluated_on", "evaluation_result", "evaluation_evidence"},
-    EntryKind.IMPROVEMENT: {"review_output_id"},
 }
 RELATED_KINDS = {
     EntryKind.INCIDENT: frozenset({EntryKind.HAZARD, EntryKind.RISK, EntryKind.SECURITY_RISK}),
@@ -338,14 +338,7 @@ def _defaults(
 
 
 def _with(values: EntryFields, **changes: Any) -> EntryFields:
-    return _Origin(**({f.name: getattr(values, f.name) for f in fields(values)} | changes))
-
-
-@dataclass(frozen=True)
-class _Origin(EntryFields):
-    """Fields an improvement takes from what it was raised from, beyond any client's input."""
-
-    review_output_id: uuid.UUID | None = None
+    return replace(values, **changes)
 
 
 # --- reminders -------------------------------------------------------------------------------
@@ -470,7 +463,7 @@ async def _write(
         entry.evaluation_months = _months(values.evaluation_months)
     if values.owner_id is not KEEP:
         entry.owner_id = await owner_member(db, program.tenant_id, values.owner_id, "ownerId")
-    if isinstance(values, _Origin) and values.review_output_id is not None:
+    if values.review_output_id is not KEEP:
         entry.review_output_id = values.review_output_id
 
 

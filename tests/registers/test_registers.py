@@ -111,6 +111,16 @@ async def test_a_hazard_controlled_only_by_lower_levels_is_warned_about(
     assert low["warnings"] == [rules.WARNING]
     assert low["hazard"]["controlWarning"] == rules.WARNING
     assert (low["hazard"]["level"], low["hazard"]["residualLevel"]) == (12, 6)
+    renamed = await ok(
+        client,
+        "updateHazard",
+        "UpdateHazardInput",
+        HAZARD,
+        {"id": low["hazard"]["id"], "title": "Noise at press 2"},
+        token=owner,
+        tenant=tenant,
+    )
+    assert renamed["warnings"] == [rules.WARNING]  # read from the stored controls
     better = input["controls"] + [{"level": "ENGINEERING", "description": "Acoustic enclosure"}]
     fixed = await ok(
         client,

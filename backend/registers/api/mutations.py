@@ -411,9 +411,9 @@ async def _update(info: Info, kind: EntryKind, type_name: str, input: Any) -> An
     return entry_of(row)
 
 
-def _hazard_payload(hazard: Hazard, controls: Any) -> HazardPayload:
-    levels = [] if controls is strawberry.UNSET or controls is None else [c.level for c in controls]
-    warning = rules.hierarchy_warning(levels)
+async def _hazard_payload(info: Info, hazard: Hazard) -> HazardPayload:
+    """The hazard and, from its stored controls, the hierarchy warning."""
+    warning = await hazard.control_warning(info)
     return HazardPayload(hazard=hazard, warnings=[warning] if warning else [])
 
 
@@ -460,13 +460,11 @@ class RegisterMutation:
 
     @mutation(description="Add an OH&S hazard to an ISO 45001 program.")
     async def create_hazard(self, info: Info, input: CreateHazardInput) -> HazardPayload:
-        hazard = await _create(info, EntryKind.HAZARD, input)
-        return _hazard_payload(hazard, input.controls)
+        return await _hazard_payload(info, await _create(info, EntryKind.HAZARD, input))
 
     @mutation()
     async def update_hazard(self, info: Info, input: UpdateHazardInput) -> HazardPayload:
-        hazard = await _update(info, EntryKind.HAZARD, "Hazard", input)
-        return _hazard_payload(hazard, input.controls)
+        return await _hazard_payload(info, await _update(info, EntryKind.HAZARD, "Hazard", input))
 
     @mutation(description="Add a compliance obligation to the legal register.")
     async def create_obligation(
