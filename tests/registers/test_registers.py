@@ -12,10 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.core.access import Actor
 from backend.db.session import TenantSession
+from backend.planning import service as planning
 from backend.registers import rules
 from backend.registers.models import ControlLevel
+from tenants.roles import Role
 from tests.findings.helpers import TODAY, days_ago, raise_nc
-from tests.planning.helpers import Plan
+from tests.planning.helpers import Plan, acting
 from tests.registers.helpers import call, codes, iso_program, ok, read, register_rows
 from tests.support import Client, global_id, login
 
@@ -346,3 +348,70 @@ async def test_an_archived_row_leaves_its_list_keeps_its_history_and_no_longer_c
     ):
         refused = await call(client, name, kind, "__typename", input, token=owner, tenant=tenant)
         assert codes(refused) == ["LOCKED"]
+
+
+async def test_a_row_links_objectives_and_actions_of_its_organization_only(
+    client: Client, plan: Plan, session: TenantSession, owner_a: Actor
+) -> None:
+    objective = await planning.create_objective(
+        session,
+        owner_a,
+        plan.programs["a"],
+        planning.ObjectiveFields(
+            statement="Fewer stoppages",
+            indicator="Stops",
+            target="< 2",
+            benefit="improved_efficiency",
+        ),
+    )
+    action = await planning.create_action(
+        session, owner_a, plan.programs["a"], planning.ActionFields(title="Second supplier")
+    )
+    b_owner = await acting(session, plan, "b_owner", "b", Role.OWNER)
+    foreign = await planning.create_action(
+        session, b_owner, plan.programs["b"], planning.ActionFields(title="B's own")
+    )
+    owner, tenant = await login(client, "a_owner"), plan.org_gid("a")
+    fields = "risk { id objectives { statement } actions { title } history { after } }"
+    made = await ok(
+        client,
+        "createRisk",
+        "CreateRiskInput",
+        fields,
+        {
+            "programId": plan.program_gid("a"),
+            "title": "Single supplier",
+            "nature": "RISK",
+            "objectiveIds": [global_id("Objective", objective.id)],
+            "actionIds": [global_id("Action", action.id)],
+        },
+        token=owner,
+        tenant=tenant,
+    )
+    assert made["risk"]["objectives"] == [{"statement": "Fewer stoppages"}]
+    assert made["risk"]["actions"] == [{"title": "Second supplier"}]
+    refused = await call(
+        client,
+        "updateRisk",
+        "UpdateRiskInput",
+        "risk { id }",
+        {"id": made["risk"]["id"], "actionIds": [global_id("Action", foreign.id)]},
+        token=owner,
+        tenant=tenant,
+    )
+    assert refused["errors"][0] == {
+        "field": ["actionIds"],
+        "code": "INVALID",
+        "message": "actionIds: 1 not found in this organization.",
+    }
+    cleared = await ok(
+        client,
+        "updateRisk",
+        "UpdateRiskInput",
+        fields,
+        {"id": made["risk"]["id"], "actionIds": []},
+        token=owner,
+        tenant=tenant,
+    )
+    assert cleared["risk"]["actions"] == []
+    assert cleared["risk"]["objectives"] == [{"statement": "Fewer stoppages"}]
