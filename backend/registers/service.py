@@ -715,7 +715,10 @@ async def _reference(db: TenantSession, entry: RegisterEntry, given: str | None)
     )
     if given is not None:
         reference = text_field(given, "reference", REFERENCE_LIMIT)
-        if await db.scalar(select(RegisterEntry.id).where(RegisterEntry.reference == reference)):
+        taken = select(RegisterEntry.id).where(
+            RegisterEntry.tenant_id == entry.tenant_id, RegisterEntry.reference == reference
+        )
+        if await db.scalar(taken):
             raise conflict(f"{reference} names another register entry already.", ["reference"])
         return reference
     stem = f"{rules.PREFIXES[EntryKind(entry.kind)]}-"

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.findings.helpers import days_ago
 from tests.planning.helpers import Plan
 from tests.registers.helpers import CONTROLS, call, codes, iso_program, ok, read, register_rows
 from tests.support import Client, login
@@ -259,3 +260,56 @@ async def test_risks_and_opportunities_serve_every_standard(
         "code": "INVALID",
         "message": "Required: nature.",
     }
+
+
+FILTERED = """
+query($owner: ID, $reviewDue: Boolean, $standard: String, $minLevel: Int, $organization: ID,
+      $programId: ID) {
+  risks(owner: $owner, reviewDue: $reviewDue, standard: $standard, minLevel: $minLevel,
+        organization: $organization, programId: $programId) {
+    totalCount edges { node { title reviewDue } }
+  }
+}
+"""
+
+
+async def test_the_lists_filter_by_owner_review_due_standard_level_and_organization(
+    client: Client, plan: Plan, owner_engine: AsyncEngine
+) -> None:
+    await iso_program(owner_engine, plan, "9001")
+    owner, tenant = await login(client, "a_owner"), plan.org_gid("a")
+    create = ("createRisk", "CreateRiskInput", "risk { id }")
+    for title, program, likelihood, review_on, who in (
+        ("Low, due", "a", 1, days_ago(1), "a_owner"),
+        ("High, not due", "a_9001", 5, days_ago(-3), "a_admin"),
+        ("Unscored", "a_9001", None, None, "a_admin"),
+    ):
+        await ok(
+            client,
+            *create,
+            {
+                "programId": plan.program_gid(program),
+                "title": title,
+                "nature": "RISK",
+                "likelihood": likelihood,
+                "impact": 4 if likelihood else None,
+                "reviewOn": review_on.isoformat() if review_on else None,
+                "ownerId": plan.user_gid(who),
+            },
+            token=owner,
+            tenant=tenant,
+        )
+
+    async def titles(**variables: Any) -> list[str]:
+        data = await read(client, FILTERED, token=owner, tenant=tenant, **variables)
+        return [edge["node"]["title"] for edge in data["risks"]["edges"]]
+
+    assert await titles() == ["Low, due", "High, not due", "Unscored"]
+    assert await titles(owner=plan.user_gid("a_admin")) == ["High, not due", "Unscored"]
+    assert await titles(reviewDue=True) == ["Low, due"]
+    assert await titles(reviewDue=False) == ["High, not due", "Unscored"]
+    assert await titles(standard="ISO 9001") == ["High, not due", "Unscored"]
+    assert await titles(minLevel=10) == ["High, not due"]
+    assert await titles(programId=plan.program_gid("a")) == ["Low, due"]
+    assert await titles(organization=plan.org_gid("a")) == await titles()
+    assert await titles(organization=plan.org_gid("b")) == []
