@@ -20,7 +20,7 @@ from tests.planning.helpers import Plan
 from tests.registers.helpers import iso_program
 
 
-async def _reminders(runtime: Runtime, plan: Plan, org: str = "a") -> list[tuple[str, object]]:
+async def _reminders(runtime: Runtime, plan: Plan, org: str = "a") -> list[tuple[object, ...]]:
     async with runtime.acting_in(plan.orgs[org]) as db:
         await REMIND.handler(db, {})
         await db.commit()
