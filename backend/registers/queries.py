@@ -177,6 +177,20 @@ async def related_of_entries(
     return grouped(ids, ((entry_id, row) for entry_id, row in rows))
 
 
+async def relating_to_entries(
+    db: TenantSession, ids: Sequence[uuid.UUID]
+) -> list[list[RegisterEntry]]:
+    """The active rows that name each row as related: a hazard's or risk's incidents, an
+    obligation's aspects."""
+    rows = await db.execute(
+        select(EntryRelation.related_id, RegisterEntry)
+        .join(RegisterEntry, RegisterEntry.id == EntryRelation.entry_id)
+        .where(EntryRelation.related_id.in_(ids), RegisterEntry.archived_at.is_(None))
+        .order_by(RegisterEntry.reference)
+    )
+    return grouped(ids, ((related_id, row) for related_id, row in rows))
+
+
 async def findings_of_entries(db: TenantSession, ids: Sequence[uuid.UUID]) -> list[list[Finding]]:
     rows = await db.execute(
         select(EntryFinding.entry_id, Finding)

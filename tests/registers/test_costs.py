@@ -31,8 +31,8 @@ LISTS = {
     "securityRisks": "level residualLevel acceptedBy { name }"
     " controls { requirement { number } applicability }",
     "aspects": "significance significant obligations { title }",
-    "hazards": "level controls { level } controlWarning",
-    "obligations": "nextEvaluationDue evaluationResult",
+    "hazards": "level controls { level } controlWarning incidents { reference }",
+    "obligations": "nextEvaluationDue evaluationResult aspects { reference }",
     "incidents": "severity related { reference } findings { reference }",
     "improvements": "status benefit findings { reference }",
 }

@@ -51,7 +51,10 @@ async def test_an_aspect_is_significant_from_the_threshold_and_names_its_obligat
         token=owner,
         tenant=tenant,
     )
-    fields = "aspect { reference significance significant condition obligations { title } }"
+    fields = (
+        "aspect { reference significance significant condition obligations { title aspects"
+        " { reference } } }"
+    )
     made = []
     for score in ((2, 4), (1, 3)):
         made.append(
@@ -75,7 +78,9 @@ async def test_an_aspect_is_significant_from_the_threshold_and_names_its_obligat
             )
         )
     assert [m["aspect"]["significant"] for m in made] == [True, False]  # threshold 8
-    assert made[0]["aspect"]["obligations"] == [{"title": "Discharge permit"}]
+    assert made[0]["aspect"]["obligations"] == [
+        {"title": "Discharge permit", "aspects": [{"reference": "ASP-001"}]}
+    ]
     wrong = await call(
         client,
         "createAspect",
@@ -291,6 +296,14 @@ async def test_an_incident_names_its_hazards_and_the_nonconformity_it_raised(
     assert (incident["reference"], incident["severity"]) == ("INC-001", "MEDIUM")
     assert incident["related"] == [{"reference": "HAZ-001"}]
     assert incident["findings"] == [{"reference": finding.reference}]
+    seen = await read(
+        client,
+        "query($id: ID!) { node(id: $id) { ... on Hazard { incidents { reference } } } }",
+        id=hazard["hazard"]["id"],
+        token=owner,
+        tenant=tenant,
+    )
+    assert seen["node"]["incidents"] == [{"reference": "INC-001"}]
     refused = await call(
         client,
         "recordIncident",

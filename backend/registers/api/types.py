@@ -155,6 +155,12 @@ async def _today(info: Info, tenant_id: uuid.UUID) -> date:
     return local_today(organization.timezone)
 
 
+async def _relating(info: Info, entry: RegisterEntry) -> list[Any]:
+    """The first MAX_LINKED active rows that name this one (by reference)."""
+    rows = await info.context.loaders.of(queries.relating_to_entries).load(_id(entry))
+    return [entry_of(row) for row in rows[:MAX_LINKED]]
+
+
 class KindNode(LoadedNode):
     """Node lookups of one register: an id of another register's row resolves to null."""
 
@@ -190,6 +196,13 @@ class Risk(KindNode, RegisterEntry, relay.Node):
             level=rules.level(row.likelihood, row.impact),
             kind_value=EntryKind(row.kind),
         )
+
+    @strawberry.field(
+        description=f"Incidents that concern it: the first {MAX_LINKED} active ones.",
+        metadata=at_most(MAX_LINKED),
+    )
+    async def incidents(self, info: Info) -> list[Incident]:
+        return await _relating(info, self)
 
 
 @strawberry.type(description="An annex control a security risk's treatment selects.")
@@ -271,6 +284,13 @@ class SecurityRisk(KindNode, RegisterEntry, relay.Node):
     async def controls(self, info: Info) -> list[SelectedControl]:
         rows = await info.context.loaders.of(queries.controls_of_entries).load(_id(self))
         return [SelectedControl.from_control(row) for row in rows]
+
+    @strawberry.field(
+        description=f"Incidents that concern it: the first {MAX_LINKED} active ones.",
+        metadata=at_most(MAX_LINKED),
+    )
+    async def incidents(self, info: Info) -> list[Incident]:
+        return await _relating(info, self)
 
 
 @strawberry.type(description="An environmental aspect of an activity (ISO 14001 6.1.2).")
@@ -370,6 +390,13 @@ class Hazard(KindNode, RegisterEntry, relay.Node):
         rows = await info.context.loaders.of(queries.hazard_controls_of_entries).load(_id(self))
         return rules.hierarchy_warning([models.ControlLevel(row.level) for row in rows])
 
+    @strawberry.field(
+        description=f"Incidents that concern it: the first {MAX_LINKED} active ones.",
+        metadata=at_most(MAX_LINKED),
+    )
+    async def incidents(self, info: Info) -> list[Incident]:
+        return await _relating(info, self)
+
 
 @strawberry.type(
     description="A compliance obligation (ISO 14001 / ISO 45001 6.1.3): its source, what it asks"
@@ -408,6 +435,13 @@ class Obligation(KindNode, RegisterEntry, relay.Node):
         organization = await info.context.loaders.organization.load(self.tenant_id)
         listed = local_date(self.created_at, organization.timezone)
         return rules.next_evaluation(self.evaluated_on, self.evaluation_months, listed)
+
+    @strawberry.field(
+        description=f"Environmental aspects it bears on: the first {MAX_LINKED} active ones.",
+        metadata=at_most(MAX_LINKED),
+    )
+    async def aspects(self, info: Info) -> list[Aspect]:
+        return await _relating(info, self)
 
 
 @strawberry.type(
