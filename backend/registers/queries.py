@@ -48,6 +48,8 @@ class EntryFilter:
     standard: str | None = None  # "27001", or a code such as "ISO/IEC 27001"
     min_level: int | None = None  # likelihood x impact at least
     archived: bool = False
+    improvement_status: str | None = None
+    improvement_source: str | None = None
 
 
 def level_sql() -> ColumnElement[int | None]:
@@ -70,6 +72,8 @@ def entries_statement(where: EntryFilter) -> Select[RegisterEntry]:
         (RegisterEntry.tenant_id, where.organization),
         (RegisterEntry.program_id, where.program_id),
         (RegisterEntry.owner_id, where.owner_id),
+        (RegisterEntry.improvement_status, where.improvement_status),
+        (RegisterEntry.improvement_source, where.improvement_source),
     ):
         if value is not None:
             statement = statement.where(column == value)

@@ -12,7 +12,7 @@ from backend.findings.service import FindingFields
 from backend.reviews import service as reviews
 from tests.findings.helpers import days_ago, on, raise_nc
 from tests.planning.helpers import Plan
-from tests.registers.helpers import call, codes, ok
+from tests.registers.helpers import call, codes, ok, read
 from tests.reviews.helpers import plan_review
 from tests.support import Client, global_id, login
 
@@ -149,3 +149,36 @@ async def test_complaints_and_suggestions_name_their_program_and_exactly_one_ori
     ):
         refused = await call(client, *RAISE, input, token=owner, tenant=tenant)
         assert refused["errors"][0]["field"] == [field], (input, refused)
+
+
+async def test_the_improvement_register_filters_by_status_and_source(
+    client: Client, plan: Plan
+) -> None:
+    owner, tenant = await login(client, "a_owner"), plan.org_gid("a")
+    for title, source in (("Tracking", "COMPLAINT"), ("Canteen", "SUGGESTION")):
+        await ok(
+            client,
+            *RAISE,
+            {
+                "programId": plan.program_gid("a"),
+                "title": title,
+                "source": source,
+                "benefit": "CUSTOMER_SATISFACTION",
+            },
+            token=owner,
+            tenant=tenant,
+        )
+    listed = """
+    query($status: ImprovementStatus, $source: ImprovementSource) {
+      improvements(status: $status, source: $source) { edges { node { title } } }
+    }
+    """
+
+    async def titles(**variables: str) -> list[str]:
+        data = await read(client, listed, token=owner, tenant=tenant, **variables)
+        return [edge["node"]["title"] for edge in data["improvements"]["edges"]]
+
+    assert await titles() == ["Tracking", "Canteen"]
+    assert await titles(source="SUGGESTION") == ["Canteen"]
+    assert await titles(status="PROPOSED") == ["Tracking", "Canteen"]
+    assert await titles(status="DONE") == []

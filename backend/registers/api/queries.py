@@ -20,6 +20,8 @@ from backend.registers.api.types import (
     ControlTreatment,
     Hazard,
     Improvement,
+    ImprovementSource,
+    ImprovementStatus,
     Incident,
     Obligation,
     Register,
@@ -182,6 +184,14 @@ class RegisterQuery:
         self,
         info: Info,
         *,
+        improvement_status: Annotated[
+            ImprovementStatus | None,  # type: ignore[valid-type]
+            strawberry.argument(name="status"),
+        ] = None,
+        improvement_source: Annotated[
+            ImprovementSource | None,  # type: ignore[valid-type]
+            strawberry.argument(name="source"),
+        ] = None,
         program_id: relay.GlobalID | None = None,
         owner: relay.GlobalID | None = None,
         review_due: ReviewDue = None,
