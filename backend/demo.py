@@ -26,6 +26,7 @@ from backend.demo_findings import seed_findings
 from backend.demo_history import DemoHistory
 from backend.demo_notifications import seed_notifications
 from backend.demo_readiness import seed_programs
+from backend.demo_registers import seed_registers
 from backend.demo_reviews import seed_reviews
 from backend.runtime import Runtime
 from tenants.models import (
@@ -160,6 +161,9 @@ async def seed_demo(runtime: Runtime) -> list[DemoLogin]:
         runtime,
         globex=(GLOBEX.id, users[GLOBEX_OWNER].id),
         acme=(ACME.id, users[ACME_OWNER].id),
+    )
+    await seed_registers(
+        runtime, (ACME.id, users[ACME_OWNER].id), (GLOBEX.id, users[GLOBEX_OWNER].id)
     )
     await seed_notifications(runtime, ACME.id, users[ACME_OWNER].id)
     return [_login(account, users[account.email]) for account in ACCOUNTS]

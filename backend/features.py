@@ -60,6 +60,10 @@ from backend.programs import models as program_models
 from backend.readiness import api as readiness
 from backend.readiness import jobs as readiness_jobs
 from backend.readiness import models as readiness_models
+from backend.registers import api as registers
+from backend.registers import criteria as register_criteria
+from backend.registers import jobs as register_jobs
+from backend.registers import models as register_models
 from backend.reviews import api as reviews
 from backend.reviews import criteria as review_criteria
 from backend.reviews import models as review_models
@@ -164,6 +168,15 @@ FEATURES: tuple[Feature, ...] = (
         certification.CertificationQuery,
         certification.CertificationMutation,
         certification_criteria,
+    ),
+    Feature(
+        "registers",
+        register_models,
+        registers.RegisterQuery,
+        registers.RegisterMutation,
+        register_criteria,
+        jobs=(register_jobs.REMIND,),
+        periodic=(register_jobs.DAILY,),
     ),
 )
 

@@ -9,9 +9,7 @@ program whose standard has annex controls has one.
 
 from __future__ import annotations
 
-import csv
 import enum
-import io
 import re
 import uuid
 from collections.abc import Sequence
@@ -22,6 +20,7 @@ from sqlalchemy import select
 from backend.assessments.models import Assessment, Conformity, Implementation
 from backend.catalog.models import Clause, ClauseKind, Standard
 from backend.core.errors import invalid, not_found
+from backend.core.spreadsheet import csv_text
 from backend.db.session import TenantSession
 from backend.programs.models import Program
 
@@ -34,8 +33,6 @@ HEADER = (
     "Assessment status",
     "Implementation status",
 )
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class Applicability(enum.StrEnum):
@@ -133,14 +130,11 @@ async def _rows(db: TenantSession, program_id: uuid.UUID) -> list[Row]:
 
 
 def to_csv(rows: Sequence[Row]) -> str:
-    """RFC 4180 text (CRLF line ends, quotes where needed) with a header row."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADER)
-    for row in rows:
-        writer.writerow(
-            _defused(cell)
-            for cell in (
+    """RFC 4180 text with a header row, formula-injection safe (`core.spreadsheet`)."""
+    return csv_text(
+        HEADER,
+        (
+            (
                 row.control,
                 row.title,
                 row.theme or "",
@@ -149,17 +143,13 @@ def to_csv(rows: Sequence[Row]) -> str:
                 _words(row.status),
                 _words(row.implementation) if row.implementation else "",
             )
-        )
-    return buffer.getvalue()
+            for row in rows
+        ),
+    )
 
 
 def _words(value: enum.StrEnum) -> str:
     return value.value.replace("_", " ")  # "partially_implemented" -> "partially implemented"
-
-
-def _defused(cell: str) -> str:
-    """A leading quote makes a spreadsheet show the cell as text instead of running it."""
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
 def _slug(name: str) -> str:

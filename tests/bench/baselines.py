@@ -26,6 +26,7 @@ import binascii
 import json
 import uuid
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -287,6 +288,33 @@ _NO_AUDIT = (
     "No internal audit of this program has closed yet: the management review comes after one."
 )
 # The program's latest held stage 1 or stage 2, the body's numbers and the tenant's today.
+_REGISTERS = """
+SELECT s.code,
+       count(e.id) FILTER (WHERE e.kind::text = 'risk') AS risks,
+       count(e.id) FILTER (WHERE e.kind::text = 'risk' AND (e.likelihood IS NULL
+                           OR e.impact IS NULL)) AS risks_open,
+       count(e.id) FILTER (WHERE e.kind::text = 'aspect') AS aspects,
+       count(e.id) FILTER (WHERE e.kind::text = 'aspect' AND (e.likelihood IS NULL
+                           OR e.impact IS NULL)) AS aspects_open,
+       count(e.id) FILTER (WHERE e.kind::text = 'obligation') AS obligations,
+       count(e.id) FILTER (WHERE e.kind::text = 'hazard') AS hazards,
+       count(e.id) FILTER (WHERE e.kind::text = 'hazard' AND (e.likelihood IS NULL
+                           OR e.impact IS NULL)) AS hazards_open,
+       count(e.id) FILTER (WHERE e.kind::text = 'security_risk') AS security,
+       count(e.id) FILTER (WHERE e.kind::text = 'security_risk' AND (e.likelihood IS NULL
+                           OR e.impact IS NULL OR e.treatment IS NULL)) AS security_open,
+       (SELECT count(DISTINCT c.clause_id) FROM register_risk_controls c
+        JOIN register_entries x ON x.id = c.entry_id
+        WHERE x.program_id = p.id AND x.archived_at IS NULL
+          AND EXISTS (SELECT 1 FROM assessments a WHERE a.program_id = p.id
+                      AND a.clause_id = c.clause_id AND a.status::text = 'not_applicable'))
+         AS excluded
+FROM programs p JOIN standards s ON s.id = p.standard_id
+LEFT JOIN register_entries e ON e.program_id = p.id AND e.archived_at IS NULL
+WHERE p.id = $1 GROUP BY p.id, s.code
+"""
+_RISK_NOUNS = ("risk or opportunity", "risks or opportunities")
+
 _STAGE = """
 SELECT a.id, a.outcome::text AS outcome, a.actual_start, a.actual_end,
        (SELECT r.overrides FROM certification_body_rules r
@@ -509,6 +537,7 @@ async def _criteria(
         "planning": [
             ("every-gap-has-an-action", await _gaps(connection, program_id)),
             ("measurable-objective", await _objectives(connection, program_id)),
+            *await _registers(connection, program_id),
         ],
         "training": [
             ("every-planned-session-held", await _sessions(connection, program_id)),
@@ -585,6 +614,69 @@ async def _objectives(connection: asyncpg.Connection, program_id: uuid.UUID) -> 
     if not count:
         return (False, "No objective has both an indicator and a target yet.")
     return (True, f"{_plural(count, 'measurable objective', 'measurable objectives')}.")
+
+
+async def _registers(
+    connection: asyncpg.Connection, program_id: uuid.UUID
+) -> list[tuple[str, tuple[bool, str]]]:
+    """The planning criteria each standard's register judges; other standards' are met."""
+    row = await connection.fetchrow(_REGISTERS, program_id)
+    number = next(n for n in ("9001", "14001", "45001", "27001") if n in row["code"])
+    judged: dict[str, tuple[str, Callable[[], tuple[bool, str]]]] = {
+        "9001": (
+            "risks-and-opportunities-assessed",
+            lambda: _assessed(row["risks"], row["risks_open"], _RISK_NOUNS, "risk register"),
+        ),
+        "14001": ("significant-aspects-and-obligations", lambda: _aspects(row)),
+        "45001": (
+            "hazards-assessed",
+            lambda: _assessed(
+                row["hazards"], row["hazards_open"], ("hazard", "hazards"), "hazard register"
+            ),
+        ),
+        "27001": ("risks-treated-soa-consistent", lambda: _treated(row)),
+    }
+    not_asked = (True, f"Not asked of {row['code']} programs.")
+    return [
+        (key, judge() if standard == number else not_asked)
+        for standard, (key, judge) in judged.items()
+    ]
+
+
+def _assessed(listed: int, unmet: int, nouns: tuple[str, str], register: str) -> tuple[bool, str]:
+    if listed == 0:
+        return (False, f"The {register} lists no {nouns[1]} yet.")
+    if unmet:
+        return (False, f"{_plural(unmet, *nouns)} not yet assessed (likelihood and impact).")
+    return (True, f"{_plural(listed, *nouns)} listed and assessed.")
+
+
+def _aspects(row: asyncpg.Record) -> tuple[bool, str]:
+    met, reason = _assessed(
+        row["aspects"], row["aspects_open"], ("aspect", "aspects"), "aspects register"
+    )
+    if not met:
+        return (met, reason)
+    if row["obligations"] == 0:
+        return (False, "The legal register lists no compliance obligation yet.")
+    obligations = _plural(row["obligations"], "compliance obligation", "compliance obligations")
+    return (True, f"{reason[:-1]}; {obligations} listed.")
+
+
+def _treated(row: asyncpg.Record) -> tuple[bool, str]:
+    if row["security"] == 0:
+        return (False, "The risk assessment lists no security risk yet.")
+    if row["security_open"]:
+        subject = _plural(row["security_open"], "security risk is", "security risks are")
+        return (False, f"{subject} not yet assessed and treated.")
+    if row["excluded"]:
+        controls = _plural(row["excluded"], "control", "controls")
+        return (
+            False,
+            f"The Statement of Applicability excludes {controls} that a treatment selects.",
+        )
+    risks = _plural(row["security"], "security risk", "security risks")
+    return (True, f"{risks} assessed and treated; the Statement of Applicability agrees.")
 
 
 async def _sessions(connection: asyncpg.Connection, program_id: uuid.UUID) -> tuple[bool, str]:

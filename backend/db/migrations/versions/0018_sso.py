@@ -1,7 +1,7 @@
 """single sign-on
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 
 An organization's OpenID Connect provider and the sign-ins started at it (both tenant
 tables under row-level security), the issuer and subject that link an account made by
@@ -21,7 +21,7 @@ from backend.auth.rls import CREATE_SSO_FUNCTIONS, DROP_SSO_FUNCTIONS
 from tenants.rls import drop_tenant_policies, tenant_policies
 
 revision: str = "0018"
-down_revision: str | None = "0016"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""The registers planning rests on and the improvement register."""

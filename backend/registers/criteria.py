@@ -1,0 +1,199 @@
+"""Exit criteria of the planning step that the registers judge, one per standard.
+
+ISO 9001: risks and opportunities are listed and each is assessed (likelihood and impact).
+ISO 14001: aspects are listed and each scored, so the significant ones are determined, and
+compliance obligations are listed. ISO 45001: hazards are listed and each assessed.
+ISO/IEC 27001: security risks are listed, each assessed and treated, and the Statement of
+Applicability excludes no control a treatment selects. Archived rows do not count. A program
+of another standard meets the criterion ("not asked of ...").
+
+Each criterion is one statement for any number of programs: the programs with their
+standard's code, and counts of their register rows filtered in the same statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, exists, func, literal, select
+from sqlalchemy.orm import aliased
+
+from backend.assessments.models import Assessment, Conformity
+from backend.catalog.models import Standard
+from backend.db.session import TenantSession
+from backend.programs.criteria import Programs, Verdict, Verdicts, criterion, ids_of
+from backend.programs.models import Program, StepKey
+from backend.registers.models import EntryKind, RegisterEntry, RiskControl
+from backend.registers.rules import standard_number
+
+Obligation = aliased(RegisterEntry)
+Selecting = aliased(RegisterEntry)
+
+
+@dataclass(frozen=True)
+class Counts:
+    listed: int
+    unmet: int
+    other: int = 0  # a second count some criteria need (obligations, inconsistent controls)
+
+
+async def _counts(
+    db: TenantSession,
+    programs: Programs,
+    kind: EntryKind,
+    unmet: ColumnElement[bool],
+    other: ColumnElement[int] | None = None,
+) -> dict[str, tuple[str, Counts]]:
+    """Per program id (as text): its standard's code and the counts of its active rows."""
+    active = and_(RegisterEntry.kind == kind.value, RegisterEntry.archived_at.is_(None))
+    rows = await db.execute(
+        select(
+            Program.id,
+            Standard.code,
+            func.count(RegisterEntry.id).filter(active),
+            func.count(RegisterEntry.id).filter(active & unmet),
+            other if other is not None else literal(0),
+        )
+        .join(Standard, Standard.id == Program.standard_id)
+        .outerjoin(RegisterEntry, RegisterEntry.program_id == Program.id)
+        .where(Program.id.in_(ids_of(programs)))
+        .group_by(Program.id, Standard.code)
+    )
+    return {
+        str(program_id): (code, Counts(int(listed), int(missing), int(extra or 0)))
+        for program_id, code, listed, missing, extra in rows
+    }
+
+
+def _judged(
+    programs: Programs,
+    found: dict[str, tuple[str, Counts]],
+    number: str,
+    judge: Callable[[Counts], Verdict],
+) -> Verdicts:
+    verdicts = {}
+    for program in programs:
+        code, counts = found.get(str(program.id), ("", Counts(0, 0)))
+        if standard_number(code) != number:
+            verdicts[program.id] = Verdict(True, f"Not asked of {code or 'this'} programs.")
+        else:
+            verdicts[program.id] = judge(counts)
+    return verdicts
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _unscored() -> ColumnElement[bool]:
+    return RegisterEntry.likelihood.is_(None) | RegisterEntry.impact.is_(None)
+
+
+def _assessed(counts: Counts, nouns: tuple[str, str], register: str) -> Verdict:
+    if counts.listed == 0:
+        return Verdict(False, f"The {register} lists no {nouns[1]} yet.")
+    if counts.unmet:
+        unmet = _plural(counts.unmet, nouns[0], nouns[1])
+        return Verdict(False, f"{unmet} not yet assessed (likelihood and impact).")
+    return Verdict(True, f"{_plural(counts.listed, nouns[0], nouns[1])} listed and assessed.")
+
+
+RISK_NOUNS = ("risk or opportunity", "risks or opportunities")
+
+
+@criterion(
+    StepKey.PLANNING,
+    "risks-and-opportunities-assessed",
+    "ISO 9001: risks and opportunities are listed and each is assessed.",
+)
+async def risks_assessed(db: TenantSession, programs: Programs) -> Verdicts:
+    found = await _counts(db, programs, EntryKind.RISK, _unscored())
+    return _judged(programs, found, "9001", lambda c: _assessed(c, RISK_NOUNS, "risk register"))
+
+
+@criterion(
+    StepKey.PLANNING,
+    "significant-aspects-and-obligations",
+    "ISO 14001: environmental aspects are scored, so the significant ones are determined, and"
+    " compliance obligations are listed.",
+)
+async def aspects_determined(db: TenantSession, programs: Programs) -> Verdicts:
+    obligations = (
+        select(func.count(Obligation.id))
+        .where(
+            Obligation.program_id == Program.id,
+            Obligation.kind == EntryKind.OBLIGATION.value,
+            Obligation.archived_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+    found = await _counts(db, programs, EntryKind.ASPECT, _unscored(), obligations)
+    return _judged(programs, found, "14001", _aspects_verdict)
+
+
+def _aspects_verdict(counts: Counts) -> Verdict:
+    aspects = _assessed(counts, ("aspect", "aspects"), "aspects register")
+    if not aspects.met:
+        return aspects
+    if counts.other == 0:
+        return Verdict(False, "The legal register lists no compliance obligation yet.")
+    obligations = _plural(counts.other, "compliance obligation", "compliance obligations")
+    return Verdict(True, f"{aspects.reason[:-1]}; {obligations} listed.")
+
+
+@criterion(
+    StepKey.PLANNING,
+    "hazards-assessed",
+    "ISO 45001: hazards are listed and each is assessed.",
+)
+async def hazards_assessed(db: TenantSession, programs: Programs) -> Verdicts:
+    found = await _counts(db, programs, EntryKind.HAZARD, _unscored())
+    return _judged(
+        programs, found, "45001", lambda c: _assessed(c, ("hazard", "hazards"), "hazard register")
+    )
+
+
+@criterion(
+    StepKey.PLANNING,
+    "risks-treated-soa-consistent",
+    "ISO/IEC 27001: security risks are assessed and every one treated, and the Statement of"
+    " Applicability excludes no control a treatment selects.",
+)
+async def risks_treated(db: TenantSession, programs: Programs) -> Verdicts:
+    untreated = _unscored() | RegisterEntry.treatment.is_(None)
+    excluded = (
+        select(func.count(func.distinct(RiskControl.clause_id)))
+        .join(Selecting, Selecting.id == RiskControl.entry_id)
+        .where(
+            Selecting.program_id == Program.id,
+            Selecting.archived_at.is_(None),
+            exists().where(
+                Assessment.program_id == Program.id,
+                Assessment.clause_id == RiskControl.clause_id,
+                Assessment.status == Conformity.NOT_APPLICABLE.value,
+            ),
+        )
+        .scalar_subquery()
+    )
+    found = await _counts(db, programs, EntryKind.SECURITY_RISK, untreated, excluded)
+    return _judged(programs, found, "27001", _treated_verdict)
+
+
+def _treated_verdict(counts: Counts) -> Verdict:
+    if counts.listed == 0:
+        return Verdict(False, "The risk assessment lists no security risk yet.")
+    if counts.unmet:
+        subject = _plural(counts.unmet, "security risk is", "security risks are")
+        return Verdict(False, f"{subject} not yet assessed and treated.")
+    if counts.other:
+        controls = _plural(counts.other, "control", "controls")
+        return Verdict(
+            False,
+            f"The Statement of Applicability excludes {controls} that a treatment selects.",
+        )
+    return Verdict(
+        True,
+        f"{_plural(counts.listed, 'security risk', 'security risks')} assessed and treated; the"
+        " Statement of Applicability agrees.",
+    )
