@@ -34,6 +34,7 @@ from backend.catalog import models as catalog_models
 from backend.certification import api as certification
 from backend.certification import criteria as certification_criteria
 from backend.certification import models as certification_models
+from backend.certification import schedule as certification_schedule
 from backend.documents import api as documents
 from backend.documents import criteria as documentation
 from backend.documents import models as document_models
@@ -168,6 +169,9 @@ FEATURES: tuple[Feature, ...] = (
         certification.CertificationQuery,
         certification.CertificationMutation,
         certification_criteria,
+        jobs=(certification_schedule.SCHEDULE,),
+        periodic=(certification_schedule.NIGHTLY,),
+        triggers=(certification_schedule.ON_CYCLE,),
     ),
     Feature(
         "registers",

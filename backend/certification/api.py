@@ -223,6 +223,17 @@ class Certificate(LoadedNode, relay.Node):
     async def current(self, info: Info) -> bool:
         return not (await self.facts(info)).renewed
 
+    @strawberry.field(
+        description="The expected audits as the scheduling job last wrote them: what reminders"
+        " and calendar events link to.",
+        metadata=at_most(10),
+    )
+    async def scheduled_audits(self, info: Info) -> list[ExpectedCertificationAudit]:
+        rows = await info.context.loaders.of(queries.scheduled_by_certificate).load(
+            uuid.UUID(self.id)
+        )
+        return [ExpectedCertificationAudit.from_model(row) for row in rows]
+
     @strawberry.field(description="Its cycle: the audits expected and the rule behind each.")
     async def cycle(self, info: Info) -> CertificationCycle:
         return CertificationCycle.of(await self.facts(info), self)
@@ -254,6 +265,42 @@ class Certificate(LoadedNode, relay.Node):
             )
             for row in await loader.load(uuid.UUID(self.id))
         ]
+
+
+@strawberry.type(
+    description="An audit a live certificate's cycle expects, as the scheduling job keeps it:"
+    " what reminders and calendar events link to."
+)
+class ExpectedCertificationAudit(LoadedNode, relay.Node):
+    loader: ClassVar[Batch] = queries.expected_by_id
+    id: relay.NodeID[str]
+    kind: str = strawberry.field(description="surveillance or recertification.")
+    number: int
+    opens_on: date
+    due_on: date
+    rule: str = strawberry.field(description="Why it is due then, in words.")
+    status: str = strawberry.field(description="held, held_late, due or overdue.")
+    held_on: date | None
+    certificate_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_model(cls, row: models.ExpectedAudit) -> ExpectedCertificationAudit:
+        return cls(
+            id=str(row.id),
+            kind=row.kind,
+            number=row.number,
+            opens_on=row.opens_on,
+            due_on=row.due_on,
+            rule=row.rule,
+            status=row.status,
+            held_on=row.held_on,
+            certificate_id=row.certificate_id,
+        )
+
+    @strawberry.field
+    async def certificate(self, info: Info) -> Certificate | None:
+        row = await info.context.loaders.of(queries.certificates_by_id).load(self.certificate_id)
+        return Certificate.from_model(row) if row is not None else None
 
 
 @strawberry.type(description="A certification cycle: its certificate and the audits it expects.")

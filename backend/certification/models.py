@@ -15,7 +15,7 @@ import enum
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -200,3 +200,25 @@ class BodyRules(Identified, Timestamped, TenantOwned, Base):
         ForeignKey("organizations.id", ondelete="CASCADE")
     )
     overrides: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+
+
+class ExpectedAudit(Identified, TenantOwned, Base):
+    """An audit a live certificate's cycle expects, with its window and the rule behind its
+    date. Derived from the certificate and the audits held (`certification/schedule.py`) and
+    kept current by the `certification.schedule` job, so reminders and calendars read the
+    dates without computing cycles. Its id is stable (certificate, kind, number)."""
+
+    __tablename__ = "certification_expected_audits"
+    activity_logged: ClassVar[bool] = False  # derived from logged rows
+
+    certificate_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("certificates.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # surveillance | recertification
+    number: Mapped[int] = mapped_column(SmallInteger)
+    opens_on: Mapped[date]
+    due_on: Mapped[date]
+    rule: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))  # rules.ExpectedStatus
+    held_on: Mapped[date | None]
+    refreshed_at: Mapped[datetime] = mapped_column(server_default=func.now())

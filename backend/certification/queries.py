@@ -34,6 +34,7 @@ from backend.certification.models import (
     CertificationAudit,
     CertificationAuditFinding,
     CertificationAuditProgram,
+    ExpectedAudit,
 )
 from backend.core.calendar import local_date_sql, today_sql
 from backend.db.batch import by_id, grouped
@@ -88,6 +89,7 @@ def certificates_statement(
 
 audits_by_id = by_id(CertificationAudit)
 certificates_by_id = by_id(Certificate)
+expected_by_id = by_id(ExpectedAudit)
 
 
 async def programs_of_audits(
@@ -381,6 +383,18 @@ async def cycles_by_certificate(
     rows = await db.scalars(select(Certificate).where(Certificate.id.in_(certificate_ids)))
     facts = {found.certificate.id: found for found in await cycle_facts(db, list(rows))}
     return [facts.get(certificate_id) for certificate_id in certificate_ids]
+
+
+async def scheduled_by_certificate(
+    db: TenantSession, certificate_ids: Sequence[uuid.UUID]
+) -> list[list[ExpectedAudit]]:
+    """The expected audits the scheduling job wrote for each certificate, by due date."""
+    rows = await db.scalars(
+        select(ExpectedAudit)
+        .where(ExpectedAudit.certificate_id.in_(certificate_ids))
+        .order_by(ExpectedAudit.due_on, ExpectedAudit.id)
+    )
+    return grouped(certificate_ids, [(row.certificate_id, row) for row in rows])
 
 
 _later = Certificate.__table__.alias("later")  # a certificate that renews another

@@ -22,9 +22,9 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Date,
     Select,
     SQLColumnExpression,
+    String,
     Uuid,
     cast,
     func,
@@ -34,7 +34,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 
 from backend.audits.models import Audit, AuditStatus
-from backend.core.calendar import TenantDay
+from backend.certification.models import AuditStatus as CertificationAuditStatus
+from backend.certification.models import CertificationAudit, ExpectedAudit
+from backend.core.calendar import TenantDay, local_date_sql
 from backend.core.freshness import renewal_due, renewed_on
 from backend.db.session import TenantSession
 from backend.documents.models import ControlledDocument, DocumentStatus
@@ -97,7 +99,7 @@ class Source:
         return self.due_by(last).where(self.columns[2] >= first)
 
 
-_APPROVED_ON = cast(func.timezone("UTC", ControlledDocument.approved_at), Date)
+_APPROVED_ON = local_date_sql(ControlledDocument.approved_at, ControlledDocument.tenant_id)
 _NOBODY = cast(null(), Uuid)  # a training session names no owner: its tenant's owners, admins
 
 SOURCES: tuple[Source, ...] = (
@@ -114,7 +116,7 @@ SOURCES: tuple[Source, ...] = (
         (Finding.due_date.is_not(None), Finding.status != FindingStatus.CLOSED.value),
     ),
     # The documents area's rule: due `review_interval_days` after the approval in force,
-    # counted from its UTC date.
+    # counted from the tenant's date of the approval.
     Source(
         ReminderKind.DOCUMENT_REVIEW_DUE,
         "ControlledDocument",
@@ -140,6 +142,24 @@ SOURCES: tuple[Source, ...] = (
         "Audit",
         (Audit.id, Audit.reference + " " + Audit.title, Audit.planned_start, Audit.lead_auditor_id),
         (Audit.status == AuditStatus.PLANNED.value,),
+    ),
+    Source(
+        ReminderKind.AUDIT,
+        "CertificationAudit",
+        (
+            CertificationAudit.id,
+            cast(CertificationAudit.kind, String) + " certification audit",
+            CertificationAudit.planned_start,
+            _NOBODY,
+        ),
+        (CertificationAudit.status == CertificationAuditStatus.PLANNED.value,),
+    ),
+    # What a certificate's cycle expects and nobody has held yet, by the date it is due.
+    Source(
+        ReminderKind.AUDIT,
+        "ExpectedCertificationAudit",
+        (ExpectedAudit.id, ExpectedAudit.rule, ExpectedAudit.due_on, _NOBODY),
+        (ExpectedAudit.held_on.is_(None),),
     ),
 )
 
