@@ -6,7 +6,7 @@ Session events see every change, whichever area or process makes it:
   values of the columns that changed (before and after; long text and binary values as
   their SHA-256, so the log proves what a value was without keeping a second copy);
 - bulk INSERT, UPDATE and DELETE statements, with their values and row count;
-- `note(...)`: events that change no row (an auditor's download, say).
+- events that change no row (a login), noted with `core.activity.note`.
 
 At commit the pending entries are chained per tenant: the tenant's head row is locked
 (`INSERT ... ON CONFLICT DO UPDATE` locks it, or makes it on the tenant's first entry),
@@ -35,7 +35,7 @@ from sqlalchemy import event, inspect, text
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from backend.activity.chain import GENESIS, Link, link
-from backend.core.activity import current_action
+from backend.core.activity import EVENTS_KEY, current_action
 from backend.db.base import TenantOwned
 from backend.db.session import SCOPE_KEY
 from backend.observability import current_request_id
@@ -75,20 +75,6 @@ class Pending:
     action: str
     request_id: str | None
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-
-def note(
-    session: Session,
-    tenant_id: uuid.UUID,
-    object_type: str,
-    object_id: str | None,
-    details: dict[str, Any],
-) -> None:
-    """Log an event that changes no row, with the transaction's other entries."""
-    _add(
-        session,
-        Pending(tenant_id, object_type, object_id, "event", _plain(details), *_who(session)),
-    )
 
 
 def _who(session: Session) -> tuple[uuid.UUID | None, str, str | None]:
@@ -244,6 +230,18 @@ def _literal(clause: Any) -> Any:
 def _write(session: Session) -> None:
     session.flush()  # before_commit runs before the commit's own flush: see every change
     pending: list[Pending] = session.info.pop(PENDING_KEY, [])
+    who = _who(session)
+    for noted in session.info.pop(EVENTS_KEY, []):
+        pending.append(
+            Pending(
+                noted.tenant_id,
+                noted.object_type,
+                noted.object_id,
+                "event",
+                _plain(noted.details),
+                *who,
+            )
+        )
     if not pending:
         return
     scope: TenantScope = session.info.get(SCOPE_KEY, NO_TENANT)
@@ -316,3 +314,4 @@ def _columns(entry: Link) -> dict[str, Any]:
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(PENDING_KEY, None)
+    session.info.pop(EVENTS_KEY, None)

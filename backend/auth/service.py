@@ -25,9 +25,10 @@ from backend.auth.models import RefreshToken
 from backend.auth.passwords import hash_password, needs_rehash, verify_password
 from backend.auth.throttle import ThrottleRules
 from backend.auth.tokens import AccessToken, TokenIssuer
+from backend.core.activity import Event, note
 from backend.core.errors import ErrorCode, ServiceError
-from backend.db.session import TenantSession
-from tenants.models import User
+from backend.db.session import TenantSession, execution_options_skipping_criteria
+from tenants.models import Membership, User
 from tenants.scope import TenantScope
 
 EMAIL_MAX_LENGTH = 254  # LoginThrottle.email and User.email
@@ -174,7 +175,20 @@ async def issue_session(
         )
     )
     await db.flush()
+    if family_id is None:
+        await _log_login(db, user)
     return Session(user, policy.issuer.issue(user.id, family), token, expires_at)
+
+
+async def _log_login(db: TenantSession, user: User) -> None:
+    """A new login is an event of every organization the person is a member of."""
+    tenants = await db.scalars(
+        select(Membership.tenant_id)
+        .where(Membership.user_id == user.id)
+        .execution_options(**execution_options_skipping_criteria())
+    )
+    for tenant in tenants:
+        note(db, Event(tenant, "User", str(user.id), {"event": "login"}))
 
 
 async def _revoke_family(db: TenantSession, family_id: uuid.UUID) -> None:

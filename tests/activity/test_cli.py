@@ -30,7 +30,8 @@ async def test_verify_finds_the_broken_chain_and_stores_each_result(
         )
     holds = certready(migrated, "activity", "verify", "--all")
     assert holds.returncode == 0, holds.stderr
-    assert f"{world.orgs['a'].slug}: 2 entries, the chain holds" in holds.stderr
+    # the owner's login and two renames
+    assert f"{world.orgs['a'].slug}: 3 entries, the chain holds" in holds.stderr
     async with owner_engine.begin() as connection:
         await connection.execute(
             text("UPDATE activity_log SET action = 'forged' WHERE tenant_id = :t AND seq = 2"),
@@ -47,4 +48,4 @@ async def test_verify_finds_the_broken_chain_and_stores_each_result(
             ),
             {"t": world.orgs["a"].id},
         )
-        assert [tuple(row) for row in stored] == [(2, None), (1, 2)]
+        assert [tuple(row) for row in stored] == [(3, None), (1, 2)]

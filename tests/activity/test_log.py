@@ -57,14 +57,16 @@ async def _rename(client: Client, world: World, token: str, name: str, org: str 
     )
 
 
-async def _entries(owner: AsyncEngine, tenant: uuid.UUID) -> list[Any]:
+async def _entries(owner: AsyncEngine, tenant: uuid.UUID, *, events: bool = True) -> list[Any]:
+    """The tenant's entries in order; without `events`, only row changes (not logins)."""
     async with owner.connect() as connection:
         rows = await connection.execute(
             text(
                 "SELECT seq, action, object_type, operation, changes, actor_id, request_id"
-                " FROM activity_log WHERE tenant_id = :t ORDER BY seq"
+                " FROM activity_log WHERE tenant_id = :t AND (:events OR operation <> 'event')"
+                " ORDER BY seq"
             ),
-            {"t": tenant},
+            {"t": tenant, "events": events},
         )
         return list(rows)
 
@@ -75,9 +77,8 @@ async def test_a_mutation_logs_what_it_changed_who_did_it_and_in_which_request(
     token = await login(client, "a_owner")
     answer = await _rename(client, world, token, "Alpha Renamed")
     assert answer["data"]["updateOrganization"]["errors"] == []
-    rows = await _entries(owner_engine, world.orgs["a"].id)
-    [entry] = rows
-    assert entry.seq == 1
+    [entry] = await _entries(owner_engine, world.orgs["a"].id, events=False)
+    assert entry.seq == 2  # after the owner's login
     assert (entry.action, entry.object_type, entry.operation) == (
         "updateOrganization",
         "Organization",
@@ -94,7 +95,7 @@ async def test_a_refused_change_logs_nothing(
     token = await login(client, "a_owner")
     answer = await _rename(client, world, token, "")  # an empty name is refused
     assert answer["data"]["updateOrganization"]["errors"]
-    assert await _entries(owner_engine, world.orgs["a"].id) == []
+    assert await _entries(owner_engine, world.orgs["a"].id, events=False) == []
 
 
 async def test_the_chain_holds_and_each_tampering_is_found_at_its_entry(
@@ -106,7 +107,7 @@ async def test_the_chain_holds_and_each_tampering_is_found_at_its_entry(
     org = world.org_gid("a")
     intact = (await gql(client, VERIFY_QUERY, {"org": org}, token=token))["data"]
     assert intact["verifyActivityLog"] == {
-        "entries": 4,
+        "entries": 5,  # the login and four renames
         "intact": True,
         "brokenAtSeq": None,
         "reason": None,
@@ -178,12 +179,13 @@ async def test_readers_see_their_share_only(
     owner = await login(client, "a_owner")
     await _rename(client, world, owner, "Alpha shared")
     await _rename(client, world, await login(client, "b_owner"), "Beta renamed", org="b")
-    a_log = (await gql(client, LOG, token=owner))["data"]["activityLog"]
-    assert [entry["objectType"] for entry in a_log["entries"]] == ["Organization"]
-    assert a_log["entries"][0]["actor"] == {"email": "a_owner@example.test"}
+    a_log = (await gql(client, LOG, {"org": world.org_gid("a")}, token=owner))["data"]
+    entries = a_log["activityLog"]["entries"]
+    assert [entry["objectType"] for entry in entries] == ["Organization", "User"]  # newest first
+    assert entries[0]["actor"] == {"email": "a_owner@example.test"}
     consultant = await login(client, "consultant")  # manages A through the engagement
     seen = (await gql(client, LOG, {"org": world.org_gid("a")}, token=consultant))["data"]
-    assert seen["activityLog"]["totalCount"] == 1
+    assert seen["activityLog"]["totalCount"] == 2
     viewer = await login(client, "a_viewer")
     assert (await gql(client, LOG, token=viewer))["data"]["activityLog"]["totalCount"] == 0
     b_verify = await gql(
@@ -207,7 +209,9 @@ async def test_an_auditor_sees_the_entries_about_its_bodys_grants_only(
     )
     assert granted["data"]["grantAuditorAccess"]["errors"] == []
     auditor = await login(client, "auditor")
-    seen = (await gql(client, LOG, token=auditor))["data"]["activityLog"]
+    seen = (await gql(client, LOG, {"org": world.org_gid("a")}, token=auditor))["data"][
+        "activityLog"
+    ]
     assert [(entry["objectType"], entry["operation"]) for entry in seen["entries"]] == [
         ("AuditorGrant", "insert")
     ]
@@ -237,5 +241,20 @@ async def test_the_nightly_job_stores_each_verdict(
         await db.commit()
     async with runtime.acting_in(tenant) as db:
         stored = (await db.scalars(select(ActivityVerification))).all()
-        assert [(row.entries, row.broken_at_seq) for row in stored] == [(1, None)]
-        assert (await db.scalars(select(ActivityEntry))).one().seq == 1
+        assert [(row.entries, row.broken_at_seq) for row in stored] == [(2, None)]
+        assert [row.seq for row in await db.scalars(select(ActivityEntry))] == [1, 2]
+
+
+async def test_a_login_is_an_event_of_each_organization_of_the_person(
+    client: Client, world: World, owner_engine: AsyncEngine
+) -> None:
+    await login(client, "a_owner")
+    [entry] = await _entries(owner_engine, world.orgs["a"].id)
+    assert (entry.object_type, entry.operation, entry.changes) == (
+        "User",
+        "event",
+        {"event": "login"},
+    )
+    assert entry.actor_id == world.users["a_owner"].id
+    assert entry.action == "login"
+    assert await _entries(owner_engine, world.orgs["b"].id) == []
