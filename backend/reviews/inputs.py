@@ -16,6 +16,11 @@ decide which of those the review asks for.
   period, and what their lines on those programs found.
 - Objectives: the programs' objectives (cancelled ones aside) by status.
 - Improvement opportunities: observations and opportunities for improvement still open.
+- From the registers (backend/registers' models): risks and opportunities (every review);
+  compliance obligations and significant aspects (ISO 14001); incidents and legal
+  compliance (ISO 45001); risk assessment and treatment (ISO/IEC 27001). Archived rows do
+  not count; an aspect is significant from the tenant's threshold (its register settings,
+  or the registers' default).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, literal, select, true
 from sqlalchemy.orm import aliased
 
 from backend.audits.models import Audit, AuditStatus, ChecklistLine, ChecklistResult
@@ -41,20 +46,34 @@ from backend.findings.models import (
     FindingType,
 )
 from backend.planning.models import FINISHED_ACTION_STATUSES, Action, Objective, ObjectiveStatus
+from backend.registers.models import (
+    EntryFinding,
+    EntryKind,
+    EvaluationResult,
+    RegisterEntry,
+    RegisterSettings,
+)
 from backend.reviews.models import InputKind, ManagementReview, ReviewOutput, ReviewProgram
 from backend.reviews.models import ReviewStatus as Status
 
 MAX_LINKS = 50  # rows linked from one input; its figures count every row
 MAX_FIGURES = 5  # figures of one input (the most any assembler below counts)
 
-# Inputs written by people, asked for by every review, then by the standards in scope
-# (by the number of the standard: "ISO 9001", "ISO/IEC 27001").
-WRITTEN = (
+# Inputs every review asks for, in order (assembled when an assembler exists, otherwise
+# written by people), then those the standards in scope ask for (by the number of the
+# standard: "ISO 9001", "ISO/IEC 27001").
+EVERY_REVIEW = (
+    InputKind.PREVIOUS_ACTIONS,
+    InputKind.NONCONFORMITIES,
+    InputKind.AUDIT_RESULTS,
+    InputKind.OBJECTIVES,
+    InputKind.IMPROVEMENT_OPPORTUNITIES,
     InputKind.ISSUES,
     InputKind.INTERESTED_PARTIES,
     InputKind.RESOURCES,
     InputKind.RISKS_AND_OPPORTUNITIES,
 )
+SIGNIFICANCE_DEFAULT = 8  # the registers' default threshold, while a tenant set none
 BY_STANDARD: dict[str, tuple[InputKind, ...]] = {
     "9001": (InputKind.CUSTOMER_SATISFACTION, InputKind.EXTERNAL_PROVIDERS),
     "14001": (
@@ -95,7 +114,7 @@ class Wanted:
 
 def wanted(standard_codes: Sequence[str]) -> list[Wanted]:
     """The inputs a review of programs on these standards considers, in order."""
-    kinds = [Wanted(kind) for kind in ASSEMBLERS] + [Wanted(kind) for kind in WRITTEN]
+    kinds = [Wanted(kind) for kind in EVERY_REVIEW]
     for code in dict.fromkeys(standard_codes):
         kinds += [Wanted(kind, code) for kind in BY_STANDARD.get(code.split()[-1], ())]
     return kinds
@@ -311,10 +330,134 @@ async def improvement_opportunities(db: TenantSession, window: Window) -> Assemb
     )
 
 
+# --- from the registers ----------------------------------------------------------------------
+
+
+def _entries(window: Window, kind: EntryKind) -> ColumnElement[bool]:
+    return and_(
+        RegisterEntry.program_id.in_(window.program_ids),
+        RegisterEntry.kind == kind.value,
+        RegisterEntry.archived_at.is_(None),
+    )
+
+
+def _scored() -> ColumnElement[bool]:
+    return RegisterEntry.likelihood.is_not(None) & RegisterEntry.impact.is_not(None)
+
+
+def _entry_links(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    return [_link(row[1], row[0], f"{row[2]} {_short(row[3])}") for row in rows]
+
+
+_TYPE_NAMES = {
+    EntryKind.RISK: "Risk",
+    EntryKind.SECURITY_RISK: "SecurityRisk",
+    EntryKind.ASPECT: "Aspect",
+    EntryKind.INCIDENT: "Incident",
+    EntryKind.OBLIGATION: "Obligation",
+}
+
+
+def _listing(kind: EntryKind, *counts: ColumnElement[bool]) -> Any:
+    return select(
+        RegisterEntry.id,
+        literal(_TYPE_NAMES[kind]),
+        RegisterEntry.reference,
+        RegisterEntry.title,
+        *_counted(true(), *counts),
+    ).order_by(RegisterEntry.reference)
+
+
+async def risks_and_opportunities(db: TenantSession, window: Window) -> Assembled:
+    kind = EntryKind.RISK
+    review_due = RegisterEntry.review_on <= window.until
+    rows = await _rows(
+        db, _listing(kind, _scored(), ~_scored(), review_due).where(_entries(window, kind))
+    )
+    labels = ("Listed", "Assessed", "Not yet assessed", "Review due")
+    return Assembled(_figures(labels, rows[0] if rows else None), _entry_links(rows))
+
+
+async def _obligations(db: TenantSession, window: Window) -> Assembled:
+    kind = EntryKind.OBLIGATION
+    result = RegisterEntry.evaluation_result
+    rows = await _rows(
+        db,
+        _listing(
+            kind,
+            RegisterEntry.evaluated_on.between(window.start, window.until),
+            result == EvaluationResult.COMPLIANT.value,
+            result.in_(
+                [EvaluationResult.PARTIALLY_COMPLIANT.value, EvaluationResult.NOT_COMPLIANT.value]
+            ),
+            RegisterEntry.evaluated_on.is_(None),
+        ).where(_entries(window, kind)),
+    )
+    labels = (
+        "Listed",
+        "Evaluated in the period",
+        "Last evaluation: compliant",
+        "Last evaluation: not fully compliant",
+        "Never evaluated",
+    )
+    return Assembled(_figures(labels, rows[0] if rows else None), _entry_links(rows))
+
+
+async def significant_aspects(db: TenantSession, window: Window) -> Assembled:
+    kind = EntryKind.ASPECT
+    threshold = func.coalesce(
+        select(RegisterSettings.significance_threshold)
+        .where(RegisterSettings.tenant_id == RegisterEntry.tenant_id)
+        .scalar_subquery(),
+        SIGNIFICANCE_DEFAULT,
+    )
+    significant = _scored() & (RegisterEntry.likelihood * RegisterEntry.impact >= threshold)
+    rows = await _rows(
+        db,
+        _listing(kind, _scored(), significant, ~_scored())
+        .where(_entries(window, kind))
+        .order_by(None)
+        .order_by(~significant, RegisterEntry.reference),
+    )
+    labels = ("Listed", "Scored", "Significant", "Not yet scored")
+    return Assembled(_figures(labels, rows[0] if rows else None), _entry_links(rows))
+
+
+async def incidents(db: TenantSession, window: Window) -> Assembled:
+    kind = EntryKind.INCIDENT
+    raised = exists().where(EntryFinding.entry_id == RegisterEntry.id)
+    in_period = RegisterEntry.occurred_on.between(window.start, window.until)
+    rows = await _rows(
+        db,
+        _listing(kind, in_period, in_period & raised).where(_entries(window, kind)),
+    )
+    labels = ("Recorded", "In the period", "In the period, with a nonconformity raised")
+    return Assembled(_figures(labels, rows[0] if rows else None), _entry_links(rows))
+
+
+async def risk_treatment(db: TenantSession, window: Window) -> Assembled:
+    kind = EntryKind.SECURITY_RISK
+    treated = _scored() & RegisterEntry.treatment.is_not(None)
+    rows = await _rows(
+        db,
+        _listing(kind, treated, ~treated, RegisterEntry.accepted_at.is_not(None)).where(
+            _entries(window, kind)
+        ),
+    )
+    labels = ("Listed", "Assessed and treated", "Not yet treated", "Residual risk accepted")
+    return Assembled(_figures(labels, rows[0] if rows else None), _entry_links(rows))
+
+
 ASSEMBLERS: dict[InputKind, Callable[[TenantSession, Window], Awaitable[Assembled]]] = {
     InputKind.PREVIOUS_ACTIONS: previous_actions,
     InputKind.NONCONFORMITIES: nonconformities,
     InputKind.AUDIT_RESULTS: audit_results,
     InputKind.OBJECTIVES: objectives,
     InputKind.IMPROVEMENT_OPPORTUNITIES: improvement_opportunities,
+    InputKind.RISKS_AND_OPPORTUNITIES: risks_and_opportunities,
+    InputKind.COMPLIANCE_OBLIGATIONS: _obligations,
+    InputKind.SIGNIFICANT_ASPECTS: significant_aspects,
+    InputKind.INCIDENTS: incidents,
+    InputKind.LEGAL_COMPLIANCE: _obligations,
+    InputKind.RISK_TREATMENT: risk_treatment,
 }

@@ -17,6 +17,8 @@ from backend.db.session import TenantSession
 from backend.planning import service as planning
 from backend.programs.criteria import evaluate_step
 from backend.programs.models import Program, StepKey
+from backend.registers import service as registers
+from backend.registers.models import EntryKind
 from backend.reviews import service
 from backend.reviews.criteria import NO_AUDIT
 from backend.reviews.models import ManagementReview, ReviewInput
@@ -34,7 +36,8 @@ ASSEMBLED = (
     "objectives",
     "improvement_opportunities",
 )
-WRITTEN = ("issues", "interested_parties", "resources", "risks_and_opportunities")
+WRITTEN = ("issues", "interested_parties", "resources")
+FROM_REGISTERS = ("risks_and_opportunities",)  # every review; P and Q's standards ask for no more
 
 
 async def _inputs(db: TenantSession, review: ManagementReview) -> dict[str, ReviewInput]:
@@ -74,7 +77,7 @@ async def test_inputs_are_assembled_from_the_data_and_count_as_by_hand(
     review = await plan_review(session, owner_a, plan)
     review = await service.prepare_review(session, owner_a, review.id)
     inputs = await _inputs(session, review)
-    assert list(inputs) == [*ASSEMBLED, *WRITTEN]  # P and Q ask for no input of their own
+    assert list(inputs) == [*ASSEMBLED, *WRITTEN, *FROM_REGISTERS]
     assert _figures(inputs["nonconformities"]) == {
         "Major nonconformities open": 1,
         "Minor nonconformities open": 1,
@@ -108,6 +111,54 @@ async def test_inputs_are_assembled_from_the_data_and_count_as_by_hand(
         "Finished in the period": 0,
     }
     assert all(inputs[kind].figures == [] for kind in WRITTEN)
+    assert _figures(inputs["risks_and_opportunities"]) == {
+        "Listed": 0,
+        "Assessed": 0,
+        "Not yet assessed": 0,
+        "Review due": 0,
+    }
+
+
+async def test_the_risk_register_is_an_input_counted_as_by_hand(
+    session: TenantSession, owner_a: Actor, plan: Plan
+) -> None:
+    program = plan.programs["a"]
+    for title, likelihood, review_on in (
+        ("Supplier fails", 3, TODAY - timedelta(days=1)),
+        ("New market", 2, None),
+        ("Key person leaves", None, None),
+    ):
+        await registers.create_entry(
+            session,
+            owner_a,
+            EntryKind.RISK,
+            program,
+            registers.EntryFields(
+                title=title,
+                nature="risk",
+                likelihood=likelihood,
+                impact=None if likelihood is None else 4,
+                review_on=review_on,
+            ),
+        )
+    archived = await registers.create_entry(
+        session,
+        owner_a,
+        EntryKind.RISK,
+        program,
+        registers.EntryFields(title="Gone", nature="risk"),
+    )
+    await registers.archive_entry(session, owner_a, archived.id)
+    review = await plan_review(session, owner_a, plan)
+    review = await service.prepare_review(session, owner_a, review.id)
+    risks = (await _inputs(session, review))["risks_and_opportunities"]
+    assert _figures(risks) == {"Listed": 3, "Assessed": 2, "Not yet assessed": 1, "Review due": 1}
+    assert sorted(link["label"].split(" ", 1)[1] for link in risks.links) == [
+        "Key person leaves",
+        "New market",
+        "Supplier fails",
+    ]
+    assert {link["type"] for link in risks.links} == {"Risk"}
 
 
 async def test_a_held_review_keeps_what_it_saw_and_signing_locks_it(
