@@ -395,7 +395,9 @@ def _engagement_role(role: Role) -> Role:
     return role
 
 
-async def _end_after(db: TenantSession, engagement: ConsultancyEngagement, ends_on: date) -> datetime:
+async def _end_after(
+    db: TenantSession, engagement: ConsultancyEngagement, ends_on: date
+) -> datetime:
     """The client's midnight after `ends_on`, which must not have passed."""
     client = await db.get(Organization, engagement.tenant_id)
     timezone = zoneinfo.ZoneInfo(client.timezone if client else "UTC")
@@ -404,7 +406,7 @@ async def _end_after(db: TenantSession, engagement: ConsultancyEngagement, ends_
     return datetime.combine(ends_on + timedelta(days=1), time.min, timezone)
 
 
-def engagements_of_consultancies(user_id: uuid.UUID) -> Select[tuple[ConsultancyEngagement]]:
+def engagements_of_consultancies(user_id: uuid.UUID) -> Select[ConsultancyEngagement]:
     """The engagements of every consultancy `user_id` belongs to, ended ones too.
 
     The clients' rows are outside the read set once an engagement ends, so the ORM's tenant

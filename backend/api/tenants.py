@@ -338,7 +338,9 @@ class TenantQuery:
         after: str | None = None,
         organization: OrganizationFilter = None,
     ) -> Connection[Engagement]:
-        statement = service.engagements_of_consultancies(info.context.require_entitlements().user_id)
+        statement = service.engagements_of_consultancies(
+            info.context.require_entitlements().user_id
+        )
         narrowed = organization_id(organization)
         if narrowed is not None:
             statement = statement.where(
