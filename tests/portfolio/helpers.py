@@ -28,8 +28,8 @@ from backend.readiness.models import ReadinessSnapshot
 from tenants.models import ConsultancyEngagement, Organization
 
 PORTFOLIO = """
-query Portfolio($sort: PortfolioSort, $standard: String, $organization: ID) {
-  portfolio(sort: $sort, standard: $standard, organization: $organization) {
+query Portfolio($sort: PortfolioSort, $standard: String, $organization: ID, $first: Int) {
+  portfolio(sort: $sort, standard: $standard, organization: $organization, first: $first) {
     standard status currentStep currentStepKey readiness readinessLevel readinessTrend
     blockers nextDueOn atRisk overdueActions overdueFindings expiringEvidence
     certificateState certificateExpiresOn
@@ -40,8 +40,8 @@ query Portfolio($sort: PortfolioSort, $standard: String, $organization: ID) {
 """
 
 WORK_QUEUE = """
-query WorkQueue {
-  workQueue { kind subjectId title dueOn overdue organization { name } program { id } }
+query WorkQueue($first: Int) {
+  workQueue(first: $first) { kind subjectId title dueOn overdue organization { name } program { id } }
 }
 """
 
