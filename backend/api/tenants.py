@@ -222,10 +222,13 @@ class Engagement(LoadedNode, relay.Node):
     def is_active(self) -> bool:
         return self.ended_at is None or self.ended_at > datetime.now(UTC)
 
-    @strawberry.field(description="The organization being managed.")
-    async def client(self, info: Info) -> Organization:
+    @strawberry.field(
+        description="The organization being managed; null for the consultancy once the"
+        " engagement ended, since it no longer reads the client."
+    )
+    async def client(self, info: Info) -> Organization | None:
         organization = await info.context.loaders.organization.load(self.tenant_id)
-        return Organization.from_model(organization)
+        return Organization.from_model(organization) if organization else None
 
     @strawberry.field(
         description="The consultancy; null for the client's people, who do not read it."
