@@ -28,7 +28,9 @@ from backend.readiness.models import ReadinessSnapshot
 from tenants.models import ConsultancyEngagement, Organization
 
 PORTFOLIO = """
-query Portfolio($sort: PortfolioSort, $standard: String, $organization: ID, $first: Int) {
+query Portfolio(
+  $sort: PortfolioSort, $standard: String, $organization: ID, $first: Int
+) {
   portfolio(sort: $sort, standard: $standard, organization: $organization, first: $first) {
     standard status currentStep currentStepKey readiness readinessLevel readinessTrend
     blockers nextDueOn atRisk overdueActions overdueFindings expiringEvidence
@@ -41,7 +43,9 @@ query Portfolio($sort: PortfolioSort, $standard: String, $organization: ID, $fir
 
 WORK_QUEUE = """
 query WorkQueue($first: Int) {
-  workQueue(first: $first) { kind subjectId title dueOn overdue organization { name } program { id } }
+  workQueue(first: $first) {
+    kind subjectId title dueOn overdue organization { name } program { id }
+  }
 }
 """
 
@@ -89,6 +93,18 @@ async def add_client(owner: AsyncEngine, consultancy_id: uuid.UUID, name: str) -
     return client_id
 
 
+@dataclass(frozen=True)
+class _Seed:
+    """Where one program's rows go."""
+
+    db: AsyncSession
+    tenant_id: uuid.UUID
+    program_id: uuid.UUID
+    clause: uuid.UUID
+    body_id: uuid.UUID
+    today: date
+
+
 async def seed_program(
     owner: AsyncEngine,
     tenant_id: uuid.UUID,
@@ -102,7 +118,6 @@ async def seed_program(
     standard_uuid = await standard_id(owner, standard)
     clause = await clause_id(owner, standard_uuid)
     program_id = uuid.uuid4()
-    today = datetime.now(UTC).date()
     async with AsyncSession(owner) as db:
         db.add(
             Program(
@@ -113,36 +128,39 @@ async def seed_program(
             )
         )
         await db.flush()
-        _steps(db, tenant_id, program_id, figures.steps_completed)
-        _snapshots(db, tenant_id, program_id, figures)
-        _actions(db, tenant_id, program_id, figures.overdue_actions, today, owner_id)
-        await _findings(db, tenant_id, program_id, clause, figures.overdue_findings, today)
-        await _evidence(db, tenant_id, program_id, clause, figures.expiring_evidence, today)
-        await _audit(db, tenant_id, program_id, body_id, figures, today)
-        await _certificate(db, tenant_id, program_id, body_id, figures.certificate_state, today)
+        seed = _Seed(db, tenant_id, program_id, clause, body_id, datetime.now(UTC).date())
+        _steps(seed, figures.steps_completed)
+        _snapshots(seed, figures)
+        _actions(seed, figures.overdue_actions, owner_id)
+        await _findings(seed, figures.overdue_findings)
+        await _evidence(seed, figures.expiring_evidence)
+        await _audit(seed, figures)
+        await _certificate(seed, figures.certificate_state)
         await db.commit()
     return program_id
 
 
-def _steps(db: AsyncSession, tenant_id: uuid.UUID, program_id: uuid.UUID, done: int) -> None:
+def _steps(seed: _Seed, done: int) -> None:
     for number, key in enumerate(StepKey, start=1):
         status = "completed" if number <= done else "not_started"
-        db.add(
+        seed.db.add(
             ProgramStep(
-                tenant_id=tenant_id, program_id=program_id, number=number, key=key, status=status
+                tenant_id=seed.tenant_id,
+                program_id=seed.program_id,
+                number=number,
+                key=key,
+                status=status,
             )
         )
 
 
-def _snapshots(
-    db: AsyncSession, tenant_id: uuid.UUID, program_id: uuid.UUID, figures: Figures
-) -> None:
+def _snapshots(seed: _Seed, figures: Figures) -> None:
     start = datetime.now(UTC) - timedelta(days=len(figures.scores))
     for index, score in enumerate(figures.scores):
-        db.add(
+        seed.db.add(
             ReadinessSnapshot(
-                tenant_id=tenant_id,
-                program_id=program_id,
+                tenant_id=seed.tenant_id,
+                program_id=seed.program_id,
                 score=score,
                 level=figures.level if index == len(figures.scores) - 1 else "in_progress",
                 breakdown={"blockers": [{"n": n} for n in range(figures.blockers)]},
@@ -151,24 +169,18 @@ def _snapshots(
         )
 
 
-def _actions(
-    db: AsyncSession,
-    tenant_id: uuid.UUID,
-    program_id: uuid.UUID,
-    overdue: int,
-    today: date,
-    owner_id: uuid.UUID | None,
-) -> None:
+def _actions(seed: _Seed, overdue: int, owner_id: uuid.UUID | None) -> None:
+    today = seed.today
     dated = [(today - timedelta(days=3), "open")] * overdue + [
         (today + timedelta(days=5), "open"),  # due, not overdue
         (today - timedelta(days=9), "done"),  # past due but finished
         (today, "in_progress"),  # due today is not overdue
     ]
     for position, (due, status) in enumerate(dated):
-        db.add(
+        seed.db.add(
             Action(
-                tenant_id=tenant_id,
-                program_id=program_id,
+                tenant_id=seed.tenant_id,
+                program_id=seed.program_id,
                 title=f"Action {position}",
                 due_date=due,
                 status=status,
@@ -177,138 +189,120 @@ def _actions(
         )
 
 
-async def _findings(
-    db: AsyncSession,
-    tenant_id: uuid.UUID,
-    program_id: uuid.UUID,
-    clause: uuid.UUID,
-    overdue: int,
-    today: date,
-) -> None:
+async def _findings(seed: _Seed, overdue: int) -> None:
+    today = seed.today
     dated = [(today - timedelta(days=1), "open")] * overdue + [
         (today - timedelta(days=30), "closed"),
         (today + timedelta(days=10), "analysed"),
     ]
     for position, (due, status) in enumerate(dated):
         finding = Finding(
-            tenant_id=tenant_id,
-            reference=f"NC-{program_id.hex[:6]}-{position}",
+            tenant_id=seed.tenant_id,
+            reference=f"NC-{seed.program_id.hex[:6]}-{position}",
             type="minor_nonconformity",
             source="self_identified",
             statement="Records were incomplete.",
             due_date=due,
             status=status,
         )
-        db.add(finding)
-        await db.flush()
-        db.add(
+        seed.db.add(finding)
+        await seed.db.flush()
+        seed.db.add(
             FindingRequirement(
-                tenant_id=tenant_id, finding_id=finding.id, program_id=program_id, clause_id=clause
+                tenant_id=seed.tenant_id,
+                finding_id=finding.id,
+                program_id=seed.program_id,
+                clause_id=seed.clause,
             )
         )
 
 
-async def _evidence(
-    db: AsyncSession,
-    tenant_id: uuid.UUID,
-    program_id: uuid.UUID,
-    clause: uuid.UUID,
-    expiring: int,
-    today: date,
-) -> None:
-    valid = [today + timedelta(days=10)] * expiring + [
-        today + timedelta(days=90),  # current
-        today - timedelta(days=2),  # already stale: not "expiring"
+async def _evidence(seed: _Seed, expiring: int) -> None:
+    valid = [seed.today + timedelta(days=10)] * expiring + [
+        seed.today + timedelta(days=90),  # current
+        seed.today - timedelta(days=2),  # already stale: not "expiring"
     ]
     for until in valid:
         item = EvidenceItem(
-            tenant_id=tenant_id, title="Calibration", kind="record", valid_until=until
+            tenant_id=seed.tenant_id, title="Calibration", kind="record", valid_until=until
         )
-        db.add(item)
-        await db.flush()
-        db.add_all(
-            [
-                EvidenceVersion(
-                    tenant_id=tenant_id,
-                    evidence_id=item.id,
-                    storage_key=f"tenants/{tenant_id}/{item.id}",
-                    filename="c.pdf",
-                    content_type="application/pdf",
-                    size_bytes=1,
-                    sha256="0" * 64,
-                    status="available",
-                    upload_expires_at=datetime.now(UTC),
-                    confirmed_at=datetime.now(UTC) - timedelta(days=1),
-                ),
-                EvidenceLink(
-                    tenant_id=tenant_id,
-                    evidence_id=item.id,
-                    program_id=program_id,
-                    clause_id=clause,
-                ),
-            ]
-        )
+        seed.db.add(item)
+        await seed.db.flush()
+        seed.db.add_all([_version(seed, item.id), _link(seed, item.id)])
 
 
-async def _audit(
-    db: AsyncSession,
-    tenant_id: uuid.UUID,
-    program_id: uuid.UUID,
-    body_id: uuid.UUID,
-    figures: Figures,
-    today: date,
-) -> None:
+def _version(seed: _Seed, item_id: uuid.UUID) -> EvidenceVersion:
+    return EvidenceVersion(
+        tenant_id=seed.tenant_id,
+        evidence_id=item_id,
+        storage_key=f"tenants/{seed.tenant_id}/{item_id}",
+        filename="c.pdf",
+        content_type="application/pdf",
+        size_bytes=1,
+        sha256="0" * 64,
+        status="available",
+        upload_expires_at=datetime.now(UTC),
+        confirmed_at=datetime.now(UTC) - timedelta(days=1),
+    )
+
+
+def _link(seed: _Seed, item_id: uuid.UUID) -> EvidenceLink:
+    return EvidenceLink(
+        tenant_id=seed.tenant_id,
+        evidence_id=item_id,
+        program_id=seed.program_id,
+        clause_id=seed.clause,
+    )
+
+
+async def _audit(seed: _Seed, figures: Figures) -> None:
+    """The next audit in `audit_in_days`, a later one, and a past one that must not count."""
     if figures.audit_in_days is None:
         return
-    for days, status in (
-        (figures.audit_in_days, "planned"),
-        (figures.audit_in_days + 60, "planned"),
-        (-40, "held"),
-    ):
+    days = figures.audit_in_days
+    for offset, status in ((days, "planned"), (days + 60, "planned"), (-40, "held")):
+        start = seed.today + timedelta(days=offset)
+        held = status == "held"
         audit = CertificationAudit(
-            tenant_id=tenant_id,
-            certification_body_id=body_id,
+            tenant_id=seed.tenant_id,
+            certification_body_id=seed.body_id,
             kind=figures.audit_kind,
             status=status,
-            planned_start=today + timedelta(days=days),
-            planned_end=today + timedelta(days=days + 1),
-            actual_start=today + timedelta(days=days) if status == "held" else None,
-            actual_end=today + timedelta(days=days + 1) if status == "held" else None,
+            planned_start=start,
+            planned_end=start + timedelta(days=1),
+            actual_start=start if held else None,
+            actual_end=start + timedelta(days=1) if held else None,
         )
-        db.add(audit)
-        await db.flush()
-        db.add(
+        seed.db.add(audit)
+        await seed.db.flush()
+        seed.db.add(
             CertificationAuditProgram(
-                tenant_id=tenant_id, audit_id=audit.id, program_id=program_id, position=1
+                tenant_id=seed.tenant_id, audit_id=audit.id, program_id=seed.program_id, position=1
             )
         )
 
 
-async def _certificate(
-    db: AsyncSession,
-    tenant_id: uuid.UUID,
-    program_id: uuid.UUID,
-    body_id: uuid.UUID,
-    state: str | None,
-    today: date,
-) -> None:
+async def _certificate(seed: _Seed, state: str | None) -> None:
     if state is None:
         return
     certificate = Certificate(
-        tenant_id=tenant_id,
-        certification_body_id=body_id,
-        number=f"C-{program_id.hex[:6]}",
+        tenant_id=seed.tenant_id,
+        certification_body_id=seed.body_id,
+        number=f"C-{seed.program_id.hex[:6]}",
         cycle_number=1,
         scope="All we do.",
-        decision_on=today - timedelta(days=100),
-        issued_on=today - timedelta(days=99),
-        expires_on=today + timedelta(days=995),
+        decision_on=seed.today - timedelta(days=100),
+        issued_on=seed.today - timedelta(days=99),
+        expires_on=seed.today + timedelta(days=995),
         state=state,
     )
-    db.add(certificate)
-    await db.flush()
-    db.add(
+    seed.db.add(certificate)
+    await seed.db.flush()
+    seed.db.add(
         CertificateProgram(
-            tenant_id=tenant_id, certificate_id=certificate.id, program_id=program_id, position=1
+            tenant_id=seed.tenant_id,
+            certificate_id=certificate.id,
+            program_id=seed.program_id,
+            position=1,
         )
     )

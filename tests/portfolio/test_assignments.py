@@ -64,7 +64,7 @@ async def _requirements(client: Client, token: str, program: str, count: int) ->
 
 
 async def _assign(
-    client: Client, world: World, user: str, program: str, ids: list[str], assignee: uuid.UUID
+    client: Client, world: World, user: str, program: str, ids: list[str], *, to: uuid.UUID
 ) -> dict[str, Any]:
     body = await gql(
         client,
@@ -73,7 +73,7 @@ async def _assign(
             "input": {
                 "programId": program,
                 "requirementIds": ids,
-                "assigneeId": global_id("User", assignee),
+                "assigneeId": global_id("User", to),
             }
         },
         token=await login(client, user),
@@ -106,12 +106,12 @@ async def test_the_assignee_sees_its_requirements_and_work_queue(
     program = await start(client, world, owner, "ISO 9001", "2015")
     chosen = await _requirements(client, owner, program, 3)
 
-    payload = await _assign(client, world, "a_owner", program, chosen[:2], contributor)
+    payload = await _assign(client, world, "a_owner", program, chosen[:2], to=contributor)
     assert payload["errors"] == []
     assert [item["requirement"]["id"] for item in payload["assignments"]] == chosen[:2]
     assert {item["assignee"]["name"] for item in payload["assignments"]} == {"A Contributor"}
     # The consultant hands one over and adds a third: still one assignee per requirement.
-    again = await _assign(client, world, "consultant", program, chosen[1:], contributor)
+    again = await _assign(client, world, "consultant", program, chosen[1:], to=contributor)
     assert again["errors"] == []
     assert {item["assignedBy"]["name"] for item in again["assignments"]} == {"Consultant"}
     assert await _stored(owner_engine) == 3
@@ -156,7 +156,7 @@ async def test_bad_assignments_are_refused_and_change_nothing(
         ([], world.users["a_admin"].id, ("INVALID", ["requirementIds"])),
     ]
     for ids, assignee, expected in cases:
-        payload = await _assign(client, world, "a_owner", program, ids, assignee)
+        payload = await _assign(client, world, "a_owner", program, ids, to=assignee)
         assert [(e["code"], e["field"]) for e in payload["errors"]] == [expected]
     assert await _stored(owner_engine) == 0
 
@@ -170,7 +170,7 @@ async def test_readers_and_other_tenants_cannot_assign(
     admin = world.users["a_admin"].id
 
     for user in ("a_viewer", "auditor"):
-        payload = await _assign(client, world, user, program, [requirement], admin)
+        payload = await _assign(client, world, user, program, [requirement], to=admin)
         assert [e["code"] for e in payload["errors"]] == ["FORBIDDEN"], user
     body = await gql(
         client,
@@ -188,6 +188,8 @@ async def test_readers_and_other_tenants_cannot_assign(
     assert [e["code"] for e in body["data"]["assignRequirements"]["errors"]] == ["NOT_FOUND"]
     assert await _stored(owner_engine) == 0
 
-    assert (await _assign(client, world, "a_owner", program, [requirement], admin))["errors"] == []
+    assert (await _assign(client, world, "a_owner", program, [requirement], to=admin))[
+        "errors"
+    ] == []
     # B's owner reads nothing of A's program, assigned or not.
     assert await _mine(client, await login(client, "b_owner"), program) == []
