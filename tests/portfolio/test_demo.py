@@ -35,8 +35,10 @@ async def test_the_demo_assigns_gaps_and_limits_an_engagement(
     assert assigned == [("quality@acme.example", ASSIGNED_GAPS)]
     [(acme, acme_end, _), (globex, globex_end, role)] = engagements
     assert (acme, acme_end) == ("acme", None)
-    assert globex == "globex" and role == "consultant"
-    assert globex_end is not None and globex_end > datetime.now(UTC)
+    assert globex == "globex"
+    assert role == "consultant"
+    assert globex_end is not None
+    assert globex_end > datetime.now(UTC)
 
     password = runtime.settings.demo_password.get_secret_value()
     body = await gql(client, LOGIN, {"email": "consultant@northwind.example", "password": password})
@@ -47,4 +49,5 @@ async def test_the_demo_assigns_gaps_and_limits_an_engagement(
         "Globex Foods",
     }
     acme_scores = [e["readiness"] for e in entries if e["organization"]["name"].startswith("Acme")]
-    assert acme_scores and None not in acme_scores  # the demo's history snapshots Acme
+    assert acme_scores
+    assert None not in acme_scores
