@@ -128,11 +128,13 @@ class PortfolioEntry:
         return Program.from_model(await loader.load(self.program_id))
 
 
-@strawberry.type(description="Something you answer for: an action, a finding, a requirement.")
+@strawberry.type(
+    description="Something you answer for: an action, a finding, a requirement, a checklist line."
+)
 class WorkItem:
     kind: WorkKind  # type: ignore[valid-type]
     subject_id: relay.GlobalID = strawberry.field(
-        description="The Action, Finding or Requirement, for node(id:)."
+        description="The Action, Finding, Requirement or ChecklistLine, for node(id:)."
     )
     title: str
     due_on: date | None
@@ -170,6 +172,7 @@ _TYPE_NAMES = {
     queries.WorkKind.ACTION: "Action",
     queries.WorkKind.FINDING: "Finding",
     queries.WorkKind.REQUIREMENT: "Requirement",
+    queries.WorkKind.CHECKLIST_LINE: "ChecklistLine",
 }
 
 
@@ -203,6 +206,34 @@ class RequirementAssignment(LoadedNode, relay.Node):
     async def program(self, info: Info) -> Program:
         loader = info.context.loaders.of(program_service.programs_by_id)
         return Program.from_model(await loader.load(self.program_id))
+
+    @strawberry.field
+    async def assignee(self, info: Info) -> User | None:
+        return await User.load(info, self.assignee_id)
+
+    @strawberry.field
+    async def assigned_by(self, info: Info) -> User | None:
+        return await User.load(info, self.assigned_by_id)
+
+
+@strawberry.type(description="The member who works a line of an internal audit's checklist.")
+class ChecklistLineAssignment(LoadedNode, relay.Node):
+    loader: ClassVar[Batch] = service.line_assignments_by_id
+    id: relay.NodeID[str]
+    line_id: relay.GlobalID = strawberry.field(description="The ChecklistLine.")
+    assigned_at: datetime
+    assignee_id: strawberry.Private[uuid.UUID]
+    assigned_by_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_model(cls, row: models.ChecklistLineAssignment) -> ChecklistLineAssignment:
+        return cls(
+            id=str(row.id),
+            line_id=relay.GlobalID("ChecklistLine", str(row.line_id)),
+            assigned_at=row.assigned_at,
+            assignee_id=row.assignee_id,
+            assigned_by_id=row.assigned_by_id,
+        )
 
     @strawberry.field
     async def assignee(self, info: Info) -> User | None:
@@ -292,6 +323,37 @@ class UnassignRequirementsPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+@strawberry.input
+class AssignChecklistLinesInput:
+    line_ids: list[relay.GlobalID] = strawberry.field(
+        description=f"1 to {service.MAX_REQUIREMENTS} lines of open internal audits."
+    )
+    assignee_id: relay.GlobalID = strawberry.field(
+        description="A User who is a member here with a role that conducts audits."
+    )
+
+
+@strawberry.input
+class UnassignChecklistLinesInput:
+    line_ids: list[relay.GlobalID]
+
+
+@strawberry.type
+class AssignChecklistLinesPayload:
+    assignments: list[ChecklistLineAssignment] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class UnassignChecklistLinesPayload:
+    unassigned_line_ids: list[relay.GlobalID] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _line_ids(ids: list[relay.GlobalID]) -> list[uuid.UUID]:
+    return [node_uuid(value, "ChecklistLine", "lineIds") for value in ids]
+
+
 def _requirement_ids(ids: list[relay.GlobalID]) -> list[uuid.UUID]:
     return [node_uuid(value, "Requirement", "requirementIds") for value in ids]
 
@@ -330,4 +392,32 @@ class PortfolioMutation:
             unassigned_requirement_ids=[
                 relay.GlobalID("Requirement", str(clause_id)) for clause_id in removed
             ]
+        )
+
+    @mutation(
+        description="Make a member work lines of an internal audit's checklist (those who run"
+        " audits); an assigned line is handed over."
+    )
+    async def assign_checklist_lines(
+        self, info: Info, input: AssignChecklistLinesInput
+    ) -> AssignChecklistLinesPayload:
+        rows = await service.assign_checklist_lines(
+            info.context.db,
+            actor_of(info),
+            _line_ids(input.line_ids),
+            node_uuid(input.assignee_id, "User", "assigneeId"),
+        )
+        return AssignChecklistLinesPayload(
+            assignments=[ChecklistLineAssignment.from_model(row) for row in rows]
+        )
+
+    @mutation(description="Nobody works these checklist lines any more.")
+    async def unassign_checklist_lines(
+        self, info: Info, input: UnassignChecklistLinesInput
+    ) -> UnassignChecklistLinesPayload:
+        removed = await service.unassign_checklist_lines(
+            info.context.db, actor_of(info), _line_ids(input.line_ids)
+        )
+        return UnassignChecklistLinesPayload(
+            unassigned_line_ids=[relay.GlobalID("ChecklistLine", str(line)) for line in removed]
         )

@@ -1,4 +1,5 @@
-"""Requirement assignments: the member who answers for a requirement of a program.
+"""Assignments: the member who answers for a requirement of a program, or works a line of
+an internal audit's checklist.
 
 The portfolio itself stores nothing: it reads the other areas' rows when asked.
 """
@@ -24,6 +25,24 @@ class RequirementAssignment(Identified, TenantOwned, Base):
 
     program_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
     clause_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clauses.id"))
+    assignee_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    assigned_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    assigned_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class ChecklistLineAssignment(Identified, TenantOwned, Base):
+    """One person works a line of an internal audit's checklist; assigning again hands it over."""
+
+    __tablename__ = "checklist_line_assignments"
+    __table_args__ = (UniqueConstraint("line_id", name="uq_checklist_line_assignments_line"),)
+
+    line_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("audit_checklist_lines.id", ondelete="CASCADE")
+    )
     assignee_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )

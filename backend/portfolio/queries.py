@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy import Date, Select, Uuid, cast, func, null, select
 from sqlalchemy.dialects.postgresql import distinct_on
 
+from backend.audits.models import Audit, ChecklistLine
+from backend.audits.models import AuditStatus as InternalAuditStatus
 from backend.catalog.models import Clause, Standard
 from backend.certification.models import (
     AuditKind,
@@ -33,7 +35,7 @@ from backend.db.session import TenantSession
 from backend.evidence.models import EvidenceItem, EvidenceLink, EvidenceVersion, VersionStatus
 from backend.findings.models import Finding, FindingRequirement, FindingStatus
 from backend.planning.models import FINISHED_ACTION_STATUSES, Action
-from backend.portfolio.models import RequirementAssignment
+from backend.portfolio.models import ChecklistLineAssignment, RequirementAssignment
 from backend.programs.models import ENDED_STATUSES, Program, ProgramStep, StepStatus
 from backend.readiness.models import ReadinessSnapshot
 from tenants.models import Organization
@@ -380,6 +382,7 @@ class WorkKind(enum.StrEnum):
     ACTION = "action"
     FINDING = "finding"
     REQUIREMENT = "requirement"
+    CHECKLIST_LINE = "checklist_line"
 
 
 @dataclass(frozen=True)
@@ -387,7 +390,7 @@ class WorkItem:
     """Something the caller answers for, in one of the organizations it may read."""
 
     kind: WorkKind
-    object_id: uuid.UUID  # the action, finding or assessed requirement (a clause)
+    object_id: uuid.UUID  # the action, finding, assessed requirement (a clause) or line
     tenant_id: uuid.UUID
     program_id: uuid.UUID | None
     title: str
@@ -400,12 +403,14 @@ class WorkItem:
 
 
 async def work_queue(db: TenantSession, user_id: uuid.UUID) -> list[WorkItem]:
-    """The caller's open actions and findings and its assigned requirements, across every
-    organization it reads: overdue first, then by due date, undated last."""
+    """The caller's open actions and findings, its assigned requirements and the checklist
+    lines it still has to work, across every organization it reads: overdue first, then by
+    due date, undated last."""
     items = [
         *await _items(db, _my_actions(user_id), WorkKind.ACTION),
         *await _items(db, _my_findings(user_id), WorkKind.FINDING),
         *await _items(db, _my_requirements(user_id), WorkKind.REQUIREMENT),
+        *await _items(db, _my_lines(user_id), WorkKind.CHECKLIST_LINE),
     ]
     return sorted(
         items, key=lambda item: (item.due_on is None, item.due_on or date.max, item.title)
@@ -443,6 +448,28 @@ def _my_requirements(user_id: uuid.UUID) -> _Rows:
         )
         .join(Clause, Clause.id == RequirementAssignment.clause_id)
         .where(RequirementAssignment.assignee_id == user_id)
+    )
+
+
+def _my_lines(user_id: uuid.UUID) -> _Rows:
+    """Lines without a result yet, of audits still open: due by the audit's planned end."""
+    return (
+        select(
+            ChecklistLine.id,
+            ChecklistLine.tenant_id,
+            ChecklistLine.program_id,
+            (Audit.reference + ": " + ChecklistLine.question).label("title"),
+            Audit.planned_end,
+        )
+        .join(ChecklistLineAssignment, ChecklistLineAssignment.line_id == ChecklistLine.id)
+        .join(Audit, Audit.id == ChecklistLine.audit_id)
+        .where(
+            ChecklistLineAssignment.assignee_id == user_id,
+            ChecklistLine.result.is_(None),
+            Audit.status.not_in(
+                [InternalAuditStatus.CLOSED.value, InternalAuditStatus.CANCELLED.value]
+            ),
+        )
     )
 
 

@@ -73,12 +73,18 @@ async def standard_id(owner: AsyncEngine, code: str = "ISO 9001") -> uuid.UUID:
     return found
 
 
-async def clause_id(owner: AsyncEngine, standard: uuid.UUID) -> uuid.UUID:
+async def clause_ids(owner: AsyncEngine, standard: uuid.UUID, count: int = 1) -> list[uuid.UUID]:
+    """The first `count` requirements of the standard, in its order."""
     async with AsyncSession(owner) as db:
-        found = await db.scalar(
-            select(Clause.id).where(Clause.standard_id == standard, Clause.assessable).limit(1)
+        found = list(
+            await db.scalars(
+                select(Clause.id)
+                .where(Clause.standard_id == standard, Clause.assessable)
+                .order_by(Clause.position)
+                .limit(count)
+            )
         )
-    assert found is not None
+    assert len(found) == count
     return found
 
 
@@ -116,7 +122,7 @@ async def seed_program(
 ) -> uuid.UUID:
     """A program with `figures`, plus rows that must not count (finished, future, closed)."""
     standard_uuid = await standard_id(owner, standard)
-    clause = await clause_id(owner, standard_uuid)
+    [clause] = await clause_ids(owner, standard_uuid)
     program_id = uuid.uuid4()
     async with AsyncSession(owner) as db:
         db.add(

@@ -13,7 +13,7 @@ from tests.support import Client, World, gql, login
 REQUEST = 4  # scope, the login's entitlements, the caller, the scope they give
 LOADERS = 2  # the organizations and the programs the answer names
 PORTFOLIO_STATEMENTS = REQUEST + 8 + LOADERS  # programs, then one statement per figure
-WORK_QUEUE_STATEMENTS = REQUEST + 3 + LOADERS  # actions, findings, assigned requirements
+WORK_QUEUE_STATEMENTS = REQUEST + 4 + LOADERS  # actions, findings, requirements, lines
 
 
 async def _measure(client: Client, token: str, query: str) -> tuple[int, list[Any]]:
