@@ -49,6 +49,13 @@ query WorkQueue($first: Int) {
 }
 """
 
+READERS = (
+    ("a_viewer", "a", "FORBIDDEN"),
+    ("auditor", "a", "FORBIDDEN"),
+    ("b_owner", "b", "NOT_FOUND"),
+)
+"""Who may read A (or not) but not change it, acting where, and the answer they get."""
+
 
 @dataclass(frozen=True)
 class Figures:

@@ -12,7 +12,7 @@ from backend.auth.passwords import hash_password
 from backend.db.session import execution_options_skipping_criteria
 from backend.portfolio.models import RequirementAssignment
 from tenants.models import Membership, User
-from tests.portfolio.helpers import WORK_QUEUE
+from tests.portfolio.helpers import READERS, WORK_QUEUE
 from tests.readiness.helpers import start
 from tests.support import PASSWORD, Client, World, global_id, gql, login
 
@@ -188,8 +188,17 @@ async def test_readers_and_other_tenants_cannot_assign(
     assert [e["code"] for e in body["data"]["assignRequirements"]["errors"]] == ["NOT_FOUND"]
     assert await _stored(owner_engine) == 0
 
-    assert (await _assign(client, world, "a_owner", program, [requirement], to=admin))[
-        "errors"
-    ] == []
+    assigned = await _assign(client, world, "a_owner", program, [requirement], to=admin)
+    assert assigned["errors"] == []
+    for user, tenant, code in READERS:
+        body = await gql(
+            client,
+            UNASSIGN,
+            {"input": {"programId": program, "requirementIds": [requirement]}},
+            token=await login(client, user),
+            tenant=world.org_gid(tenant),
+        )
+        assert [e["code"] for e in body["data"]["unassignRequirements"]["errors"]] == [code]
+    assert await _stored(owner_engine) == 1
     # B's owner reads nothing of A's program, assigned or not.
     assert await _mine(client, await login(client, "b_owner"), program) == []

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from backend.audits.models import Audit, AuditProgramme, ChecklistLine
-from tests.portfolio.helpers import WORK_QUEUE, clause_ids, seed_program, standard_id
+from tests.portfolio.helpers import READERS, WORK_QUEUE, clause_ids, seed_program, standard_id
 from tests.support import Client, World, global_id, gql, login
 
 ASSIGN = """
@@ -145,3 +145,16 @@ async def test_bad_assignments_and_readers_are_refused(
         assert [(e["code"], e["field"]) for e in payload["errors"]] == [expected], user
     queue = (await gql(client, WORK_QUEUE, token=await login(client, "a_admin")))["data"]
     assert queue["workQueue"] == []  # nothing was assigned
+
+    assert (await _assign(client, world, "a_owner", lines, to=admin))["errors"] == []
+    for user, tenant, code in READERS:
+        body = await gql(
+            client,
+            UNASSIGN,
+            {"input": {"lineIds": [global_id("ChecklistLine", line) for line in lines]}},
+            token=await login(client, user),
+            tenant=world.org_gid(tenant),
+        )
+        assert [e["code"] for e in body["data"]["unassignChecklistLines"]["errors"]] == [code]
+    queue = (await gql(client, WORK_QUEUE, token=await login(client, "a_admin")))["data"]
+    assert len(queue["workQueue"]) == 2  # still assigned
