@@ -11,7 +11,7 @@ import enum
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -123,27 +123,36 @@ async def portfolio(
     if not entries:
         return []
     ids = list(entries)
-    steps = await _current_steps(db, ids)
-    scores = await _scores(db, ids)
-    audits = await _next_audits(db, ids)
-    actions = await _overdue_actions(db, ids)
-    findings = await _overdue_findings(db, ids)
-    expiring = await _expiring_evidence(db, ids, {e.tenant_id: e.day for e in entries.values()})
-    certificates = await _certificates(db, ids)
-    found = [
-        _complete(entry, steps, scores, audits, actions, findings, expiring, certificates)
-        for entry in entries.values()
-    ]
+    figures = _Figures(
+        steps=await _current_steps(db, ids),
+        scores=await _scores(db, ids),
+        audits=await _next_audits(db, ids),
+        actions=await _overdue_actions(db, ids),
+        findings=await _overdue_findings(db, ids),
+        expiring=await _expiring_evidence(db, ids, {e.tenant_id: e.day for e in entries.values()}),
+        certificates=await _certificates(db, ids),
+    )
+    found = [_complete(entry, figures) for entry in entries.values()]
     return sorted(found, key=_SORT_KEYS[sort])
 
 
-def _complete(entry: Entry, *figures: dict[uuid.UUID, Any]) -> Entry:
-    steps, scores, audits, actions, findings, expiring, certificates = figures
-    step, score, certificate = (
-        steps.get(entry.program_id),
-        scores.get(entry.program_id),
-        certificates.get(entry.program_id),
-    )
+@dataclass(frozen=True)
+class _Figures:
+    """Each figure of every program, keyed by program id; a program missing has none."""
+
+    steps: dict[uuid.UUID, tuple[int, str]]
+    scores: dict[uuid.UUID, Scores]
+    audits: dict[uuid.UUID, NextAudit]
+    actions: dict[uuid.UUID, int]
+    findings: dict[uuid.UUID, int]
+    expiring: dict[uuid.UUID, int]
+    certificates: dict[uuid.UUID, tuple[str, date]]
+
+
+def _complete(entry: Entry, figures: _Figures) -> Entry:
+    key = entry.program_id
+    step, score = figures.steps.get(key), figures.scores.get(key)
+    certificate = figures.certificates.get(key)
     return replace(
         entry,
         step_number=step[0] if step else None,
@@ -152,10 +161,10 @@ def _complete(entry: Entry, *figures: dict[uuid.UUID, Any]) -> Entry:
         level=score.level if score else None,
         trend=score.trend if score else None,
         blockers=score.blockers if score else 0,
-        next_audit=audits.get(entry.program_id),
-        overdue_actions=actions.get(entry.program_id, 0),
-        overdue_findings=findings.get(entry.program_id, 0),
-        expiring_evidence=expiring.get(entry.program_id, 0),
+        next_audit=figures.audits.get(key),
+        overdue_actions=figures.actions.get(key, 0),
+        overdue_findings=figures.findings.get(key, 0),
+        expiring_evidence=figures.expiring.get(key, 0),
         certificate_state=certificate[0] if certificate else None,
         certificate_expires_on=certificate[1] if certificate else None,
     )
@@ -395,7 +404,7 @@ class WorkItem:
     program_id: uuid.UUID | None
     title: str
     due_on: date | None
-    today: date = field(compare=False)
+    today: date
 
     @property
     def overdue(self) -> bool:
