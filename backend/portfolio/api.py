@@ -313,7 +313,9 @@ class UnassignRequirementsInput:
 
 @strawberry.type
 class AssignRequirementsPayload:
-    assignments: list[RequirementAssignment] = strawberry.field(default_factory=list)
+    assignments: list[RequirementAssignment] = strawberry.field(
+        default_factory=list, metadata=at_most(service.MAX_REQUIREMENTS)
+    )
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -340,7 +342,9 @@ class UnassignChecklistLinesInput:
 
 @strawberry.type
 class AssignChecklistLinesPayload:
-    assignments: list[ChecklistLineAssignment] = strawberry.field(default_factory=list)
+    assignments: list[ChecklistLineAssignment] = strawberry.field(
+        default_factory=list, metadata=at_most(service.MAX_REQUIREMENTS)
+    )
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
