@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from backend.db.session import execution_options_skipping_criteria
@@ -108,6 +108,20 @@ async def test_an_end_date_is_the_client_midnight_after_it_and_can_be_lifted(
     lifted = await _update(client, world, "a_owner", endsOn=None)
     assert lifted["engagement"]["endedAt"] is None
     assert (await _stored(owner_engine, world)).ended_at is None
+
+
+async def test_access_stops_once_the_end_date_has_passed(
+    client: Client, world: World, owner_engine: AsyncEngine
+) -> None:
+    consultant = await login(client, "consultant")
+    payload = await _update(client, world, "a_owner", endsOn=str(datetime.now(UTC).date()))
+    assert payload["errors"] == []
+    # The client's midnight arrives: the stored end moves to a moment just past.
+    async with owner_engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE consultancy_engagements SET ended_at = now() - interval '1 second'")
+        )
+    assert await _role_in_a(client, consultant) is None
 
 
 async def test_bad_limits_are_refused_and_change_nothing(
