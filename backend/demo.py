@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.auth.passwords import hash_password, verify_password
@@ -25,6 +25,7 @@ from backend.demo_evidence import seed_evidence
 from backend.demo_findings import seed_findings
 from backend.demo_history import DemoHistory
 from backend.demo_notifications import seed_notifications
+from backend.demo_portfolio import seed_portfolio
 from backend.demo_readiness import seed_programs
 from backend.demo_registers import seed_registers
 from backend.demo_reviews import seed_reviews
@@ -166,6 +167,12 @@ async def seed_demo(runtime: Runtime) -> list[DemoLogin]:
         runtime, (ACME.id, users[ACME_OWNER].id), (GLOBEX.id, users[GLOBEX_OWNER].id)
     )
     await seed_notifications(runtime, ACME.id, users[ACME_OWNER].id)
+    await seed_portfolio(
+        runtime,
+        (ACME.id, users[ACME_OWNER].id),
+        (GLOBEX.id, users[GLOBEX_OWNER].id),
+        users[ACME_AUDITOR].id,
+    )
     return [_login(account, users[account.email]) for account in ACCOUNTS]
 
 
@@ -239,7 +246,11 @@ async def _ensure_engagement(
         select(ConsultancyEngagement.id).where(
             ConsultancyEngagement.tenant_id == client.id,
             ConsultancyEngagement.consultancy_id == consultancy.id,
-            ConsultancyEngagement.ended_at.is_(None),
+            # One with an end date still to come is open too (the portfolio demo sets one).
+            or_(
+                ConsultancyEngagement.ended_at.is_(None),
+                ConsultancyEngagement.ended_at > func.now(),
+            ),
         )
     )
     if existing is None:

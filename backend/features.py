@@ -55,6 +55,8 @@ from backend.notifications import models as notification_models
 from backend.planning import api as planning
 from backend.planning import criteria as planning_criteria
 from backend.planning import models as planning_models
+from backend.portfolio import api as portfolio
+from backend.portfolio import models as portfolio_models
 from backend.programs import api as programs
 from backend.programs import criteria
 from backend.programs import models as program_models
@@ -182,6 +184,7 @@ FEATURES: tuple[Feature, ...] = (
         jobs=(register_jobs.REMIND,),
         periodic=(register_jobs.DAILY,),
     ),
+    Feature("portfolio", portfolio_models, portfolio.PortfolioQuery, portfolio.PortfolioMutation),
 )
 
 

@@ -2,7 +2,8 @@
 
 Three routes entitle a user: a membership (its stored role), an active consultancy
 engagement of an organization it belongs to (`consultant` in the client, or `viewer` for
-the consultancy's own viewers), and a valid
+the consultancy's own viewers and where the client limited the engagement to reading; an
+engagement with an end date stops at that moment), and a valid
 auditor grant to a certification body it belongs to (`auditor` in the client, read-only).
 Validity is judged by the database clock at every request, so an expired or revoked grant
 stops working at once. The same statement checks that the request's login (the access token's
@@ -87,9 +88,14 @@ def _entitlement_routes() -> CompoundSelect[uuid.UUID, str]:
 
 
 def _consultant_role() -> ColumnElement[str]:
-    """A consultancy's viewers follow its clients read-only; its other members consult there."""
+    """A consultancy's viewers follow its clients read-only, and so does everyone of it where
+    the client limited the engagement to reading; its other members consult there."""
     return case(
-        (Membership.role == Role.VIEWER.value, literal(Role.VIEWER.value, String)),
+        (
+            (Membership.role == Role.VIEWER.value)
+            | (ConsultancyEngagement.role == Role.VIEWER.value),
+            literal(Role.VIEWER.value, String),
+        ),
         else_=literal(Role.CONSULTANT.value, String),
     )
 

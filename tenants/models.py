@@ -19,7 +19,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db.base import Base, Identified, TenantOwned, Timestamped, value_enum
-from tenants.roles import MEMBERSHIP_ROLES, Role
+from tenants.roles import ENGAGEMENT_ROLES, MEMBERSHIP_ROLES, Role
+
+ENGAGEMENT_ROLE_VALUES = tuple(str(role.value) for role in ENGAGEMENT_ROLES)
 
 
 class OrganizationKind(enum.StrEnum):
@@ -102,7 +104,14 @@ class ConsultancyEngagement(Identified, Timestamped, TenantOwned, Base):
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
     started_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # A future moment is an end date the client set: access stops then, on its own.
     ended_at: Mapped[datetime | None]
+    # The most the consultancy's people get here: the client may hold them to reading.
+    role: Mapped[str] = mapped_column(
+        value_enum(Role, "engagement_role", ENGAGEMENT_ROLE_VALUES),
+        default=Role.CONSULTANT.value,
+        server_default=Role.CONSULTANT.value,
+    )
 
     client: Mapped[Organization] = relationship(foreign_keys="ConsultancyEngagement.tenant_id")
     consultancy: Mapped[Organization] = relationship(foreign_keys=[consultancy_id])

@@ -28,3 +28,5 @@ class Role(enum.StrEnum):
 
 
 MEMBERSHIP_ROLES = (Role.OWNER, Role.ADMIN, Role.MANAGER, Role.CONTRIBUTOR, Role.VIEWER)
+ENGAGEMENT_ROLES = (Role.CONSULTANT, Role.VIEWER)
+"""The roles a client lets a consultancy's people hold: run its programme, or only read it."""

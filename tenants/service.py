@@ -11,9 +11,9 @@ import re
 import uuid
 import zoneinfo
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, exists, func, select
 
 from backend.auth.invitations import invite
 from backend.auth.models import Invitation
@@ -26,6 +26,7 @@ from backend.core.access import (
     require,
     require_acting_in,
 )
+from backend.core.changes import KEEP, Change
 from backend.core.errors import ErrorCode, ServiceError, conflict, forbidden, invalid, not_found
 from backend.db.batch import by_id
 from backend.db.session import TenantSession, execution_options_skipping_criteria
@@ -37,7 +38,7 @@ from tenants.models import (
     OrganizationKind,
     User,
 )
-from tenants.roles import MEMBERSHIP_ROLES, Role
+from tenants.roles import ENGAGEMENT_ROLES, MEMBERSHIP_ROLES, Role
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -354,6 +355,69 @@ async def end_engagement(
         engagement.ended_at = now
         await db.commit()
     return engagement
+
+
+async def update_engagement(
+    db: TenantSession,
+    actor: Actor,
+    engagement_id: uuid.UUID,
+    *,
+    ends_on: Change[date | None] = KEEP,
+    role: Role | None = None,
+) -> ConsultancyEngagement:
+    """The client limits a consultancy's engagement: the last day it lasts (access stops at
+    the client's midnight after it; None lifts the limit) and the role its people get. Both
+    hold from the consultancy's next request, since entitlements are read per request."""
+    engagement = await for_change(
+        db,
+        actor,
+        ConsultancyEngagement,
+        engagement_id,
+        permission=Permission.END_ENGAGEMENTS,
+        what="Engagement",
+        field="id",
+    )
+    now = datetime.now(UTC)
+    if engagement.ended_at is not None and engagement.ended_at <= now:
+        raise conflict("That engagement has ended; start a new one instead.", ["id"])
+    if role is not None:
+        engagement.role = _engagement_role(role).value
+    if ends_on is not KEEP:
+        engagement.ended_at = None if ends_on is None else await _end_after(db, engagement, ends_on)
+    await db.commit()
+    return engagement
+
+
+def _engagement_role(role: Role) -> Role:
+    if role not in ENGAGEMENT_ROLES:
+        names = " or ".join(item.value for item in ENGAGEMENT_ROLES)
+        raise invalid(f"A consultancy's people work here as {names}.", ["role"])
+    return role
+
+
+async def _end_after(
+    db: TenantSession, engagement: ConsultancyEngagement, ends_on: date
+) -> datetime:
+    """The client's midnight after `ends_on`, which must not have passed."""
+    client = await db.get(Organization, engagement.tenant_id)
+    timezone = zoneinfo.ZoneInfo(client.timezone if client else "UTC")
+    if ends_on < datetime.now(timezone).date():
+        raise invalid("endsOn must be today or later.", ["endsOn"])
+    return datetime.combine(ends_on + timedelta(days=1), time.min, timezone)
+
+
+def engagements_of_consultancies(user_id: uuid.UUID) -> Select[ConsultancyEngagement]:
+    """The engagements of every consultancy `user_id` belongs to, ended ones too.
+
+    The clients' rows are outside the read set once an engagement ends, so the ORM's tenant
+    filter is skipped; row-level security lets a consultancy's members read its engagements.
+    """
+    consultancies = select(Membership.tenant_id).where(Membership.user_id == user_id)
+    return (
+        select(ConsultancyEngagement)
+        .where(ConsultancyEngagement.consultancy_id.in_(consultancies))
+        .execution_options(**execution_options_skipping_criteria())
+    )
 
 
 # --- auditor access ----------------------------------------------------------------------

@@ -97,7 +97,9 @@ async def paginate(
     dashboard) may allow more than the default.
     """
     size = _page_size(first, limit)
-    total = await db.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    # The count keeps the statement's options (a list read outside the read set says so).
+    counting = select(func.count()).select_from(statement.order_by(None).subquery())
+    total = await db.scalar(counting.execution_options(**statement.get_execution_options()))
     page = statement.order_by(*(key.desc() if descending else key for key in keys))
     if after is not None:
         position, cursor = tuple_(*keys), tuple_(*_decode(after, keys))

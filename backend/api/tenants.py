@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, ClassVar
 
 import strawberry
@@ -18,6 +18,8 @@ from strawberry import relay
 from backend.api import slices
 from backend.api.context import Info, actor_of
 from backend.api.errors import UserError
+from backend.api.filters import OrganizationFilter, organization_id
+from backend.api.inputs import clearable
 from backend.api.loaders import Batch
 from backend.api.mutations import mutation, node_uuid
 from backend.api.nodes import LoadedNode, node_uuids
@@ -195,7 +197,13 @@ class Engagement(LoadedNode, relay.Node):
     loader: ClassVar[Batch] = service.engagements_by_id
     id: relay.NodeID[str]
     started_at: datetime
-    ended_at: datetime | None
+    ended_at: datetime | None = strawberry.field(
+        description="When access stopped, or (in the future) the end date the client set."
+    )
+    role: Role = strawberry.field(  # type: ignore[valid-type]
+        description="The role the consultancy's people get here: consultant, or viewer when"
+        " the client limited them to reading."
+    )
     tenant_id: strawberry.Private[uuid.UUID]
     consultancy_id: strawberry.Private[uuid.UUID]
 
@@ -205,6 +213,7 @@ class Engagement(LoadedNode, relay.Node):
             id=str(engagement.id),
             started_at=engagement.started_at,
             ended_at=engagement.ended_at,
+            role=RoleValue(engagement.role),
             tenant_id=engagement.tenant_id,
             consultancy_id=engagement.consultancy_id,
         )
@@ -213,10 +222,13 @@ class Engagement(LoadedNode, relay.Node):
     def is_active(self) -> bool:
         return self.ended_at is None or self.ended_at > datetime.now(UTC)
 
-    @strawberry.field(description="The organization being managed.")
-    async def client(self, info: Info) -> Organization:
+    @strawberry.field(
+        description="The organization being managed; null for the consultancy once the"
+        " engagement ended, since it no longer reads the client."
+    )
+    async def client(self, info: Info) -> Organization | None:
         organization = await info.context.loaders.organization.load(self.tenant_id)
-        return Organization.from_model(organization)
+        return Organization.from_model(organization) if organization else None
 
     @strawberry.field(
         description="The consultancy; null for the client's people, who do not read it."
@@ -318,6 +330,30 @@ class TenantQuery:
         )
         return Organization.from_model(row) if row else None
 
+    @strawberry.field(
+        description="The engagements of the consultancies you belong to, ended ones too,"
+        " newest first: their history. A client's people see theirs on Organization.engagements."
+    )
+    async def engagements(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        organization: OrganizationFilter = None,
+    ) -> Connection[Engagement]:
+        statement = service.engagements_of_consultancies(
+            info.context.require_entitlements().user_id
+        )
+        narrowed = organization_id(organization)
+        if narrowed is not None:
+            statement = statement.where(
+                (models.ConsultancyEngagement.tenant_id == narrowed)
+                | (models.ConsultancyEngagement.consultancy_id == narrowed)
+            )
+        keys = (models.ConsultancyEngagement.started_at, models.ConsultancyEngagement.id)
+        page = await paginate(info.context.db, statement, keys, first, after, descending=True)
+        return Connection[Engagement].from_page(page, Engagement.from_model)
+
     @strawberry.field(description="Organizations you may read, by name.")
     async def organizations(
         self,
@@ -393,6 +429,19 @@ class RevokeAuditorAccessInput:
 @strawberry.input
 class EndEngagementInput:
     engagement_id: relay.GlobalID
+
+
+@strawberry.input(description="Limits a client sets on a consultancy's engagement.")
+class UpdateEngagementInput:
+    id: relay.GlobalID
+    ends_on: date | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The last day it lasts (access stops at the organization's midnight after"
+        " it); null lifts the limit, omitted keeps it.",
+    )
+    role: Role | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="consultant, or viewer to let its people only read."
+    )
 
 
 @strawberry.type
@@ -510,6 +559,22 @@ class TenantMutation:
             info.context.db,
             actor_of(info),
             node_uuid(input.engagement_id, "Engagement", "engagementId"),
+        )
+        return EngagementPayload(engagement=Engagement.from_model(row))
+
+    @mutation(
+        description="Limit a consultancy's engagement: its end date and the role its people get"
+        " (owners and admins of the client); it holds from their next request."
+    )
+    async def update_engagement(
+        self, info: Info, input: UpdateEngagementInput
+    ) -> EngagementPayload:
+        row = await service.update_engagement(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.id, "Engagement", "id"),
+            ends_on=clearable(input.ends_on),
+            role=input.role,
         )
         return EngagementPayload(engagement=Engagement.from_model(row))
 

@@ -308,12 +308,16 @@ class AssessmentQuery:
             str | None, strawberry.argument(description="A key of the standard's components.")
         ] = None,
         priority: Priority | None = None,  # type: ignore[valid-type]
+        assigned_to_me: Annotated[
+            bool, strawberry.argument(description="Only the requirements you answer for.")
+        ] = False,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Assessment]:
-        info.context.require_entitlements()
+        user_id = info.context.require_entitlements().user_id
         program = node_uuid(program_id, "Program", "programId")
-        filters = service.Filters(status, clause, component, priority)
+        assignee = user_id if assigned_to_me else None
+        filters = service.Filters(status, clause, component, priority, assignee)
         statement = service.requirements_of(program, filters)
         keys = (Clause.position, Clause.id)
         page = await paginate(

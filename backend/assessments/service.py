@@ -34,6 +34,7 @@ from backend.core.errors import CombinedServiceError, ServiceError, invalid, not
 from backend.db.batch import by_id
 from backend.db.session import TenantSession
 from backend.planning.models import Action, ActionRequirement, ActionStatus
+from backend.portfolio.models import RequirementAssignment
 from backend.programs.models import Program
 
 MAX_TEXT = 10_000  # characters of one free-text field
@@ -431,6 +432,7 @@ class Filters:
     clause: str | None = None  # a clause number and everything under it: "8.5" or "A.5"
     component: str | None = None
     priority: Priority | None = None
+    assignee_id: uuid.UUID | None = None  # only the requirements this person answers for
 
 
 def requirements_of(program_id: uuid.UUID, filters: Filters) -> Select[Clause]:
@@ -457,6 +459,14 @@ def requirements_of(program_id: uuid.UUID, filters: Filters) -> Select[Clause]:
     if filters.component:
         statement = statement.where(
             cast(Clause.components, JSONB).contains([filters.component.strip()])
+        )
+    if filters.assignee_id is not None:
+        statement = statement.where(
+            exists().where(
+                RequirementAssignment.program_id == program_id,
+                RequirementAssignment.clause_id == Clause.id,
+                RequirementAssignment.assignee_id == filters.assignee_id,
+            )
         )
     return statement
 
