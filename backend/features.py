@@ -51,6 +51,7 @@ from backend.jobs.triggers import Trigger
 from backend.notifications import api as notifications
 from backend.notifications import jobs as notification_jobs
 from backend.notifications import models as notification_models
+from backend.packages import api as packages
 from backend.packages import models as package_models
 from backend.planning import api as planning
 from backend.planning import criteria as planning_criteria
@@ -179,7 +180,7 @@ FEATURES: tuple[Feature, ...] = (
         jobs=(register_jobs.REMIND,),
         periodic=(register_jobs.DAILY,),
     ),
-    Feature("evidence packages", package_models),
+    Feature("evidence packages", package_models, packages.PackageQuery, packages.PackageMutation),
 )
 
 
