@@ -67,7 +67,7 @@ class EvidencePackage(Identified, Timestamped, TenantOwned, Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     released_at: Mapped[datetime | None]
-    manifest: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    manifest: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
     manifest_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
@@ -79,7 +79,9 @@ class PackageProgram(Identified, TenantOwned, Base):
     package_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("evidence_packages.id", ondelete="CASCADE"), index=True
     )
-    program_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programs.id"), index=True)
+    program_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(SmallInteger)
 
 
@@ -91,13 +93,13 @@ class PackageRequirement(Identified, TenantOwned, Base):
     package_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("evidence_packages.id", ondelete="CASCADE"), index=True
     )
-    program_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programs.id"))
-    clause_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clauses.id"))
+    program_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    clause_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clauses.id", ondelete="CASCADE"))
 
 
 class PackageItem(Identified, TenantOwned, Base):
-    """One entry of a frozen package: a file (an evidence version, referenced with RESTRICT
-    so it can never be erased under the package) or a record snapshot."""
+    """One entry of a frozen package: a file (an evidence version, referenced without a
+    delete action, so the version cannot be erased under the package) or a record snapshot."""
 
     __tablename__ = "evidence_package_items"
     __table_args__ = (
@@ -117,12 +119,12 @@ class PackageItem(Identified, TenantOwned, Base):
     record_type: Mapped[str] = mapped_column(String(60))  # what it is: EvidenceVersion, Audit...
     record_id: Mapped[uuid.UUID | None]
     evidence_version_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("evidence_versions.id", ondelete="RESTRICT"), index=True
+        ForeignKey("evidence_versions.id"), index=True
     )
     storage_key: Mapped[str | None] = mapped_column(String(300))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
-    record: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    record: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
 
 
 class PackageDownload(Identified, TenantOwned, Base):

@@ -4,8 +4,8 @@ Revision ID: 0020
 Revises: 0019
 
 Auditor evidence packages: the package, the programs and requirements in its scope, the
-items written when it is frozen (files referencing evidence versions with ON DELETE
-RESTRICT, record snapshots) and its downloads; items and downloads are append-only, every
+items written when it is frozen (files referencing evidence versions, which therefore
+cannot be erased under them; record snapshots) and its downloads; items and downloads are append-only, every
 table under row-level security.
 Create Date: 2026-12-06 22:25:13.166507
 """
@@ -182,7 +182,6 @@ def upgrade() -> None:
             ["evidence_version_id"],
             ["evidence_versions.id"],
             name=op.f("fk_evidence_package_items_evidence_version_id_evidence_versions"),
-            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["package_id"],
@@ -233,6 +232,7 @@ def upgrade() -> None:
             ["program_id"],
             ["programs.id"],
             name=op.f("fk_evidence_package_programs_program_id_programs"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
@@ -271,6 +271,7 @@ def upgrade() -> None:
             ["clause_id"],
             ["clauses.id"],
             name=op.f("fk_evidence_package_requirements_clause_id_clauses"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["package_id"],
@@ -282,6 +283,7 @@ def upgrade() -> None:
             ["program_id"],
             ["programs.id"],
             name=op.f("fk_evidence_package_requirements_program_id_programs"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
