@@ -4,6 +4,7 @@ who sees which package and when, who may change one, and what the list costs."""
 
 from __future__ import annotations
 
+import asyncio
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,8 @@ from urllib.parse import urlsplit
 
 from litestar import Litestar
 from sqlalchemy import text
-from strawberry import relay
 from sqlalchemy.ext.asyncio import AsyncEngine
+from strawberry import relay
 
 from backend.core.access import Actor
 from backend.db.session import TenantSession
@@ -98,11 +99,12 @@ async def fetch_zip(client: Client, url: str, target: Path) -> Path:
     response = await client.get(urlsplit(url).path)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/zip"
-    target.write_bytes(response.content)
+    await asyncio.to_thread(target.write_bytes, response.content)
     return target
 
 
 async def test_the_auditor_downloads_a_zip_that_verifies_offline_and_a_tampered_one_fails(
+    *,
     client: Client,
     plan: Plan,
     world: World,
