@@ -5,6 +5,8 @@ who sees which package and when, who may change one, and what the list costs."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -103,6 +105,22 @@ async def fetch_zip(client: Client, url: str, target: Path) -> Path:
     return target
 
 
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "packages.md"
+
+
+def documented_check(path: Path) -> tuple[int, str]:
+    """Run the plain-Python check of docs/packages.md on `path`, as an auditor would."""
+    snippet = DOCS.read_text().split("```python\n", 1)[1].split("```", 1)[0]
+    ran = subprocess.run(
+        [sys.executable, "-c", snippet, str(path)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return ran.returncode, ran.stdout.strip()
+
+
 async def test_the_auditor_downloads_a_zip_that_verifies_offline_and_a_tampered_one_fails(
     *,
     client: Client,
@@ -141,6 +159,7 @@ async def test_the_auditor_downloads_a_zip_that_verifies_offline_and_a_tampered_
     verified = certready(migrated, "package", "verify", str(path))
     assert verified.returncode == 0, verified.stderr
     assert "manifest and 5 entries verified" in verified.stdout
+    assert documented_check(path) == (0, "OK")
 
     async with owner_engine.connect() as connection:
         downloads = await connection.execute(
@@ -161,6 +180,7 @@ async def test_the_auditor_downloads_a_zip_that_verifies_offline_and_a_tampered_
     refused = certready(migrated, "package", "verify", str(tampered))
     assert refused.returncode == 1
     assert "MISMATCH files/evidence/" in refused.stderr
+    assert documented_check(tampered)[0] == 1
 
     # The manifest rewritten in place (same length): its own hash no longer holds.
     raw = bytearray(path.read_bytes())
