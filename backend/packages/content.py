@@ -181,8 +181,8 @@ def _control(clause: Clause, assessment: Assessment) -> dict[str, Any]:
 async def _documents(
     db: TenantSession, pairs: Sequence[tuple[uuid.UUID, uuid.UUID]], found: _Collection
 ) -> None:
-    """Approved documents serving a requirement in scope, each in its version in force (the
-    last approved one) with its file."""
+    """Documents serving a requirement in scope that have a version in force (the last
+    approved one; a document under revision keeps it), with its file; obsolete ones none."""
     serving = select(DocumentRequirement.document_id).where(
         tuple_(DocumentRequirement.program_id, DocumentRequirement.clause_id).in_(pairs)
     )
@@ -192,7 +192,7 @@ async def _documents(
         .outerjoin(EvidenceVersion, EvidenceVersion.id == DocumentVersion.evidence_version_id)
         .where(
             ControlledDocument.id.in_(serving),
-            ControlledDocument.status == DocumentStatus.APPROVED.value,
+            ControlledDocument.status != DocumentStatus.OBSOLETE.value,
             DocumentVersion.approved_at.is_not(None),
         )
         .ext(distinct_on(ControlledDocument.code))

@@ -12,12 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from backend.core.access import Actor
 from backend.core.errors import ErrorCode, ServiceError
 from backend.db.session import TenantSession
+from backend.documents import service as documents
+from backend.documents.models import DocumentType
 from backend.evidence import service as evidence
+from backend.evidence.service import NewItem
 from backend.packages import manifest, service
 from backend.packages.models import Include, PackageItem
 from backend.runtime import Runtime
+from tenants.roles import Role
 from tests.packages.helpers import draft, linked_evidence, package_rows, stored_version
-from tests.planning.helpers import Plan
+from tests.planning.helpers import Plan, acting
 from tests.reviews.helpers import closed_audit
 
 
@@ -157,3 +161,52 @@ async def test_bad_scope_is_refused_and_changes_nothing(
         assert refused.value.code is code, fields
         await session.rollback()
     assert await package_rows(owner_engine) == before
+
+
+async def test_documents_in_force_and_the_statement_of_applicability_are_packaged(
+    session: TenantSession, owner_a: Actor, plan: Plan, runtime: Runtime, owner_engine: AsyncEngine
+) -> None:
+    async with owner_engine.begin() as connection:  # P's 7.5.2 read as an annex control
+        await connection.execute(
+            text("UPDATE clauses SET kind = 'control', theme = 'people' WHERE id = :id"),
+            {"id": plan.clauses[("P", "7.5.2")]},
+        )
+    file = await stored_version(
+        session, runtime, owner_a, b"%PDF procedure v1", target=NewItem("QP-04 v1", "document")
+    )
+    document = await documents.create_document(
+        session,
+        owner_a,
+        documents.DocumentFields(type=DocumentType.PROCEDURE, code="QP-04", title="Control"),
+    )
+    document_id = document.id
+    await documents.add_version(session, owner_a, document_id, "First issue", file.id)
+    await documents.submit_for_review(session, owner_a, document_id)
+    admin = await acting(session, plan, "a_admin", "a", Role.ADMIN)
+    await documents.approve(session, admin, document_id)
+    owner = await acting(session, plan, "a_owner", "a", Role.OWNER)
+    await documents.link_requirement(session, owner, document_id, plan.programs["a"], "7.5.1")
+    await documents.add_version(session, owner, document_id, "Revision under way")
+
+    package_id = (await draft(session, owner, plan)).id
+    frozen = await service.freeze_package(session, owner, package_id)
+    assert frozen.manifest is not None
+    paths = {entry["path"]: entry for entry in frozen.manifest["records"]}
+    soa = await session.scalar(
+        select(PackageItem.record).where(
+            PackageItem.record_type == "StatementOfApplicability",
+            PackageItem.package_id == package_id,
+        )
+    )
+    assert soa is not None
+    assert [row["control"] for row in soa["controls"]] == ["7.5.2"]
+    assert soa["controls"][0]["applicable"] is True  # judged partial: it applies
+    record = await session.scalar(
+        select(PackageItem.record).where(PackageItem.path == "records/documents/QP-04.json")
+    )
+    assert record is not None
+    assert (record["version"], record["file"]) == (1, str(file.id))  # v2 is not in force
+    assert "records/documents/QP-04.json" in paths
+    assert [entry["path"] for entry in frozen.manifest["files"]] == [
+        f"files/documents/QP-04/{file.id}-record.pdf"
+    ]
