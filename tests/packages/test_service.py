@@ -4,11 +4,15 @@ cannot be deleted while a frozen package holds it."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import date, timedelta
+
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.certification import service as certification
 from backend.core.access import Actor
 from backend.core.errors import ErrorCode, ServiceError
 from backend.db.session import TenantSession
@@ -23,6 +27,7 @@ from tenants.roles import Role
 from tests.packages.helpers import draft, linked_evidence, package_rows, stored_version
 from tests.planning.helpers import Plan, acting
 from tests.reviews.helpers import closed_audit
+from tests.support import World
 
 
 async def _items(db: TenantSession, package_id: object) -> list[tuple[str, str, int, str]]:
@@ -210,3 +215,53 @@ async def test_documents_in_force_and_the_statement_of_applicability_are_package
     assert [entry["path"] for entry in frozen.manifest["files"]] == [
         f"files/documents/QP-04/{file.id}-record.pdf"
     ]
+
+
+async def test_a_package_for_a_certification_audit_goes_to_that_audits_body(
+    session: TenantSession, owner_a: Actor, plan: Plan, world: World, owner_engine: AsyncEngine
+) -> None:
+    assert world.grant is not None
+    other_grant = uuid.uuid4()
+    async with owner_engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE programs SET certification_body_id = :body WHERE id = :p"),
+            {"body": plan.orgs["body"], "p": plan.programs["a"]},
+        )
+        other = await connection.execute(
+            text(
+                "INSERT INTO organizations (id, kind, name, slug, timezone) VALUES"
+                " (gen_random_uuid(), 'certification_body', 'Other Body', :slug, 'UTC')"
+                " RETURNING id"
+            ),
+            {"slug": f"other-body-{other_grant.hex[:8]}"},
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO auditor_grants (id, tenant_id, certification_body_id, valid_from,"
+                " valid_until) VALUES (:id, :a, :body, now(), now() + interval '1 day')"
+            ),
+            {"id": other_grant, "a": plan.orgs["a"], "body": other.scalar_one()},
+        )
+    starts = date.today() + timedelta(days=30)
+    audit = await certification.plan_audit(
+        session,
+        owner_a,
+        certification.AuditFields(
+            program_ids=[plan.programs["a"]],
+            kind="stage_1",
+            planned_start=starts,
+            planned_end=starts + timedelta(days=1),
+            audit_days=None,
+            lead_auditor_name="Lead",
+        ),
+    )
+    audit_id = audit.id
+    with pytest.raises(ServiceError) as refused:
+        await draft(session, owner_a, plan, certification_audit_id=audit_id, grant_id=other_grant)
+    assert (refused.value.code, refused.value.field) == (ErrorCode.INVALID, ["grantId"])
+    await session.rollback()
+
+    package = await draft(
+        session, owner_a, plan, certification_audit_id=audit_id, grant_id=world.grant.id
+    )
+    assert (package.certification_audit_id, package.grant_id) == (audit_id, world.grant.id)
