@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry import relay
 
 from backend.core.access import Actor
+from backend.core.signing import Signer
 from backend.db.session import TenantSession
 from backend.runtime import Runtime
 from backend.settings import Settings
@@ -70,8 +71,10 @@ def codes(payload: dict[str, Any]) -> list[str]:
     return [error["code"] for error in payload["errors"]]
 
 
-async def listed(client: Client, token: str, tenant: str | None = None) -> list[str]:
-    body = await gql(client, PACKAGES, {}, token=token, tenant=tenant)
+async def listed(
+    client: Client, token: str, tenant: str | None = None, **variables: str
+) -> list[str]:
+    body = await gql(client, PACKAGES, variables, token=token, tenant=tenant)
     assert "errors" not in body, body
     return [edge["node"]["title"] for edge in body["data"]["evidencePackages"]["edges"]]
 
@@ -193,6 +196,19 @@ async def test_the_auditor_downloads_a_zip_that_verifies_offline_and_a_tampered_
     assert "manifest.json" in refused.stderr
 
     assert (await client.get(urlsplit(signed["url"]).path + "x")).status_code == 403
+    signer = Signer(migrated.evidence_signing_secret.get_secret_value())
+    claims = {"package": relay.from_base64(package["id"])[1], "tenant": str(plan.orgs["a"])}
+    expired = signer.sign("package", -1, **claims, user=str(plan.users["auditor"]))
+    assert (await client.get(f"/packages/{expired}")).status_code == 403
+
+    async with owner_engine.connect() as connection:  # the freeze is on the record too
+        frozen = await connection.execute(
+            text(
+                "SELECT count(*) FROM activity_log WHERE object_type = 'EvidencePackage'"
+                " AND changes::text LIKE '%frozen%'"
+            )
+        )
+        assert frozen.scalar_one() >= 1
 
 
 async def test_auditors_see_only_frozen_packages_of_their_grant_within_its_window(
@@ -211,6 +227,8 @@ async def test_auditors_see_only_frozen_packages_of_their_grant_within_its_windo
         tenant=tenant,
     )
     assert sorted(await listed(client, owner)) == ["Draft", "Given", "Kept in house"]
+    assert len(await listed(client, owner, organization=plan.org_gid("a"))) == 3
+    assert await listed(client, owner, organization=plan.org_gid("b")) == []
     consultant = await login(client, "consultant")
     assert sorted(await listed(client, consultant)) == ["Draft", "Given", "Kept in house"]
 
