@@ -72,9 +72,10 @@ clean-data: ## delete .data: the embedded database and the development signing k
 	fi
 	rm -rf .data
 
-bench: install ## throughput as ratios to hand-written baselines, RSS (BENCH_PORT, BENCH_BASELINE_PORT, BENCH_SECONDS, BENCH_PAIRS); evidence uploads
+bench: install ## throughput as ratios to hand-written baselines, RSS (BENCH_PORT, BENCH_BASELINE_PORT, BENCH_SECONDS, BENCH_PAIRS); evidence uploads; package ZIP memory
 	$(RUN) python -m tests.bench.throughput
 	$(RUN) python -m tests.bench.evidence
 	$(RUN) python -m tests.bench.readiness
 	$(RUN) python -m tests.bench.jobs
 	$(RUN) python -m tests.bench.activity
+	$(RUN) python -m tests.bench.packages

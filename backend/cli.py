@@ -17,6 +17,7 @@ import signal
 import sys
 import threading
 import uuid
+import zipfile
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from types import FrameType
@@ -43,6 +44,7 @@ from backend.embedded import EmbeddedDatabaseError, start_embedded
 from backend.jobs.brokers import broker_url
 from backend.jobs.health import HealthServer
 from backend.jobs.process import JobProcess
+from backend.packages import manifest as package_manifest
 from backend.programs.service import ProgramSummary, program_summaries
 from backend.programs.steps import STEPS
 from backend.readiness import service as readiness
@@ -212,6 +214,17 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--tenant", metavar="SLUG", help="the organization's slug, e.g. acme")
     which.add_argument("--all", action="store_true", help="every organization")
     check.set_defaults(run=_activity_verify)
+
+    package = commands.add_parser("package", help="auditor evidence packages")
+    package_commands = package.add_subparsers(metavar="ACTION", required=True)
+    verify = package_commands.add_parser(
+        "verify",
+        help="check a downloaded package ZIP offline",
+        description="Check the manifest's own SHA-256 and every listed file's and record's size"
+        " and SHA-256; needs no server. Exits 1 naming the first mismatch.",
+    )
+    verify.add_argument("file", type=Path, metavar="FILE.zip")
+    verify.set_defaults(run=_package_verify)
 
     keys = commands.add_parser("keys", help="token signing keys")
     key_commands = keys.add_subparsers(metavar="ACTION", required=True)
@@ -404,6 +417,16 @@ def _activity_verify(args: argparse.Namespace) -> int:
     settings = _settings()
     broken = _run_database_work(settings, _verify_activity(settings, args.tenant))
     return 1 if broken else 0
+
+
+def _package_verify(args: argparse.Namespace) -> int:
+    try:
+        checked = package_manifest.verify(args.file)
+    except (package_manifest.MismatchError, zipfile.BadZipFile, OSError, ValueError) as error:
+        print(f"certready: {args.file}: MISMATCH {error}", file=sys.stderr)
+        return 1
+    print(f"{args.file}: OK, manifest and {checked} entries verified")
+    return 0
 
 
 def _generate_keys(_args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ from backend.demo_evidence import seed_evidence
 from backend.demo_findings import seed_findings
 from backend.demo_history import DemoHistory
 from backend.demo_notifications import seed_notifications
+from backend.demo_packages import seed_packages
 from backend.demo_portfolio import seed_portfolio
 from backend.demo_readiness import seed_programs
 from backend.demo_registers import seed_registers
@@ -173,6 +174,7 @@ async def seed_demo(runtime: Runtime) -> list[DemoLogin]:
         (GLOBEX.id, users[GLOBEX_OWNER].id),
         users[ACME_AUDITOR].id,
     )
+    await seed_packages(runtime, ACME.id, users[ACME_OWNER].id)
     return [_login(account, users[account.email]) for account in ACCOUNTS]
 
 

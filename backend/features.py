@@ -52,6 +52,8 @@ from backend.jobs.triggers import Trigger
 from backend.notifications import api as notifications
 from backend.notifications import jobs as notification_jobs
 from backend.notifications import models as notification_models
+from backend.packages import api as packages
+from backend.packages import models as package_models
 from backend.planning import api as planning
 from backend.planning import criteria as planning_criteria
 from backend.planning import models as planning_models
@@ -185,6 +187,7 @@ FEATURES: tuple[Feature, ...] = (
         periodic=(register_jobs.DAILY,),
     ),
     Feature("portfolio", portfolio_models, portfolio.PortfolioQuery, portfolio.PortfolioMutation),
+    Feature("evidence packages", package_models, packages.PackageQuery, packages.PackageMutation),
 )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -90,6 +91,18 @@ class S3Store:
 
     async def inspect(self, key: str) -> StoredObject | None:
         return await asyncio.to_thread(self._inspect, self._object_key(key))
+
+    async def read(self, key: str) -> AsyncIterator[bytes]:
+        """The object's bytes in 1 MiB chunks; every blocking read runs off the event loop."""
+        response = await asyncio.to_thread(
+            self._client.get_object, Bucket=self._bucket, Key=self._object_key(key)
+        )
+        body = response["Body"]
+        try:
+            while chunk := await asyncio.to_thread(body.read, CHUNK_BYTES):
+                yield chunk
+        finally:
+            body.close()
 
     async def remove(self, key: str) -> None:
         object_key = self._object_key(key)

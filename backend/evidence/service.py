@@ -43,6 +43,7 @@ from backend.evidence.models import (
     VersionStatus,
 )
 from backend.evidence.store import EvidenceStore, UploadTicket, object_key
+from backend.packages.models import EvidencePackage, PackageItem, PackageStatus
 from backend.planning.models import Action
 from backend.programs.models import Program, ProgramStep
 from backend.programs.service import owner_member, readable_program
@@ -431,9 +432,32 @@ async def unlink_evidence(db: TenantSession, actor: Actor, link_id: uuid.UUID) -
 async def delete_evidence(db: TenantSession, actor: Actor, evidence_id: uuid.UUID) -> EvidenceItem:
     """Hide the item from every list; its versions, files and links are kept for the record."""
     item = await _item_for_change(db, actor, evidence_id, "id")
+    await _refuse_if_packaged(db, item)
     item.deleted_at = datetime.now(UTC)
     await db.commit()
     return item
+
+
+async def _refuse_if_packaged(db: TenantSession, item: EvidenceItem) -> None:
+    """A version in a frozen package stays until the package is released: its auditors
+    must find what the manifest lists. Read through the packages' models only."""
+    package = await db.scalar(
+        select(EvidencePackage.title)
+        .join(PackageItem, PackageItem.package_id == EvidencePackage.id)
+        .join(EvidenceVersion, EvidenceVersion.id == PackageItem.evidence_version_id)
+        .where(
+            EvidenceVersion.evidence_id == item.id,
+            EvidencePackage.status == PackageStatus.FROZEN.value,
+        )
+        .limit(1)
+    )
+    if package is not None:
+        raise ServiceError(
+            ErrorCode.LOCKED,
+            f"{item.title} is in the frozen evidence package {package!r}; it can be deleted"
+            " once that package is released after its audit.",
+            ["id"],
+        )
 
 
 # --- reads --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -54,6 +55,11 @@ class EvidenceStore(Protocol):
 
     async def inspect(self, key: str) -> StoredObject | None:
         """Size and SHA-256 of the stored object, or None when nothing is there."""
+        ...
+
+    def read(self, key: str) -> AsyncIterator[bytes]:
+        """The stored bytes, chunk by chunk, for the server's own use (an auditor package
+        streams them into its ZIP): only the chunk in hand is held."""
         ...
 
     async def remove(self, key: str) -> None:

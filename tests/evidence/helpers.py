@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text, update
@@ -50,6 +51,9 @@ class MemoryStore:
         if data is None:
             return None
         return StoredObject(len(data), hashlib.sha256(data).hexdigest())
+
+    async def read(self, key: str) -> AsyncIterator[bytes]:
+        yield self.objects[key]
 
     async def remove(self, key: str) -> None:
         self.objects.pop(key, None)

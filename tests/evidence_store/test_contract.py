@@ -68,6 +68,15 @@ async def test_upload_with_ticket_headers_then_inspect_measures_it(harness: Harn
     assert await harness.store.inspect(key) == StoredObject(len(DATA), sha(DATA))
 
 
+async def test_read_streams_the_stored_bytes_in_bounded_chunks(harness: Harness) -> None:
+    key, data = new_key(), DATA * 600  # 2.5 MiB: several chunks
+    await upload(harness, key, data)
+    chunks = [chunk async for chunk in harness.store.read(key)]
+    assert b"".join(chunks) == data
+    assert len(chunks) > 1
+    assert max(len(chunk) for chunk in chunks) <= 1024 * 1024
+
+
 async def test_inspect_of_nothing_is_none(harness: Harness) -> None:
     assert await harness.store.inspect(new_key()) is None
 

@@ -1,7 +1,7 @@
 """portfolio
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 
 Requirement and checklist line assignments (who answers for a requirement of a program,
 who works a line of an internal audit's checklist; both under row-level security) and the client's limits on a consultancy engagement: the role its people get
@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 from tenants.rls import drop_tenant_policies, tenant_policies
 
 revision: str = "0021"
-down_revision: str | None = "0019"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

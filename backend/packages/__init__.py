@@ -1,0 +1,1 @@
+"""Frozen evidence packages for auditors."""
