@@ -38,20 +38,31 @@ _MANAGING = frozenset({Role.CONSULTANT, Role.AUDITOR})
 """The roles through which an organization is someone else's client: engaged or granted."""
 
 
-@strawberry.type(description="The next certification audit planned over a program.")
+@strawberry.type(
+    description="The next certification audit of a program: the one booked, or else the first"
+    " its certificate's cycle expects (then `id` names an ExpectedCertificationAudit)."
+)
 class PortfolioAudit:
     id: relay.GlobalID
     kind: str = strawberry.field(description="stage_1, stage_2, surveillance, ...")
-    starts_on: date = strawberry.field(description="The first day of its planned window.")
-    ends_on: date = strawberry.field(description="The last day of its planned window.")
+    starts_on: date = strawberry.field(
+        description="The first day of its planned window (expected: the first day it counts)."
+    )
+    ends_on: date = strawberry.field(
+        description="The last day of its planned window (expected: the day it is due)."
+    )
+    booked: bool = strawberry.field(description="False while only the cycle expects it.")
+    rule: str | None = strawberry.field(description="For an expected audit: why it is due then.")
 
     @classmethod
     def from_audit(cls, audit: queries.NextAudit) -> PortfolioAudit:
         return cls(
-            id=relay.GlobalID("CertificationAudit", str(audit.id)),
+            id=relay.GlobalID(audit.type_name, str(audit.id)),
             kind=audit.kind,
             starts_on=audit.starts_on,
             ends_on=audit.ends_on,
+            booked=audit.rule is None,
+            rule=audit.rule,
         )
 
 

@@ -28,6 +28,7 @@ from backend.certification.models import (
     CertificateProgram,
     CertificationAudit,
     CertificationAuditProgram,
+    ExpectedAudit,
 )
 from backend.core.calendar import TenantDay, local_today, today_sql
 from backend.core.freshness import Freshness, freshness, renewed_on
@@ -61,6 +62,8 @@ class NextAudit:
     kind: str
     starts_on: date
     ends_on: date
+    type_name: str = "CertificationAudit"
+    rule: str | None = None  # for an expected audit: why it is due then
 
 
 @dataclass(frozen=True)
@@ -274,7 +277,9 @@ def _scored(points: Sequence[Any]) -> Scores:
 async def _next_audits(
     db: TenantSession, program_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, NextAudit]:
-    """The next planned certification audit covering each program, not yet over."""
+    """The next planned certification audit covering each program, not yet over; for a
+    program with none booked, the first audit its certificate's cycle expects and nobody has
+    held (its window from the day it counts to the day it is due): two statements."""
     rows = await db.execute(
         select(
             CertificationAuditProgram.program_id,
@@ -292,8 +297,34 @@ async def _next_audits(
         )
         .order_by(CertificationAuditProgram.program_id, CertificationAudit.planned_start)
     )
-    return {
+    booked = {
         row.program_id: NextAudit(row.id, row.kind, row.planned_start, row.planned_end)
+        for row in rows
+    }
+    return {**await _expected_audits(db, program_ids), **booked}
+
+
+async def _expected_audits(
+    db: TenantSession, program_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, NextAudit]:
+    rows = await db.execute(
+        select(
+            CertificateProgram.program_id,
+            ExpectedAudit.id,
+            ExpectedAudit.kind,
+            ExpectedAudit.opens_on,
+            ExpectedAudit.due_on,
+            ExpectedAudit.rule,
+        )
+        .join(ExpectedAudit, ExpectedAudit.certificate_id == CertificateProgram.certificate_id)
+        .ext(distinct_on(CertificateProgram.program_id))
+        .where(CertificateProgram.program_id.in_(program_ids), ExpectedAudit.held_on.is_(None))
+        .order_by(CertificateProgram.program_id, ExpectedAudit.due_on)
+    )
+    return {
+        row.program_id: NextAudit(
+            row.id, row.kind, row.opens_on, row.due_on, "ExpectedCertificationAudit", row.rule
+        )
         for row in rows
     }
 

@@ -35,7 +35,7 @@ query Portfolio(
     standard status currentStep currentStepKey readiness readinessLevel readinessTrend
     blockers nextDueOn atRisk overdueActions overdueFindings expiringEvidence
     certificateState certificateExpiresOn
-    nextAudit { id kind startsOn endsOn }
+    nextAudit { id kind startsOn endsOn booked rule }
     organization { id name } program { id }
   }
 }

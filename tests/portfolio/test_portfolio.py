@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.portfolio.helpers import PORTFOLIO, Figures, add_client, seed_program
@@ -41,6 +43,7 @@ async def test_the_figures_are_those_seeded(
     assert entry["nextAudit"]["kind"] == "stage_1"
     assert entry["nextAudit"]["startsOn"] == str(today + timedelta(days=20))
     assert entry["nextAudit"]["endsOn"] == str(today + timedelta(days=21))
+    assert (entry["nextAudit"]["booked"], entry["nextAudit"]["rule"]) == (True, None)
     assert entry["nextDueOn"] == str(today + timedelta(days=20))
     assert entry["atRisk"] is False  # stage 1 in 20 days, and ready for it
     assert entry["certificateState"] is None
@@ -105,3 +108,42 @@ async def test_sorting_and_filtering(
     narrowed = await _portfolio(client, token, organization=world.org_gid("a"))
     assert {entry["organization"]["name"] for entry in narrowed} == {"Alpha Industries"}
     assert await _portfolio(client, token, organization=world.org_gid("b")) == []
+
+
+async def test_with_nothing_booked_the_next_audit_is_the_one_the_cycle_expects(
+    client: Client, world: World, owner_engine: AsyncEngine
+) -> None:
+    figures = Figures(certificate_state="active", audit_in_days=None)
+    await seed_program(owner_engine, world.orgs["a"].id, world.orgs["body"].id, figures)
+    today = datetime.now(UTC).date()
+    expected_id = uuid.uuid4()
+    rule = "first surveillance due by ...: 12 months after the certification decision"
+    async with owner_engine.begin() as connection:
+        certificate = await connection.scalar(text("SELECT id FROM certificates"))
+        for number, (held, due) in enumerate(((today - timedelta(days=9), 30), (None, 300))):
+            await connection.execute(
+                text(
+                    "INSERT INTO certification_expected_audits (id, tenant_id, certificate_id,"
+                    " kind, number, opens_on, due_on, rule, status, held_on) VALUES (:id, :t,"
+                    " :c, 'surveillance', :n, :opens, :due, :rule, 'due', :held)"
+                ),
+                {
+                    "id": expected_id if held is None else uuid.uuid4(),
+                    "t": world.orgs["a"].id,
+                    "c": certificate,
+                    "n": number + 1,
+                    "opens": today - timedelta(days=10),
+                    "due": today + timedelta(days=due),
+                    "rule": rule,
+                    "held": held,
+                },
+            )
+    [entry] = await _portfolio(client, await login(client, "consultant"))
+    assert entry["nextAudit"] == {
+        "id": global_id("ExpectedCertificationAudit", expected_id),
+        "kind": "surveillance",
+        "startsOn": str(today - timedelta(days=10)),
+        "endsOn": str(today + timedelta(days=300)),
+        "booked": False,
+        "rule": rule,
+    }

@@ -12,7 +12,7 @@ from tests.support import Client, World, gql, login
 
 REQUEST = 4  # scope, the login's entitlements, the caller, the scope they give
 LOADERS = 2  # the organizations and the programs the answer names
-PORTFOLIO_STATEMENTS = REQUEST + 8 + LOADERS  # programs, then one statement per figure
+PORTFOLIO_STATEMENTS = REQUEST + 9 + LOADERS  # programs, one per figure, expected audits
 WORK_QUEUE_STATEMENTS = REQUEST + 4 + LOADERS  # actions, findings, requirements, lines
 
 
