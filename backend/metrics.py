@@ -24,7 +24,7 @@ from backend.settings import Settings
 _BACKLOG = text("SELECT open, oldest_seconds FROM job_outbox_backlog()")
 
 
-@get("/metrics", include_in_schema=False, sync_to_thread=False)
+@get("/metrics", include_in_schema=False)
 async def metrics(request: Request[object, object, State], state: State) -> Response[bytes]:
     runtime: Runtime = state.runtime
     _authorize(runtime.settings, request.headers.get("authorization", ""))

@@ -93,7 +93,7 @@ def graphql_controller(settings: Settings) -> type[Controller]:
         async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
             operation = kwargs["request_data"].operation_name
             execution = super().execute_single(*args, **kwargs)
-            with observed_operation(operation) as observe:
+            with observed_operation(kwargs["context"]) as observe:
                 result = await within_time_budget(
                     execution, settings.graphql_time_budget_seconds, operation
                 )

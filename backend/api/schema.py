@@ -31,6 +31,7 @@ from backend.api.context import Info
 from backend.api.control_characters import RefuseControlCharacters
 from backend.api.cost import CostLimit
 from backend.api.errors import error_code, should_mask
+from backend.api.observed import OperationName
 from backend.core.metrics import ERRORS
 from backend.settings import Settings
 
@@ -92,6 +93,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         cost.extension,
         RefuseControlCharacters,
         partial(MaskErrors, should_mask_error=should_mask),
+        OperationName,
     ]
     return _Schema(
         query=Query,
