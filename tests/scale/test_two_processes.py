@@ -57,9 +57,10 @@ def _wait_live(base: str, process: subprocess.Popen[bytes], within: float = 60) 
     raise AssertionError(f"{base} did not become ready")
 
 
-@pytest.fixture
-def apis(migrated: Settings, world: World) -> Iterator[tuple[str, str]]:
-    """Base URLs of two API processes, started one after the other."""
+@pytest.fixture(scope="module")
+def apis(migrated: Settings) -> Iterator[tuple[str, str]]:
+    """Base URLs of two API processes, started one after the other, shared by the tests
+    (each seeds its own world)."""
     started: list[subprocess.Popen[bytes]] = []
     bases: list[str] = []
     try:
@@ -90,7 +91,7 @@ def _codes(payload: dict[str, Any]) -> list[str]:
 
 
 def test_a_refresh_token_replayed_on_the_other_process_revokes_its_family(
-    apis: tuple[str, str],
+    apis: tuple[str, str], world: World
 ) -> None:
     a, b = apis
     session = _call(a, LOGIN, {"email": EMAIL, "password": PASSWORD}, "login")
@@ -105,7 +106,7 @@ def test_a_refresh_token_replayed_on_the_other_process_revokes_its_family(
 
 
 def test_failed_logins_on_both_processes_count_against_one_throttle(
-    apis: tuple[str, str], migrated: Settings
+    apis: tuple[str, str], migrated: Settings, world: World
 ) -> None:
     a, b = apis
     wrong = {"email": EMAIL, "password": "not the password"}
