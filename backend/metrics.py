@@ -8,7 +8,7 @@ backlog in one statement, through a function that returns two numbers and no ten
 
 from __future__ import annotations
 
-import hmac
+from http import HTTPStatus
 
 from litestar import Request, Response, get
 from litestar.datastructures import State
@@ -17,7 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.pool import QueuePool
 
-from backend.core.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST, POOL
+from backend.core.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST, POOL, scrape_refusal
 from backend.runtime import Runtime
 from backend.settings import Settings
 
@@ -33,12 +33,10 @@ async def metrics(request: Request[object, object, State], state: State) -> Resp
 
 
 def _authorize(settings: Settings, authorization: str) -> None:
-    if settings.metrics_token is None:
-        if settings.is_production:
-            raise NotFoundException()
-        return
-    expected = f"Bearer {settings.metrics_token.get_secret_value()}"
-    if not hmac.compare_digest(authorization.encode(), expected.encode()):
+    refusal = scrape_refusal(settings, authorization)
+    if refusal is HTTPStatus.NOT_FOUND:
+        raise NotFoundException()
+    if refusal is not None:
         raise NotAuthorizedException("A valid METRICS_TOKEN bearer token is required.")
 
 

@@ -8,9 +8,13 @@ as `invalid`. Job labels are job names, which the code defines; error labels are
 
 from __future__ import annotations
 
+import hmac
 import threading
+from http import HTTPStatus
 
 from prometheus_client import Counter, Gauge, Histogram
+
+from backend.settings import Settings
 
 MAX_OPERATIONS = 200
 ANONYMOUS, OTHER, INVALID = "anonymous", "other", "invalid"
@@ -50,3 +54,14 @@ def operation_label(name: str | None) -> str:
             return OTHER
         _seen.add(name)
     return name
+
+
+def scrape_refusal(settings: Settings, authorization: str) -> HTTPStatus | None:
+    """Why a scrape is refused (None: serve it). With METRICS_TOKEN the bearer token must
+    match; without one, metrics are served outside production and absent in production."""
+    if settings.metrics_token is None:
+        return HTTPStatus.NOT_FOUND if settings.is_production else None
+    expected = f"Bearer {settings.metrics_token.get_secret_value()}"
+    if hmac.compare_digest(authorization.encode(), expected.encode()):
+        return None
+    return HTTPStatus.UNAUTHORIZED
