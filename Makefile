@@ -15,7 +15,7 @@ DEV_INSTALLED := .venv/.installed-dev
 RUN := $(UV) run --frozen --no-sync
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint format schema migrate demo bench clean clean-data
+.PHONY: help install run test lint format schema migrate demo bench bench-scale clean clean-data
 
 help: ## list the targets
 	@echo "Usage: make TARGET   (settings come from the environment or .env; see .env.example)"
@@ -79,3 +79,6 @@ bench: install ## throughput as ratios to hand-written baselines, RSS (BENCH_POR
 	$(RUN) python -m tests.bench.jobs
 	$(RUN) python -m tests.bench.activity
 	$(RUN) python -m tests.bench.packages
+
+bench-scale: install ## latency of the dashboard, a 200-client portfolio and a recompute at 20 and 2,000 tenants (BENCH_SCALE_TENANTS, BENCH_SCALE_RUNS)
+	$(RUN) python -m tests.bench.scale

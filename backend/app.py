@@ -1,4 +1,4 @@
-"""The Litestar application: GraphQL, health probes and the public signing keys."""
+"""The Litestar application: GraphQL, health probes, metrics and the public signing keys."""
 
 from __future__ import annotations
 
@@ -10,12 +10,15 @@ from litestar import Litestar, get
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.middleware import DefineMiddleware
+from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 
 from backend.api.context import TENANT_HEADER
 from backend.api.http import graphql_controller
+from backend.core.telemetry import tracing_enabled
 from backend.evidence.routes import local_store_routes
 from backend.health import live, ready
 from backend.heap import freeze_start_up_heap
+from backend.metrics import metrics
 from backend.notifications.routes import calendar_feed
 from backend.observability import (
     configure_logging,
@@ -58,13 +61,14 @@ def create_app(runtime: ApiRuntime, *, serving: bool = False) -> Litestar:
             live,
             ready,
             jwks,
+            metrics,
             calendar_feed,
             package_zip,
             *local_store_routes(runtime.evidence, settings.evidence_max_bytes),
         ],
         state=State({"runtime": runtime}),
         cors_config=_cors(settings.cors_allow_origins),
-        middleware=[DefineMiddleware(request_logging)],
+        middleware=_middleware(),
         before_send=[ensure_request_id],
         after_exception=[log_server_error],
         lifespan=[lifespan],
@@ -73,6 +77,19 @@ def create_app(runtime: ApiRuntime, *, serving: bool = False) -> Litestar:
         openapi_config=None,
         logging_config=None,  # configure_logging owns the root logger
     )
+
+
+def _middleware() -> list[DefineMiddleware]:
+    """Request logging, inside a server span per request when tracing is on (outermost, so
+    the request's log lines carry its trace id); nothing of tracing when it is off."""
+    logging = DefineMiddleware(request_logging)
+    if not tracing_enabled():
+        return [logging]
+    tracing = DefineMiddleware(
+        OpenTelemetryMiddleware,  # type: ignore[arg-type]  # an ASGI app class, untyped
+        exclude_spans=["receive", "send"],
+    )
+    return [tracing, logging]
 
 
 def _cors(origins: list[str]) -> CORSConfig | None:

@@ -1,5 +1,5 @@
 """Structured logs: JSON in production, readable in development, with the request id, the
-user and the acting tenant on every line a request writes.
+user and the acting tenant on every line a request writes, and the trace id when tracing is on.
 
 Litestar resolves dependencies (where the caller becomes known) outside the task that runs
 the middleware, so plain context variables set there would not reach the request's other
@@ -22,6 +22,7 @@ from litestar.exceptions import HTTPException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from structlog.typing import EventDict, Processor, WrappedLogger
 
+from backend.core.telemetry import current_trace_id
 from backend.settings import LogFormat, Settings
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -48,6 +49,14 @@ def _add_request_fields(_: WrappedLogger, __: str, event: EventDict) -> EventDic
     return event
 
 
+def _add_trace_id(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
+    """The trace a line belongs to, so a log search and a trace view meet (tracing on)."""
+    trace_id = current_trace_id()
+    if trace_id is not None:
+        event.setdefault("trace_id", trace_id)
+    return event
+
+
 def configure_logging(settings: Settings) -> None:
     """Route structlog and the standard library (uvicorn, SQLAlchemy) through one renderer."""
     renderer: Processor = (
@@ -57,6 +66,7 @@ def configure_logging(settings: Settings) -> None:
     )
     shared: list[Processor] = [
         _add_request_fields,
+        _add_trace_id,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

@@ -14,6 +14,7 @@ from backend.auth.keys import KeyConfigurationError, SigningKeys, development_ke
 from backend.auth.service import AuthPolicy
 from backend.auth.throttle import ThrottleRules
 from backend.auth.tokens import TokenIssuer
+from backend.core.telemetry import configure_tracing, instrument_engine
 from backend.db.engine import make_engine, make_sessionmaker
 from backend.db.session import TenantSession
 from backend.evidence.store import EvidenceStore
@@ -47,7 +48,10 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
+        """Also where a process turns tracing on (once), before its engine exists."""
+        configure_tracing(settings.otel_exporter_otlp_endpoint, settings.otel_service_name)
         engine = make_engine(settings.app_url, pool_size=settings.database_pool_size)
+        instrument_engine(engine)
         return cls(settings, engine, make_sessionmaker(engine), make_evidence_store(settings))
 
     @asynccontextmanager

@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     smtp_from: str = "certready <reminders@certready.invalid>"
 
     log_level: str = "INFO"
+    otel_exporter_otlp_endpoint: str | None = None  # traces by OTLP/HTTP; unset: tracing off
+    otel_service_name: str = "certready"
+    metrics_token: SecretStr | None = None  # bearer token of /metrics; required in production
     log_format: LogFormat | None = None
 
     demo_password: SecretStr = SecretStr("demo-password-1")

@@ -40,6 +40,8 @@ class Context(BaseContext, kw_only=True):
     entitlements: Entitlements | None = None
     acting_tenant: uuid.UUID | None = None
     client_address: str
+    operation_name: str | None = None
+    """The operation being executed, by name (set once it validated; see api.observed)."""
     _session: TenantSession | None = None
     _loaders: Loaders | None = None
 

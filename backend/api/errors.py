@@ -14,6 +14,7 @@ from graphql import GraphQLError
 from strawberry.relay.types import GlobalIDValueError
 
 from backend.core.errors import ErrorCode, ServiceError
+from backend.core.metrics import ERRORS
 
 UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode")
 MAX_USER_ERRORS = 500  # one per item of the largest list input (a bulk assessment)
@@ -30,6 +31,7 @@ class UserError:
 
     @classmethod
     def from_service(cls, error: ServiceError) -> UserError:
+        ERRORS.labels(code=error.code.value).inc()
         return cls(field=error.field, code=error.code, message=error.message)
 
 
@@ -40,6 +42,15 @@ class ClientError(Exception):
 # A GraphQLError as the original error comes from coercing the client's input (a variable of
 # the wrong type, say): graphql-core wrote its message for the client.
 VISIBLE_ERRORS = (ClientError, GlobalIDValueError, ServiceError, GraphQLError)
+
+
+def error_code(error: GraphQLError) -> str:
+    """The metrics label of a GraphQL error: its service code, `request` for a malformed
+    request the client can fix, `internal` for a masked fault."""
+    original = error.original_error
+    if isinstance(original, ServiceError):
+        return original.code.value
+    return "internal" if should_mask(error) else "request"
 
 
 def should_mask(error: GraphQLError) -> bool:

@@ -29,6 +29,7 @@ from strawberry.types.unset import UNSET
 
 from backend.api.budget import within_size_cap, within_time_budget
 from backend.api.context import request_context
+from backend.api.observed import observed_operation
 from backend.api.schema import build_schema
 from backend.settings import Settings
 
@@ -92,9 +93,12 @@ def graphql_controller(settings: Settings) -> type[Controller]:
         async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
             operation = kwargs["request_data"].operation_name
             execution = super().execute_single(*args, **kwargs)
-            return await within_time_budget(
-                execution, settings.graphql_time_budget_seconds, operation
-            )
+            with observed_operation(kwargs["context"]) as observe:
+                result = await within_time_budget(
+                    execution, settings.graphql_time_budget_seconds, operation
+                )
+                observe(result)
+            return result
 
         def encode_json(self, data: object) -> str | bytes:
             return within_size_cap(super().encode_json(data), settings.graphql_max_response_bytes)

@@ -30,7 +30,9 @@ from backend import features
 from backend.api.context import Info
 from backend.api.control_characters import RefuseControlCharacters
 from backend.api.cost import CostLimit
-from backend.api.errors import should_mask
+from backend.api.errors import error_code, should_mask
+from backend.api.observed import OperationName
+from backend.core.metrics import ERRORS
 from backend.settings import Settings
 
 CACHE_SIZE = 512
@@ -64,7 +66,10 @@ class _Schema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Log faults with their traceback; errors meant for the client are answers, not faults."""
+        """Log faults with their traceback; errors meant for the client are answers, not faults.
+        Every error counts in the errors metric by its code."""
+        for error in errors:
+            ERRORS.labels(code=error_code(error)).inc()
         super().process_errors([e for e in errors if should_mask(e)], execution_context)
 
 
@@ -88,6 +93,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         cost.extension,
         RefuseControlCharacters,
         partial(MaskErrors, should_mask_error=should_mask),
+        OperationName,
     ]
     return _Schema(
         query=Query,

@@ -5,7 +5,8 @@ standard-library HTTP server on a thread of its own: a worker serves no web traf
 an ASGI server and app for two paths would be most of its memory. Each probe opens a fresh
 connection to the broker (a Redis PING, an AMQP handshake) with a short timeout, so it
 reports what the broker answers now rather than what a pooled connection last saw.
-`/health/live` only says that the process answers.
+`/health/live` only says that the process answers; `/metrics` serves the worker's own job
+counters, guarded like the API's (METRICS_TOKEN).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pika
 import redis
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from backend.core.metrics import scrape_refusal
 from backend.jobs.brokers import broker_url
 from backend.settings import Settings
 
@@ -73,8 +76,23 @@ class _Probe(BaseHTTPRequestHandler):
             else:
                 body = {"status": "broker unavailable", "reason": problem}
                 self._answer(HTTPStatus.SERVICE_UNAVAILABLE, body)
+        elif self.path == "/metrics":
+            self._metrics()
         else:
             self._answer(HTTPStatus.NOT_FOUND, {"status": "not found"})
+
+    def _metrics(self) -> None:
+        """The worker's own counters (its jobs), guarded like the API's /metrics."""
+        refusal = scrape_refusal(self.settings, self.headers.get("Authorization", ""))
+        if refusal is not None:
+            self._answer(refusal, {"status": refusal.phrase.lower()})
+            return
+        content = generate_latest()
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", CONTENT_TYPE_LATEST)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
 
     def _answer(self, status: HTTPStatus, body: dict[str, str]) -> None:
         content = json.dumps(body).encode()

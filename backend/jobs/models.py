@@ -47,6 +47,8 @@ class OutboxMessage(Identified, TenantOwned, Base):
     failures: Mapped[int] = mapped_column(Integer, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
     finished_at: Mapped[datetime | None]
+    traceparent: Mapped[str | None] = mapped_column(String(55))
+    """The W3C trace context of the span that enqueued the job, which its run continues."""
 
 
 class Schedule(Base):

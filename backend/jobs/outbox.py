@@ -9,6 +9,8 @@ from sqlalchemy import Select, select, text
 
 from backend.core.access import Actor, Permission, for_change
 from backend.core.errors import invalid
+from backend.core.metrics import JOBS_ENQUEUED
+from backend.core.telemetry import current_traceparent
 from backend.db.session import TenantSession
 from backend.jobs.models import JobStatus, OutboxMessage
 from backend.jobs.sql import CHANNEL
@@ -21,10 +23,17 @@ async def enqueue(
 ) -> OutboxMessage:
     """Add the job to the caller's transaction: it is sent if and only if that commits
     (PostgreSQL delivers the notification that wakes the relay at commit, too)."""
-    row = OutboxMessage(id=uuid.uuid4(), tenant_id=tenant_id, job=job, payload=payload or {})
+    row = OutboxMessage(
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        job=job,
+        payload=payload or {},
+        traceparent=current_traceparent(),
+    )
     db.add(row)
     await db.flush()
     await db.execute(_WAKE)
+    JOBS_ENQUEUED.labels(job=job).inc()
     return row
 
 

@@ -60,5 +60,29 @@ CREATE_FUNCTIONS = [
 DROP_FUNCTIONS = [f"DROP FUNCTION IF EXISTS {function}" for function in FUNCTIONS]
 
 
+# The outbox's backlog for the metrics scrape: every tenant's open jobs, as two numbers only.
+# Added later (migration 0023), hence apart from FUNCTIONS, which migration 0013 creates.
+BACKLOG_FUNCTION = "job_outbox_backlog()"
+CREATE_BACKLOG_FUNCTION = [
+    """
+    CREATE FUNCTION job_outbox_backlog()
+    RETURNS TABLE (open bigint, oldest_seconds double precision)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+        SELECT count(*),
+               coalesce(extract(epoch FROM now() - min(o.created_at))::double precision, 0)
+        FROM public.job_outbox o
+        WHERE o.status IN ('pending', 'published')
+    $$
+    """,
+    f"REVOKE ALL ON FUNCTION {BACKLOG_FUNCTION} FROM PUBLIC",
+]
+DROP_BACKLOG_FUNCTION = [f"DROP FUNCTION IF EXISTS {BACKLOG_FUNCTION}"]
+
+
 def app_role_job_grants(role: str) -> list[str]:
-    return [f'GRANT EXECUTE ON FUNCTION {function} TO "{role}"' for function in FUNCTIONS]
+    return [
+        f'GRANT EXECUTE ON FUNCTION {function} TO "{role}"'
+        for function in (*FUNCTIONS, BACKLOG_FUNCTION)
+    ]

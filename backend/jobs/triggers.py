@@ -3,7 +3,8 @@ for the tenant it writes in, once, as part of that transaction.
 
 An area names the tables whose changes matter to it (`Trigger` in its `Feature` line); no
 area has to remember to enqueue. The job is queued at commit, in the same transaction, and
-not again while one for that tenant is still pending, so a burst of edits costs one run.
+not again while one for that tenant is still pending, so a burst of edits costs one run. The
+row keeps the trace context of the commit, so the job's span joins the request's trace.
 Changes made without a write tenant (none the app makes) queue nothing.
 """
 
@@ -17,6 +18,8 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from backend.core.metrics import JOBS_ENQUEUED
+from backend.core.telemetry import current_traceparent
 from backend.db.session import SCOPE_KEY
 from backend.jobs.sql import CHANNEL
 from tenants.scope import NO_TENANT
@@ -24,8 +27,9 @@ from tenants.scope import NO_TENANT
 PENDING_KEY = "jobs_triggered"
 _QUEUE_ONCE = text(
     "WITH made AS ("
-    " INSERT INTO job_outbox (id, tenant_id, job)"
-    " SELECT CAST(:id AS uuid), CAST(:tenant AS uuid), CAST(:job AS varchar)"
+    " INSERT INTO job_outbox (id, tenant_id, job, traceparent)"
+    " SELECT CAST(:id AS uuid), CAST(:tenant AS uuid), CAST(:job AS varchar),"
+    " CAST(:traceparent AS varchar)"
     " WHERE NOT EXISTS (SELECT 1 FROM job_outbox"
     "  WHERE tenant_id = CAST(:tenant AS uuid) AND job = CAST(:job AS varchar)"
     "  AND status = 'pending')"
@@ -86,9 +90,13 @@ def _queue(session: Session) -> None:
     first: its changes count too."""
     session.flush()
     writing = session.info.get(SCOPE_KEY, NO_TENANT).write_tenant
+    traceparent = current_traceparent()
     for job, tenant in sorted(session.info.pop(PENDING_KEY, set()), key=str):
-        if tenant == writing:
-            session.execute(_QUEUE_ONCE, {"id": uuid.uuid4(), "tenant": tenant, "job": job})
+        if tenant != writing:
+            continue
+        parameters = {"id": uuid.uuid4(), "tenant": tenant, "job": job, "traceparent": traceparent}
+        if session.execute(_QUEUE_ONCE, parameters).first() is not None:  # not already pending
+            JOBS_ENQUEUED.labels(job=job).inc()
 
 
 @event.listens_for(Session, "after_rollback")

@@ -19,6 +19,8 @@ import dramatiq
 from dramatiq import Broker
 
 from backend.core.activity import doing
+from backend.core.metrics import JOBS_DEAD, JOBS_FAILED, JOBS_PROCESSED
+from backend.core.telemetry import continued_span
 from backend.jobs.brokers import QUEUE
 from backend.jobs.definitions import Job
 from backend.jobs.models import JobStatus, OutboxMessage
@@ -61,10 +63,16 @@ class Executor:
             if row is None or row.status in {JobStatus.DONE.value, JobStatus.DEAD.value}:
                 return
             job = self.jobs[row.job]
-            with doing(job.name):
-                await asyncio.wait_for(job.handler(db, row.payload), job.time_limit_seconds)
-            row.status, row.finished_at = JobStatus.DONE.value, datetime.now(UTC)
-            await db.commit()
+            with continued_span(f"job {job.name}", row.traceparent) as span, doing(job.name):
+                span.set_attribute("certready.job.name", job.name)
+                try:
+                    await asyncio.wait_for(job.handler(db, row.payload), job.time_limit_seconds)
+                except Exception:
+                    JOBS_FAILED.labels(job=job.name).inc()
+                    raise
+                row.status, row.finished_at = JobStatus.DONE.value, datetime.now(UTC)
+                await db.commit()
+            JOBS_PROCESSED.labels(job=job.name).inc()
 
     async def _record_failure(
         self, outbox_id: uuid.UUID, tenant_id: uuid.UUID, error: Exception
@@ -80,6 +88,7 @@ class Executor:
             dead = job is None or row.failures >= job.max_failures
             if dead:
                 row.status, row.finished_at = JobStatus.DEAD.value, datetime.now(UTC)
+                JOBS_DEAD.labels(job=row.job if job else "unknown").inc()
                 log.error("job %s (%s) dead-lettered: %s", outbox_id, row.job, row.last_error)
             await db.commit()
             return dead

@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select
 
 from backend.core.access import Actor, Permission, require_writer
 from backend.core.errors import invalid
+from backend.core.metrics import READINESS_SECONDS
 from backend.db.session import TenantSession
 from backend.programs.models import ENDED_STATUSES, Program
 from backend.programs.service import readable_program
@@ -84,12 +85,13 @@ async def recompute(
     """Score the programs and store one snapshot each (in the caller's transaction). The
     demo's replay passes `computed_at` to date the snapshots of its past steps; otherwise
     the database's clock dates them."""
-    loaded = await load_facts(db, program_ids)
-    snapshots = [
-        _snapshot(item.program, score(item.facts, item.weights), computed_at) for item in loaded
-    ]
-    db.add_all(snapshots)
-    await db.flush()
+    with READINESS_SECONDS.time():
+        loaded = await load_facts(db, program_ids)
+        snapshots = [
+            _snapshot(item.program, score(item.facts, item.weights), computed_at) for item in loaded
+        ]
+        db.add_all(snapshots)
+        await db.flush()
     return snapshots
 
 

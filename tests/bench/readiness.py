@@ -59,11 +59,13 @@ _FILL = (
        FROM generate_series(1, :tenants) n""",
     """INSERT INTO programs (id, tenant_id, standard_id, scope_statement, status)
        SELECT gen_random_uuid(), o.id, s.id, 'Bench scope', 'preparing'
-       FROM organizations o CROSS JOIN standards s WHERE o.slug LIKE 'bench-%'""",
+       FROM organizations o
+       CROSS JOIN (SELECT * FROM standards ORDER BY code LIMIT :standards) s
+       WHERE o.slug LIKE 'bench-%'""",
     """INSERT INTO program_steps (id, tenant_id, program_id, number, key, status, notes, checklist)
        SELECT gen_random_uuid(), p.tenant_id, p.id, k.n, k.key::step_key,
               (CASE WHEN k.n <= reached THEN 'completed' WHEN k.n = reached + 1 THEN 'in_progress'
-                    ELSE 'not_started' END)::step_status, '', '[]'
+                    ELSE 'not_started' END)::step_status, '', '{}'
        FROM (SELECT *, abs(hashtext(id::text)) % 5 AS reached FROM programs) p
        CROSS JOIN (VALUES (1, 'gap_analysis'), (2, 'planning'), (3, 'training'),
                           (4, 'documentation'), (5, 'implementation'), (6, 'internal_audit'),
@@ -267,9 +269,13 @@ async def measure(side: Side, runtime: Runtime, tenants: list[uuid.UUID]) -> Run
     return Run(seconds, len(statements), stored)
 
 
-async def fill(connection: AsyncConnection, tenants: int) -> list[uuid.UUID]:
+async def fill(
+    connection: AsyncConnection, tenants: int, standards: int = STANDARDS
+) -> list[uuid.UUID]:
+    """`tenants` client organizations, each with a program of the first `standards`
+    standards (by code) and their facts; also the fill of tests/bench/scale.py."""
     for statement in _FILL:
-        await connection.execute(text(statement), {"tenants": tenants})
+        await connection.execute(text(statement), {"tenants": tenants, "standards": standards})
     rows = await connection.execute(
         text("SELECT id FROM organizations WHERE slug LIKE 'bench-%' ORDER BY slug")
     )

@@ -1,7 +1,7 @@
 """expected certification audits
 
 Revision ID: 0024
-Revises: 0021
+Revises: 0023
 
 The audits each live certificate's cycle expects (surveillances, recertification) with their
 windows and the rule behind each date, kept current by a job; under row-level security.
@@ -16,7 +16,7 @@ from alembic import op
 from tenants.rls import drop_tenant_policies, tenant_policies
 
 revision: str = "0024"
-down_revision: str | None = "0021"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
