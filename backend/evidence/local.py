@@ -8,28 +8,21 @@ them. Files are written once, verified while streaming and never overwritten.
 from __future__ import annotations
 
 import asyncio
-import base64
 import hashlib
 import hmac
-import json
 import os
-import time
-from collections.abc import AsyncIterable, AsyncIterator, Callable
+from collections.abc import AsyncIterable, AsyncIterator
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from tempfile import NamedTemporaryFile
-from typing import Any
 
+from backend.core.signing import Signer
 from backend.evidence.hashing import CHUNK_BYTES, measure_file
 from backend.evidence.store import StoredObject, UploadTicket, check_key
 
 ROUTE = "/evidence/local"
 UPLOAD, DOWNLOAD = "put", "get"
-
-
-class BadTokenError(Exception):
-    """Forged, altered, expired or meant for another purpose: answer 403."""
 
 
 class UploadRefusedError(Exception):
@@ -48,33 +41,6 @@ class Download:
     stat: os.stat_result  # taken when the token was checked: size, time, and that it exists
     filename: str
     content_type: str
-
-
-class Signer:
-    """Compact signed tokens: base64url(JSON) "." base64url(HMAC-SHA256), with an expiry."""
-
-    def __init__(self, secret: str, clock: Callable[[], float] = time.time) -> None:
-        self._secret = secret.encode()
-        self._clock = clock
-
-    def sign(self, purpose: str, ttl_seconds: int, **claims: Any) -> str:
-        body = {**claims, "purpose": purpose, "exp": int(self._clock()) + ttl_seconds}
-        payload = _b64(json.dumps(body, separators=(",", ":"), sort_keys=True).encode())
-        return f"{payload}.{_b64(self._mac(payload))}"
-
-    def verify(self, token: str, purpose: str) -> dict[str, Any]:
-        payload, _, mac = token.partition(".")
-        if not hmac.compare_digest(mac.encode(), _b64(self._mac(payload)).encode()):
-            raise BadTokenError("bad signature")
-        claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * 4))
-        if claims.get("purpose") != purpose:
-            raise BadTokenError("token for another purpose")
-        if self._clock() > claims["exp"]:
-            raise BadTokenError("expired")
-        return claims
-
-    def _mac(self, payload: str) -> bytes:
-        return hmac.new(self._secret, payload.encode(), hashlib.sha256).digest()
 
 
 class LocalStore:
@@ -187,7 +153,3 @@ async def _batched(body: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
             buffer.clear()
     if buffer:
         yield bytes(buffer)
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
