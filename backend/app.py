@@ -23,6 +23,7 @@ from backend.observability import (
     log_server_error,
     request_logging,
 )
+from backend.reports.routes import report_download
 from backend.runtime import ApiRuntime
 
 
@@ -58,6 +59,7 @@ def create_app(runtime: ApiRuntime, *, serving: bool = False) -> Litestar:
             ready,
             jwks,
             calendar_feed,
+            report_download,
             *local_store_routes(runtime.evidence, settings.evidence_max_bytes),
         ],
         state=State({"runtime": runtime}),

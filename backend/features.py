@@ -64,6 +64,8 @@ from backend.registers import api as registers
 from backend.registers import criteria as register_criteria
 from backend.registers import jobs as register_jobs
 from backend.registers import models as register_models
+from backend.reports import api as reports
+from backend.reports import models as report_models
 from backend.reviews import api as reviews
 from backend.reviews import criteria as review_criteria
 from backend.reviews import models as review_models
@@ -178,6 +180,7 @@ FEATURES: tuple[Feature, ...] = (
         jobs=(register_jobs.REMIND,),
         periodic=(register_jobs.DAILY,),
     ),
+    Feature("reports", report_models, reports.ReportQuery, reports.ReportMutation),
 )
 
 

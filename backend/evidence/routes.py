@@ -11,11 +11,11 @@ from typing import Any
 from litestar import MediaType, Request, Response, Router, get, put
 from litestar.response import File
 
+from backend.core.signing import BadTokenError
 from backend.evidence.disposition import attachment
 from backend.evidence.local import (
     ROUTE,
     AlreadyStoredError,
-    BadTokenError,
     LocalStore,
     UploadRefusedError,
 )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from backend.evidence.local import LocalStore, Signer
+from backend.core.signing import Signer
+from backend.evidence.local import LocalStore
 from backend.evidence.s3 import S3Store
 from backend.evidence.store import EvidenceStore
 from backend.settings import Settings

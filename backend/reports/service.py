@@ -1,0 +1,150 @@
+"""Making reports and handing them out.
+
+A spreadsheet export is rendered in the request (a few statements and openpyxl's streaming
+writer); a PDF report is queued for a job through the outbox, since drawing its charts takes
+seconds. Either way the finished bytes are stored once with their SHA-256 and the report is
+downloaded through a short-lived signed URL, like evidence.
+
+Making a report stores it in the organization, so it takes a role that may contribute and
+the tenant the caller acts in; viewers and auditors read and download the reports others
+made (their scope has no write tenant, so the database would refuse them anyway).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Select, select
+
+from backend.catalog.models import Standard
+from backend.core.access import Actor, readable
+from backend.core.calendar import local_today
+from backend.core.errors import invalid, not_found
+from backend.core.signing import Signer
+from backend.db.session import TenantSession
+from backend.programs.models import Program
+from backend.programs.service import writable_program
+from backend.reports.models import Report, ReportFile, ReportFormat, ReportKind, ReportStatus
+from backend.reports.sheets import EXPORTS, Source
+from backend.reports.workbook import workbook_bytes
+from tenants.models import Organization
+
+DOWNLOAD = "report-download"
+"""The purpose a download token is signed for; no other token opens a report."""
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONTENT_TYPES = {ReportFormat.XLSX: XLSX, ReportFormat.PDF: "application/pdf"}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    content: bytes
+    pages: int  # PDF pages, or sheets of a workbook
+
+
+async def export_spreadsheet(
+    db: TenantSession, actor: Actor, kind: ReportKind, program_id: uuid.UUID
+) -> Report:
+    """Render the program's `kind` workbook now and store it as a ready report."""
+    export = EXPORTS.get(kind)
+    if export is None:
+        raise invalid(f"{_words(kind)} is a PDF report: use generateReport.", ["kind"])
+    program = await writable_program(db, actor, program_id)
+    report = await _new_report(db, actor, program, kind, ReportFormat.XLSX)
+    started = time.perf_counter()
+    sheets = await export(Source(db, program.id, await _timezone(db, program.tenant_id)))
+    content, count = await asyncio.to_thread(workbook_bytes, sheets)
+    _finish(db, report, Rendered(content, count), started)
+    await db.commit()
+    return report
+
+
+async def _new_report(
+    db: TenantSession, actor: Actor, program: Program, kind: ReportKind, format: ReportFormat
+) -> Report:
+    today = local_today(await _timezone(db, program.tenant_id))
+    standard = await db.get(Standard, program.standard_id)
+    named = f"{standard.code} {standard.edition}" if standard else "program"
+    report = Report(
+        id=uuid.uuid4(),
+        tenant_id=program.tenant_id,
+        program_id=program.id,
+        kind=kind.value,
+        format=format.value,
+        status=ReportStatus.PENDING.value,
+        requested_by_id=actor.user_id,
+        filename=f"{_slug(f'{_words(kind)} {named}')}-{today.isoformat()}.{format.value}",
+        failure="",
+    )
+    db.add(report)
+    await db.flush()
+    return report
+
+
+def _finish(db: TenantSession, report: Report, rendered: Rendered, started: float) -> None:
+    """The report is ready: its bytes stored once, measured, never rendered again."""
+    db.add(ReportFile(report_id=report.id, tenant_id=report.tenant_id, content=rendered.content))
+    report.status = ReportStatus.READY.value
+    report.size_bytes = len(rendered.content)
+    report.sha256 = hashlib.sha256(rendered.content).hexdigest()
+    report.pages = rendered.pages
+    report.render_ms = round((time.perf_counter() - started) * 1000)
+    report.finished_at = datetime.now(UTC)
+
+
+async def _timezone(db: TenantSession, tenant_id: uuid.UUID) -> str:
+    timezone = await db.scalar(select(Organization.timezone).where(Organization.id == tenant_id))
+    return timezone or "UTC"
+
+
+def reports_statement(
+    program_id: uuid.UUID | None, kind: ReportKind | None, organization: uuid.UUID | None
+) -> Select[Report]:
+    statement = select(Report)
+    if program_id is not None:
+        statement = statement.where(Report.program_id == program_id)
+    if kind is not None:
+        statement = statement.where(Report.kind == kind.value)
+    if organization is not None:
+        statement = statement.where(Report.tenant_id == organization)
+    return statement
+
+
+# --- downloads ---------------------------------------------------------------------------
+
+
+def download_url(signer: Signer, base_url: str, report: Report, ttl_seconds: int) -> str | None:
+    """A signed GET of a ready report's file; None while it is not ready."""
+    if report.status != ReportStatus.READY.value:
+        return None
+    token = signer.sign(DOWNLOAD, ttl_seconds, report=str(report.id), tenant=str(report.tenant_id))
+    return f"{base_url}/reports/download/{token}"
+
+
+@dataclass(frozen=True)
+class Download:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+async def download(db: TenantSession, report_id: uuid.UUID) -> Download:
+    """The file of a ready report the scope reads."""
+    report = await readable(db, Report, report_id, "Report")
+    content = await db.scalar(select(ReportFile.content).where(ReportFile.report_id == report.id))
+    if content is None:
+        raise not_found("Report")
+    return Download(report.filename, CONTENT_TYPES[ReportFormat(report.format)], content)
+
+
+def _words(kind: ReportKind) -> str:
+    return kind.value.replace("_", " ").capitalize()
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
