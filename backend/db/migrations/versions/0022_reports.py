@@ -60,9 +60,7 @@ def upgrade() -> None:
         sa.Column(
             "status", sa.Enum("pending", "ready", "failed", name="report_status"), nullable=False
         ),
-        sa.Column(
-            "requested_by_id", sa.Uuid(), sa.ForeignKey("users.id", ondelete="SET NULL")
-        ),
+        sa.Column("requested_by_id", sa.Uuid(), sa.ForeignKey("users.id", ondelete="SET NULL")),
         sa.Column("filename", sa.String(length=200), nullable=False),
         sa.Column("size_bytes", sa.Integer()),
         sa.Column("sha256", sa.String(length=64)),
@@ -71,10 +69,16 @@ def upgrade() -> None:
         sa.Column("failure", sa.Text(), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True)),
         sa.Column(
-            "created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
         ),
         sa.Column(
-            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
         ),
     )
     op.create_table(
