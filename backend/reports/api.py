@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
 from datetime import datetime
 from typing import ClassVar
@@ -17,11 +19,12 @@ from backend.api.mutations import mutation, node_uuid
 from backend.api.nodes import LoadedNode
 from backend.api.pagination import Connection, paginate
 from backend.api.tenants import User
+from backend.core.errors import invalid
 from backend.core.signing import Signer
 from backend.db.batch import by_id
 from backend.programs import service as program_service
 from backend.programs.api import Program
-from backend.reports import models, service
+from backend.reports import imports, models, service
 from backend.reports.models import ReportFormat as ReportFormatValue
 from backend.reports.models import ReportKind as ReportKindValue
 from backend.reports.models import ReportStatus as ReportStatusValue
@@ -144,6 +147,41 @@ class ReportPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+@strawberry.input(description="A gap analysis sheet, as exportSpreadsheet wrote it, edited.")
+class ImportGapAnalysisInput:
+    program_id: relay.GlobalID
+    workbook: str = strawberry.field(description="The .xlsx file, base64-encoded (at most 5 MiB).")
+
+
+@strawberry.type(description="A problem of one cell of an imported sheet.")
+class ImportProblem:
+    row: int = strawberry.field(description="The row number the spreadsheet shows.")
+    column: str = strawberry.field(description="The header of the column.")
+    message: str
+
+
+@strawberry.type
+class ImportGapAnalysisPayload:
+    program: Program | None = None
+    rows: int | None = strawberry.field(default=None, description="Rows applied.")
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @strawberry.field(description="The errors that concern one cell, by row and column.")
+    def problems(self) -> list[ImportProblem]:
+        return [
+            ImportProblem(row=int(error.field[1]), column=error.field[2], message=error.message)
+            for error in self.errors
+            if len(error.field) == 3 and error.field[0] == "rows"
+        ]
+
+
+def _decoded(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise invalid("The workbook is not valid base64.", ["workbook"]) from None
+
+
 @strawberry.type
 class ReportMutation:
     @mutation(
@@ -156,3 +194,17 @@ class ReportMutation:
             info.context.db, actor_of(info), ReportKindValue(input.kind), program_id
         )
         return ReportPayload(report=Report.from_model(row))
+
+    @mutation(
+        description="Assess a program's requirements from its edited gap analysis sheet: every"
+        " row is checked and nothing is applied while any row has a problem."
+    )
+    async def import_gap_analysis(
+        self, info: Info, input: ImportGapAnalysisInput
+    ) -> ImportGapAnalysisPayload:
+        program_id = node_uuid(input.program_id, "Program", "programId")
+        content = _decoded(input.workbook)
+        db = info.context.db
+        recorded = await imports.import_gap_analysis(db, actor_of(info), program_id, content)
+        program = await program_service.readable_program(db, program_id)
+        return ImportGapAnalysisPayload(program=Program.from_model(program), rows=len(recorded))
