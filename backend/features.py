@@ -65,6 +65,7 @@ from backend.registers import criteria as register_criteria
 from backend.registers import jobs as register_jobs
 from backend.registers import models as register_models
 from backend.reports import api as reports
+from backend.reports import jobs as report_jobs
 from backend.reports import models as report_models
 from backend.reviews import api as reviews
 from backend.reviews import criteria as review_criteria
@@ -180,7 +181,13 @@ FEATURES: tuple[Feature, ...] = (
         jobs=(register_jobs.REMIND,),
         periodic=(register_jobs.DAILY,),
     ),
-    Feature("reports", report_models, reports.ReportQuery, reports.ReportMutation),
+    Feature(
+        "reports",
+        report_models,
+        reports.ReportQuery,
+        reports.ReportMutation,
+        jobs=(report_jobs.RENDER,),
+    ),
 )
 
 

@@ -147,6 +147,12 @@ class ReportPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+@strawberry.input(description="Which PDF report of which program.")
+class GenerateReportInput:
+    kind: ReportKind  # type: ignore[valid-type]
+    program_id: relay.GlobalID
+
+
 @strawberry.input(description="A gap analysis sheet, as exportSpreadsheet wrote it, edited.")
 class ImportGapAnalysisInput:
     program_id: relay.GlobalID
@@ -191,6 +197,17 @@ class ReportMutation:
     async def export_spreadsheet(self, info: Info, input: ExportSpreadsheetInput) -> ReportPayload:
         program_id = node_uuid(input.program_id, "Program", "programId")
         row = await service.export_spreadsheet(
+            info.context.db, actor_of(info), ReportKindValue(input.kind), program_id
+        )
+        return ReportPayload(report=Report.from_model(row))
+
+    @mutation(
+        description="Queue a PDF report of a program; a job renders it (seconds). Follow it"
+        " with report(id): PENDING, then READY with its download URL."
+    )
+    async def generate_report(self, info: Info, input: GenerateReportInput) -> ReportPayload:
+        program_id = node_uuid(input.program_id, "Program", "programId")
+        row = await service.generate_report(
             info.context.db, actor_of(info), ReportKindValue(input.kind), program_id
         )
         return ReportPayload(report=Report.from_model(row))

@@ -20,6 +20,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import structlog
 from sqlalchemy import Select, select
 
 from backend.catalog.models import Standard
@@ -28,13 +29,19 @@ from backend.core.calendar import local_today
 from backend.core.errors import invalid, not_found
 from backend.core.signing import Signer
 from backend.db.session import TenantSession
+from backend.jobs.outbox import enqueue
 from backend.programs.models import Program
 from backend.programs.service import writable_program
 from backend.reports.models import Report, ReportFile, ReportFormat, ReportKind, ReportStatus
+from backend.reports.pdf import readiness_pdf
+from backend.reports.readiness import readiness_facts
 from backend.reports.sheets import EXPORTS, Source
 from backend.reports.workbook import workbook_bytes
 from tenants.models import Organization
 
+log = structlog.get_logger("certready.reports")
+
+RENDER_JOB = "reports.render"
 DOWNLOAD = "report-download"
 """The purpose a download token is signed for; no other token opens a report."""
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -61,6 +68,48 @@ async def export_spreadsheet(
     content, count = await asyncio.to_thread(workbook_bytes, sheets)
     _finish(db, report, Rendered(content, count), started)
     await db.commit()
+    return report
+
+
+async def generate_report(
+    db: TenantSession, actor: Actor, kind: ReportKind, program_id: uuid.UUID
+) -> Report:
+    """Queue a PDF report of the program: pending now, rendered by the job."""
+    if kind in EXPORTS:
+        raise invalid(f"{_words(kind)} is a spreadsheet: use exportSpreadsheet.", ["kind"])
+    program = await writable_program(db, actor, program_id)
+    report = await _new_report(db, actor, program, kind, ReportFormat.PDF)
+    await enqueue(db, RENDER_JOB, program.tenant_id, {"report": str(report.id)})
+    await db.commit()
+    return report
+
+
+async def render_pending(db: TenantSession, report_id: uuid.UUID) -> Report | None:
+    """Render a pending report (the job's work; the demo calls it directly). A report
+    already rendered is left alone, so a job delivered twice renders once. A failure of
+    the drawing itself would fail again on every retry: it marks the report FAILED."""
+    report = await db.get(Report, report_id, with_for_update=True, populate_existing=True)
+    if report is None or report.status != ReportStatus.PENDING.value:
+        return report
+    program = await db.get(Program, report.program_id)
+    organization = await db.get(Organization, report.tenant_id)
+    if program is None or organization is None:  # deleted since: the report went with it
+        return None
+    started = time.perf_counter()
+    today = local_today(organization.timezone)
+    facts = await readiness_facts(db, program, organization.name, today)
+    try:
+        content, pages = await asyncio.to_thread(readiness_pdf, facts, report.id)
+    except Exception:
+        log.exception("report rendering failed", report_id=str(report.id))
+        report.status, report.failure = (
+            ReportStatus.FAILED.value,
+            "The document could not be drawn.",
+        )
+        report.finished_at = datetime.now(UTC)
+        return report
+    _finish(db, report, Rendered(content, pages), started)
+    await db.flush()
     return report
 
 
