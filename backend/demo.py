@@ -27,6 +27,7 @@ from backend.demo_history import DemoHistory
 from backend.demo_notifications import seed_notifications
 from backend.demo_readiness import seed_programs
 from backend.demo_registers import seed_registers
+from backend.demo_reports import seed_reports
 from backend.demo_reviews import seed_reviews
 from backend.runtime import Runtime
 from tenants.models import (
@@ -166,6 +167,7 @@ async def seed_demo(runtime: Runtime) -> list[DemoLogin]:
         runtime, (ACME.id, users[ACME_OWNER].id), (GLOBEX.id, users[GLOBEX_OWNER].id)
     )
     await seed_notifications(runtime, ACME.id, users[ACME_OWNER].id)
+    await seed_reports(runtime, ACME.id, users[ACME_OWNER].id)
     return [_login(account, users[account.email]) for account in ACCOUNTS]
 
 
