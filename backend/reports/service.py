@@ -62,10 +62,10 @@ async def export_spreadsheet(
     if export is None:
         raise invalid(f"{_words(kind)} is a PDF report: use generateReport.", ["kind"])
     program = await writable_program(db, actor, program_id)
-    report = await _new_report(db, actor, program, kind, ReportFormat.XLSX)
     started = time.perf_counter()
     sheets = await export(Source(db, program.id, await _timezone(db, program.tenant_id)))
     content, count = await asyncio.to_thread(workbook_bytes, sheets)
+    report = await _new_report(db, actor, program, kind, ReportFormat.XLSX)
     _finish(db, report, Rendered(content, count), started)
     await db.commit()
     return report

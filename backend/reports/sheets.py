@@ -18,6 +18,7 @@ from sqlalchemy import select
 from backend.assessments.models import Assessment, Conformity
 from backend.catalog.models import Clause, ClauseKind
 from backend.core.calendar import local_date
+from backend.core.errors import invalid
 from backend.db.session import TenantSession
 from backend.findings.models import CorrectiveAction, Finding, FindingRequirement
 from backend.planning.models import Action, ActionRequirement, Milestone, Objective
@@ -145,6 +146,12 @@ async def statement_of_applicability(source: Source) -> list[Sheet]:
         )
         for number, title, theme, row in found.all()
     ]
+    if not rows:
+        raise invalid(
+            "This program's standard has no annex controls, so no Statement of"
+            " Applicability; it belongs to ISO/IEC 27001 programs.",
+            ["programId"],
+        )
     return [Sheet("Statement of Applicability", SOA_COLUMNS, rows)]
 
 

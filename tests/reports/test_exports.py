@@ -8,6 +8,7 @@ import hashlib
 from datetime import datetime
 
 from openpyxl.utils import get_column_letter
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.core.access import Actor
 from backend.db.session import TenantSession
@@ -19,6 +20,7 @@ from backend.registers.models import EntryKind
 from backend.registers.service import EntryFields
 from tests.findings.helpers import TODAY, nonconformity
 from tests.planning.helpers import Plan
+from tests.registers.helpers import CONTROLS, iso_program
 from tests.reports.helpers import (
     REPORT_BY_ID,
     REPORTS,
@@ -28,7 +30,7 @@ from tests.reports.helpers import (
     read,
     workbook,
 )
-from tests.support import Client, login
+from tests.support import Client, global_id, login
 
 KINDS = ("GAP_ANALYSIS", "STATEMENT_OF_APPLICABILITY", "FINDINGS", "ACTION_PLAN", "REGISTERS")
 
@@ -67,13 +69,21 @@ async def seed(db: TenantSession, owner: Actor, plan: Plan) -> None:
 
 
 async def test_every_export_reads_back_as_a_typed_filtered_workbook_with_its_sha256(
-    *, client: Client, plan: Plan, session: TenantSession, owner_a: Actor
+    *,
+    client: Client,
+    plan: Plan,
+    session: TenantSession,
+    owner_a: Actor,
+    owner_engine: AsyncEngine,
 ) -> None:
     await seed(session, owner_a, plan)
+    controls = await iso_program(owner_engine, plan, "27001", controls=CONTROLS)
     token, tenant = await login(client, "a_owner"), plan.org_gid("a")
     sheets = {}
     for kind in KINDS:
-        payload = await export(client, kind, plan.program_gid("a"), token=token, tenant=tenant)
+        soa = kind == "STATEMENT_OF_APPLICABILITY"
+        program = global_id("Program", controls) if soa else plan.program_gid("a")
+        payload = await export(client, kind, program, token=token, tenant=tenant)
         assert payload["errors"] == [], payload
         report = payload["report"]
         assert (report["kind"], report["format"], report["status"]) == (kind, "XLSX", "READY")
@@ -112,8 +122,12 @@ async def test_every_export_reads_back_as_a_typed_filtered_workbook_with_its_sha
     risks = sheets["Risks and opportunities"]
     assert [c.value for c in risks[1]][:4] == ["Reference", "Title", "Owner", "Review on"]
     assert (risks["B2"].value, risks["H2"].value, risks["I2"].value) == ("Supplier fails", 2, 3)
-    # The test standard has no annex controls: the statement is there, with its header only.
-    assert sheets["Statement of Applicability"].max_row == 1
+    statement = [[c.value for c in row] for row in sheets["Statement of Applicability"].iter_rows()]
+    assert [(row[0], row[3], row[5]) for row in statement[1:]] == [
+        ("A.5.1", "applicable", "conformant"),
+        ("A.8.24", "not applicable", "not applicable"),
+        ("A.8.12", "not yet assessed", "not assessed"),
+    ]  # in catalog order
 
 
 async def test_the_list_and_one_report_are_read_by_viewers_and_auditors_but_not_by_others(
@@ -160,6 +174,10 @@ async def test_bad_input_is_a_clear_error(*, client: Client, plan: Plan) -> None
     token, tenant = await login(client, "a_owner"), plan.org_gid("a")
     pdf = await export(client, "READINESS", plan.program_gid("a"), token=token, tenant=tenant)
     assert (codes(pdf), pdf["errors"][0]["field"]) == (["INVALID"], ["kind"])
+    soa = await export(
+        client, "STATEMENT_OF_APPLICABILITY", plan.program_gid("a"), token=token, tenant=tenant
+    )
+    assert (codes(soa), soa["errors"][0]["field"]) == (["INVALID"], ["programId"])
     wrong = await export(client, "GAP_ANALYSIS", plan.org_gid("a"), token=token, tenant=tenant)
     assert (wrong["report"], wrong["errors"][0]["field"]) == (None, ["programId"])
     assert (await read(client, REPORTS, token, tenant))["reports"]["totalCount"] == 0
