@@ -33,7 +33,8 @@ ReportKind = strawberry.enum(
     ReportKindValue,
     name="ReportKind",
     description="GAP_ANALYSIS, STATEMENT_OF_APPLICABILITY, FINDINGS, ACTION_PLAN and REGISTERS"
-    " are spreadsheets (exportSpreadsheet); READINESS is a PDF report (generateReport).",
+    " are spreadsheets (exportSpreadsheet); READINESS and STATEMENT_OF_APPLICABILITY are PDF"
+    " reports (generateReport).",
 )
 ReportFormat = strawberry.enum(ReportFormatValue, name="ReportFormat")
 ReportStatus = strawberry.enum(

@@ -12,10 +12,12 @@ from __future__ import annotations
 import io
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.pdfgen.canvas import Canvas
@@ -31,6 +33,7 @@ from reportlab.platypus import (
 
 from backend.reports import charts
 from backend.reports.readiness import ReadinessFacts
+from backend.reports.workbook import Sheet
 
 STYLES = getSampleStyleSheet()
 BODY = ParagraphStyle("body", parent=STYLES["BodyText"])
@@ -73,33 +76,66 @@ def _heading(text: str) -> Paragraph:
     return Paragraph(escape(text), STYLES["Heading2"])
 
 
-def readiness_pdf(facts: ReadinessFacts, report_id: uuid.UUID) -> tuple[bytes, int]:
-    """The document's bytes and its page count."""
+@dataclass(frozen=True)
+class Masthead:
+    """What every page of a report names: whose it is, of when, which report."""
+
+    organization: str
+    today: date
+    report_id: uuid.UUID
+    kind: str  # "Readiness report"
+
+
+def document(
+    masthead: Masthead,
+    title: str,
+    story: list[Flowable],
+    page: tuple[float, float] = A4,
+) -> tuple[bytes, int]:
+    """The laid-out document's bytes and its page count."""
     buffer = io.BytesIO()
     pages: list[int] = []
-    title = f"Readiness report: {facts.standard}"
 
     def on_page(canvas: Canvas, _document: SimpleDocTemplate) -> None:
         pages.append(canvas.getPageNumber())
         canvas.saveState()
         canvas.setFont("Helvetica", 8)
-        top, bottom = A4[1] - 1.2 * cm, 1 * cm
-        canvas.drawString(2 * cm, top, f"{facts.organization} · {facts.today.isoformat()}")
-        canvas.drawRightString(A4[0] - 2 * cm, top, "Readiness report")
-        canvas.drawString(2 * cm, bottom, f"Report {report_id}")
-        canvas.drawRightString(A4[0] - 2 * cm, bottom, f"Page {canvas.getPageNumber()}")
+        top, bottom = page[1] - 1.2 * cm, 1 * cm
+        canvas.drawString(2 * cm, top, f"{masthead.organization} · {masthead.today.isoformat()}")
+        canvas.drawRightString(page[0] - 2 * cm, top, masthead.kind)
+        canvas.drawString(2 * cm, bottom, f"Report {masthead.report_id}")
+        canvas.drawRightString(page[0] - 2 * cm, bottom, f"Page {canvas.getPageNumber()}")
         canvas.restoreState()
 
-    document = SimpleDocTemplate(
-        buffer, pagesize=A4, title=title, author=facts.organization, topMargin=2 * cm
+    layout = SimpleDocTemplate(
+        buffer, pagesize=page, title=title, author=masthead.organization, topMargin=2 * cm
     )
-    document.build(_story(facts, title), onFirstPage=on_page, onLaterPages=on_page)
+    layout.build(
+        [Paragraph(escape(title), STYLES["Title"]), *story],
+        onFirstPage=on_page,
+        onLaterPages=on_page,
+    )
     return buffer.getvalue(), max(pages)
 
 
-def _story(facts: ReadinessFacts, title: str) -> list[Flowable]:
+def readiness_pdf(facts: ReadinessFacts, report_id: uuid.UUID) -> tuple[bytes, int]:
+    masthead = Masthead(facts.organization, facts.today, report_id, "Readiness report")
+    return document(masthead, f"Readiness report: {facts.standard}", _story(facts))
+
+
+def sheet_pdf(masthead: Masthead, title: str, sheet: Sheet) -> tuple[bytes, int]:
+    """A spreadsheet export's rows as a table (the SoA beside its XLSX) on landscape pages,
+    columns sized by the widths the workbook gives them."""
+    page = landscape(A4)
+    total = sum(column.width for column in sheet.columns)
+    widths = [(page[0] - 4 * cm) * column.width / total for column in sheet.columns]
+    rows = [["" if value is None else str(value) for value in row] for row in sheet.rows]
+    header = [column.header for column in sheet.columns]
+    return document(masthead, title, [_table(header, rows, widths)], page)
+
+
+def _story(facts: ReadinessFacts) -> list[Flowable]:
     return [
-        Paragraph(escape(title), STYLES["Title"]),
         _text(f"{facts.organization}. Scope: {facts.scope}", BODY),
         *_score(facts),
         *_groups(facts),

@@ -13,10 +13,12 @@ made (their scope has no write tenant, so the database would refuse them anyway)
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -33,9 +35,9 @@ from backend.jobs.outbox import enqueue
 from backend.programs.models import Program
 from backend.programs.service import writable_program
 from backend.reports.models import Report, ReportFile, ReportFormat, ReportKind, ReportStatus
-from backend.reports.pdf import readiness_pdf
+from backend.reports.pdf import Masthead, readiness_pdf, sheet_pdf
 from backend.reports.readiness import readiness_facts
-from backend.reports.sheets import EXPORTS, Source
+from backend.reports.sheets import EXPORTS, Source, statement_of_applicability
 from backend.reports.workbook import workbook_bytes
 from tenants.models import Organization
 
@@ -75,9 +77,11 @@ async def generate_report(
     db: TenantSession, actor: Actor, kind: ReportKind, program_id: uuid.UUID
 ) -> Report:
     """Queue a PDF report of the program: pending now, rendered by the job."""
-    if kind in EXPORTS:
-        raise invalid(f"{_words(kind)} is a spreadsheet: use exportSpreadsheet.", ["kind"])
+    if kind not in DOCUMENTS:
+        raise invalid(f"{_words(kind)} is a spreadsheet only: use exportSpreadsheet.", ["kind"])
     program = await writable_program(db, actor, program_id)
+    if kind is ReportKind.STATEMENT_OF_APPLICABILITY:  # refused now, not in the job
+        await statement_of_applicability(Source(db, program.id, "UTC"))
     report = await _new_report(db, actor, program, kind, ReportFormat.PDF)
     await enqueue(db, RENDER_JOB, program.tenant_id, {"report": str(report.id)})
     await db.commit()
@@ -96,21 +100,50 @@ async def render_pending(db: TenantSession, report_id: uuid.UUID) -> Report | No
     if program is None or organization is None:  # deleted since: the report went with it
         return None
     started = time.perf_counter()
-    today = local_today(organization.timezone)
-    facts = await readiness_facts(db, program, organization.name, today)
+    masthead = Masthead(
+        organization.name,
+        local_today(organization.timezone),
+        report.id,
+        _words(ReportKind(report.kind)),
+    )
+    draw = await DOCUMENTS[ReportKind(report.kind)](db, program, masthead, organization.timezone)
     try:
-        content, pages = await asyncio.to_thread(readiness_pdf, facts, report.id)
+        content, pages = await asyncio.to_thread(draw)
     except Exception:
         log.exception("report rendering failed", report_id=str(report.id))
-        report.status, report.failure = (
-            ReportStatus.FAILED.value,
-            "The document could not be drawn.",
-        )
+        report.status = ReportStatus.FAILED.value
+        report.failure = "The document could not be drawn."
         report.finished_at = datetime.now(UTC)
         return report
     _finish(db, report, Rendered(content, pages), started)
     await db.flush()
     return report
+
+
+Drawing = Callable[[], tuple[bytes, int]]
+
+
+async def _readiness(
+    db: TenantSession, program: Program, masthead: Masthead, _timezone: str
+) -> Drawing:
+    facts = await readiness_facts(db, program, masthead.organization, masthead.today)
+    return functools.partial(readiness_pdf, facts, masthead.report_id)
+
+
+async def _statement(db: TenantSession, program: Program, masthead: Masthead, zone: str) -> Drawing:
+    [sheet] = await statement_of_applicability(Source(db, program.id, zone))
+    standard = await db.get(Standard, program.standard_id)
+    named = f"{standard.code}:{standard.edition}" if standard else ""
+    title = f"Statement of Applicability: {named}"
+    return functools.partial(sheet_pdf, masthead, title, sheet)
+
+
+Renderer = Callable[[TenantSession, Program, Masthead, str], Awaitable[Drawing]]
+DOCUMENTS: dict[ReportKind, Renderer] = {
+    ReportKind.READINESS: _readiness,
+    ReportKind.STATEMENT_OF_APPLICABILITY: _statement,
+}
+"""The PDF kinds: each reads its facts in the session, then draws off the event loop."""
 
 
 async def _new_report(

@@ -25,8 +25,9 @@ from backend.readiness.models import ReadinessSnapshot
 from backend.settings import Settings
 from tests.findings.helpers import TODAY, nonconformity
 from tests.planning.helpers import Plan
+from tests.registers.helpers import CONTROLS, iso_program
 from tests.reports.helpers import ERRORS, REPORT, REPORT_BY_ID, codes, fetch, read
-from tests.support import Client, gql, login
+from tests.support import Client, global_id, gql, login
 
 GENERATE = f"""
 mutation($input: GenerateReportInput!) {{
@@ -174,5 +175,37 @@ async def test_only_writers_of_the_organization_generate_and_kinds_are_checked(
         client, plan, "READINESS", token=await login(client, "b_owner"), org="b"
     )
     assert codes(stranger) == ["NOT_FOUND"]
-    sheet = await generate(client, plan, "GAP_ANALYSIS", token=await login(client, "a_owner"))
+    owner = await login(client, "a_owner")
+    sheet = await generate(client, plan, "GAP_ANALYSIS", token=owner)
     assert (codes(sheet), sheet["errors"][0]["field"]) == (["INVALID"], ["kind"])
+    no_controls = await generate(client, plan, "STATEMENT_OF_APPLICABILITY", token=owner)
+    assert (codes(no_controls), no_controls["errors"][0]["field"]) == (["INVALID"], ["programId"])
+    listed = await read(client, "{ reports { totalCount } }", owner, plan.org_gid("a"))
+    assert listed["reports"]["totalCount"] == 0  # nothing queued by a refused request
+
+
+async def test_the_statement_of_applicability_as_pdf_lists_every_control(
+    *, client: Client, plan: Plan, owner_engine: AsyncEngine, migrated: Settings
+) -> None:
+    program = await iso_program(owner_engine, plan, "27001", controls=CONTROLS)
+    token, tenant = await login(client, "a_owner"), plan.org_gid("a")
+    variables = {
+        "input": {"kind": "STATEMENT_OF_APPLICABILITY", "programId": global_id("Program", program)}
+    }
+    body = await gql(client, GENERATE, variables, token=token, tenant=tenant)
+    report = body["data"]["generateReport"]["report"]
+    await run_jobs(migrated, owner_engine)
+    ready = (await read(client, REPORT_BY_ID, token, tenant, id=report["id"]))["report"]
+    assert (ready["status"], ready["format"]) == ("READY", "PDF")
+    content = await fetch(client, ready["downloadUrl"])
+    text_of = " ".join(PdfReader(io.BytesIO(content)).pages[0].extract_text().split())
+    assert "Statement of Applicability" in text_of
+    assert "Alpha Industries" in text_of
+    for control, applicability in (("A.5.1", "applicable"), ("A.8.24", "not applicable")):
+        assert control in text_of
+        assert applicability in text_of
+    assert "not yet assessed" in text_of
+    measured = (ready["renderMs"], ready["sizeBytes"], ready["pages"])
+    print("statement of applicability PDF (ms, bytes, pages):", measured)
+    image = pypdfium2.PdfDocument(content)[0].render(scale=1).to_pil()
+    assert image.convert("L").getextrema()[0] < 100  # ink on the page
