@@ -14,6 +14,7 @@ one, unless it excludes the control (an excluded control is not implemented).
 
 from __future__ import annotations
 
+import asyncio
 import io
 import uuid
 import zipfile
@@ -71,7 +72,7 @@ async def import_gap_analysis(
 ) -> list[Assessment]:
     """Assess the program's requirements from the sheet: all rows, or none."""
     program = await program_for_change(db, actor, program_id)
-    rows = read_rows(content)
+    rows = await asyncio.to_thread(read_rows, content)  # unzipping and parsing: off the loop
     clauses = await _clauses(db, program.id)
     stored = await _stored(db, program.id)
     parsed, errors = _judgements(rows, clauses, stored)
