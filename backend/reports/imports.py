@@ -42,6 +42,7 @@ from backend.programs.judgements import (
 
 SHEET = "Gap analysis"
 MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS, MAX_COLUMNS = 10 * MAX_ITEMS, 50  # what an import reads of the sheet at most
 # The headers an import reads, and the judgement field each one holds.
 COLUMNS = {
     "Requirement": "requirementId",
@@ -97,19 +98,25 @@ def read_rows(content: bytes) -> list[Row]:
         raise invalid("This is not an XLSX workbook.", ["file"]) from None
     if SHEET not in book.sheetnames:
         raise invalid(f'The workbook has no "{SHEET}" sheet.', ["file"])
-    lines = book[SHEET].iter_rows(values_only=True)
+    # Bounded reads: a small file can unzip to a huge sheet, and only the first rows matter.
+    lines = book[SHEET].iter_rows(max_row=MAX_ROWS, max_col=MAX_COLUMNS, values_only=True)
     header = [_text(value) for value in next(lines, ())]
     missing = [name for name in COLUMNS if name not in header]
     if missing:
         raise invalid(f"The sheet lacks the columns {', '.join(missing)}.", ["file"])
     rows = [
-        Row(number, {name: _text(values[header.index(name)]) for name in COLUMNS})
+        Row(number, {name: _at_column(values, header.index(name)) for name in COLUMNS})
         for number, values in enumerate(lines, start=2)
         if any(value not in (None, "") for value in values)
     ]
     if not 1 <= len(rows) <= MAX_ITEMS:
         raise invalid(f"The sheet must hold 1 to {MAX_ITEMS} requirements.", ["file"])
     return rows
+
+
+def _at_column(values: Sequence[object], index: int) -> str:
+    """A cell's text; a row may end before its last cells when they are empty."""
+    return _text(values[index]) if index < len(values) else ""
 
 
 def _text(value: object) -> str:
