@@ -4,13 +4,16 @@ signed download, and who may export and download."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import time
 from datetime import datetime
 
 from openpyxl.utils import get_column_letter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.core.access import Actor
+from backend.core.signing import Signer
 from backend.db.session import TenantSession
 from backend.findings import service as findings
 from backend.findings.service import NewCorrectiveAction
@@ -18,6 +21,7 @@ from backend.planning import service as planning
 from backend.registers import service as registers
 from backend.registers.models import EntryKind
 from backend.registers.service import EntryFields
+from backend.settings import Settings
 from tests.findings.helpers import TODAY, nonconformity
 from tests.planning.helpers import Plan
 from tests.registers.helpers import CONTROLS, iso_program
@@ -183,12 +187,34 @@ async def test_bad_input_is_a_clear_error(*, client: Client, plan: Plan) -> None
     assert (await read(client, REPORTS, token, tenant))["reports"]["totalCount"] == 0
 
 
-async def test_a_forged_or_altered_download_token_is_refused(*, client: Client, plan: Plan) -> None:
+async def test_a_forged_altered_expired_or_misdirected_download_token_is_refused(
+    *, client: Client, plan: Plan, migrated: Settings
+) -> None:
     token, tenant = await login(client, "a_owner"), plan.org_gid("a")
     made = await export(client, "ACTION_PLAN", plan.program_gid("a"), token=token, tenant=tenant)
     path = made["report"]["downloadUrl"]
     path = path[path.index("/reports/download/") :]
     payload, _, mac = path.removeprefix("/reports/download/").partition(".")
-    for bad in (f"{payload}.{mac[::-1]}", "garbage", f"{payload[:-2]}.{mac}"):
+    secret = migrated.evidence_signing_secret.get_secret_value()
+    claims = {"report": _uuid(made["report"]["id"]), "tenant": str(plan.orgs["a"])}
+    expired = Signer(secret, clock=lambda: time.time() - 3600).sign("report-download", 60, **claims)
+    upload = Signer(secret).sign("put", 60, **claims)  # signed, but for another purpose
+    for bad in (f"{payload}.{mac[::-1]}", "garbage", f"{payload[:-2]}.{mac}", expired, upload):
         response = await client.get(f"/reports/download/{bad}")
         assert response.status_code == 403, bad
+    elsewhere = Signer(secret).sign(
+        "report-download", 60, **{**claims, "tenant": str(plan.orgs["b"])}
+    )
+    assert (await client.get(f"/reports/download/{elsewhere}")).status_code == 404
+
+
+async def test_a_report_is_a_node(*, client: Client, plan: Plan) -> None:
+    token, tenant = await login(client, "a_owner"), plan.org_gid("a")
+    made = await export(client, "REGISTERS", plan.program_gid("a"), token=token, tenant=tenant)
+    node = "query($id: ID!) { node(id: $id) { __typename ... on Report { kind } } }"
+    found = await read(client, node, token, tenant, id=made["report"]["id"])
+    assert found["node"] == {"__typename": "Report", "kind": "REGISTERS"}
+
+
+def _uuid(global_id: str) -> str:
+    return base64.b64decode(global_id).decode().partition(":")[2]
