@@ -12,7 +12,8 @@ import strawberry
 from strawberry import relay
 
 from backend.api.context import Info, actor_of
-from backend.api.errors import UserError
+from backend.api.cost import at_most
+from backend.api.errors import MAX_USER_ERRORS, UserError
 from backend.api.filters import OrganizationFilter, organization_id
 from backend.api.loaders import Batch
 from backend.api.mutations import mutation, node_uuid
@@ -173,7 +174,10 @@ class ImportGapAnalysisPayload:
     rows: int | None = strawberry.field(default=None, description="Rows applied.")
     errors: list[UserError] = strawberry.field(default_factory=list)
 
-    @strawberry.field(description="The errors that concern one cell, by row and column.")
+    @strawberry.field(
+        description="The errors that concern one cell, by row and column.",
+        metadata=at_most(MAX_USER_ERRORS),
+    )
     def problems(self) -> list[ImportProblem]:
         return [
             ImportProblem(row=int(error.field[1]), column=error.field[2], message=error.message)
