@@ -27,6 +27,7 @@ from backend.observability import (
     request_logging,
 )
 from backend.packages.routes import package_zip
+from backend.reports.routes import report_download
 from backend.runtime import ApiRuntime
 
 
@@ -64,6 +65,7 @@ def create_app(runtime: ApiRuntime, *, serving: bool = False) -> Litestar:
             metrics,
             calendar_feed,
             package_zip,
+            report_download,
             *local_store_routes(runtime.evidence, settings.evidence_max_bytes),
         ],
         state=State({"runtime": runtime}),

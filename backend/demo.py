@@ -29,6 +29,7 @@ from backend.demo_packages import seed_packages
 from backend.demo_portfolio import seed_portfolio
 from backend.demo_readiness import seed_programs
 from backend.demo_registers import seed_registers
+from backend.demo_reports import seed_reports
 from backend.demo_reviews import seed_reviews
 from backend.runtime import Runtime
 from tenants.models import (
@@ -175,6 +176,7 @@ async def seed_demo(runtime: Runtime) -> list[DemoLogin]:
         users[ACME_AUDITOR].id,
     )
     await seed_packages(runtime, ACME.id, users[ACME_OWNER].id)
+    await seed_reports(runtime, ACME.id, users[ACME_OWNER].id)
     return [_login(account, users[account.email]) for account in ACCOUNTS]
 
 

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from backend.assessments.models import Conformity, Implementation, Priority
-from backend.assessments.service import Judgement, assess_requirements
+from backend.assessments.service import assess_requirements
 from backend.catalog.models import Clause, ClauseKind
 from backend.core.access import Actor
 from backend.db.session import TenantSession
@@ -29,6 +29,7 @@ from backend.planning.service import (
     create_milestone,
     create_objective,
 )
+from backend.programs.judgements import Judgement
 from backend.programs.models import Program, ProgramStep, StepKey, StepStatus
 from backend.programs.service import StandardRef, complete_step, start_program, update_step
 from backend.runtime import Runtime

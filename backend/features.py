@@ -69,6 +69,9 @@ from backend.registers import api as registers
 from backend.registers import criteria as register_criteria
 from backend.registers import jobs as register_jobs
 from backend.registers import models as register_models
+from backend.reports import api as reports
+from backend.reports import jobs as report_jobs
+from backend.reports import models as report_models
 from backend.reviews import api as reviews
 from backend.reviews import criteria as review_criteria
 from backend.reviews import models as review_models
@@ -188,6 +191,13 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature("portfolio", portfolio_models, portfolio.PortfolioQuery, portfolio.PortfolioMutation),
     Feature("evidence packages", package_models, packages.PackageQuery, packages.PackageMutation),
+    Feature(
+        "reports",
+        report_models,
+        reports.ReportQuery,
+        reports.ReportMutation,
+        jobs=(report_jobs.RENDER,),
+    ),
 )
 
 

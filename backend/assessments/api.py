@@ -30,6 +30,7 @@ from backend.catalog.api import Requirement
 from backend.catalog.loader import MAX_NODES
 from backend.catalog.models import Clause
 from backend.core.errors import CombinedServiceError, ErrorCode, ServiceError
+from backend.programs import judgements
 from backend.programs import service as program_service
 from backend.programs.api import Program
 
@@ -375,8 +376,8 @@ class RequirementAssessmentInput:
         default=None, description="Applicable annex controls only."
     )
 
-    def judgement(self) -> service.Judgement:
-        return service.Judgement(
+    def judgement(self) -> judgements.Judgement:
+        return judgements.Judgement(
             clause_id=node_uuid(self.requirement_id, "Requirement", "requirementId"),
             status=self.status,
             current_practice=self.current_practice,
@@ -396,7 +397,7 @@ class AssessRequirementInput(RequirementAssessmentInput):
 class AssessRequirementsInput:
     program_id: relay.GlobalID
     items: list[RequirementAssessmentInput] = strawberry.field(
-        description=f"1 to {service.MAX_ITEMS} requirements, each at most once."
+        description=f"1 to {judgements.MAX_ITEMS} requirements, each at most once."
     )
 
 
@@ -423,7 +424,7 @@ class AssessmentPayload:
 @strawberry.type
 class AssessmentsPayload:
     assessments: list[Assessment] | None = strawberry.field(
-        default=None, metadata=at_most(service.MAX_ITEMS)
+        default=None, metadata=at_most(judgements.MAX_ITEMS)
     )
     errors: list[UserError] = strawberry.field(default_factory=list)
 
@@ -448,7 +449,7 @@ def _gathered(conversions: Iterable[tuple[list[str], Callable[[], Result]]]) -> 
     return results
 
 
-def _judgements(items: Sequence[RequirementAssessmentInput]) -> list[service.Judgement]:
+def _judgements(items: Sequence[RequirementAssessmentInput]) -> list[judgements.Judgement]:
     return _gathered((["items", str(index)], item.judgement) for index, item in enumerate(items))
 
 

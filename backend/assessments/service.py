@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -28,217 +28,30 @@ from backend.assessments.models import (
     Implementation,
     Priority,
 )
-from backend.catalog.models import Clause, ClauseKind, Standard
-from backend.core.access import Actor, readable, require_writer
-from backend.core.errors import CombinedServiceError, ServiceError, invalid, not_found
+from backend.catalog.models import Clause, Standard
+from backend.core.access import Actor, require_writer
+from backend.core.errors import ServiceError, invalid, not_found
 from backend.db.batch import by_id
 from backend.db.session import TenantSession
 from backend.planning.models import Action, ActionRequirement, ActionStatus
 from backend.portfolio.models import RequirementAssignment
+from backend.programs.judgements import (  # the rules of one judgement, shared with imports
+    GAP_STATUSES,
+    MAX_ITEMS,
+    Judgement,
+    in_items,
+    judge,
+    record,
+    refuse,
+    top_level,
+)
 from backend.programs.models import Program
-
-MAX_TEXT = 10_000  # characters of one free-text field
-MAX_ITEMS = 500  # requirements in one bulk assessment
-GAP_STATUSES = (Conformity.PARTIAL, Conformity.NONCONFORMANT)
-_TEXT_FIELDS = {
-    "current_practice": "currentPractice",
-    "gap_description": "gapDescription",
-    "justification": "justification",
-}
 
 # Gaps to close first: high, medium, low, then those nobody ranked yet.
 PRIORITY_ORDER = case(
     *((Assessment.priority == priority.value, rank) for rank, priority in enumerate(Priority)),
     else_=len(Priority),
 )
-
-Snapshot = dict[str, str | None]
-# Where an item's field sits in the input: ["justification"] or ["items", "3", "justification"].
-Locate = Callable[[str], list[str]]
-
-
-@dataclass(frozen=True)
-class Judgement:
-    """What an assessor states about one requirement of a program."""
-
-    clause_id: uuid.UUID
-    status: Conformity
-    current_practice: str = ""
-    gap_description: str = ""
-    justification: str = ""
-    priority: Priority | None = None
-    implementation: Implementation | None = None
-
-    @classmethod
-    def of(cls, assessment: Assessment) -> Judgement:
-        """The judgement a stored assessment holds."""
-        return cls(
-            assessment.clause_id,
-            Conformity(assessment.status),
-            assessment.current_practice,
-            assessment.gap_description,
-            assessment.justification,
-            Priority(assessment.priority) if assessment.priority else None,
-            Implementation(assessment.implementation) if assessment.implementation else None,
-        )
-
-    def cleaned(self) -> Judgement:
-        return replace(
-            self,
-            current_practice=self.current_practice.strip(),
-            gap_description=self.gap_description.strip(),
-            justification=self.justification.strip(),
-        )
-
-    def snapshot(self) -> Snapshot:
-        """The assessed fields by column name, as the history keeps them before and after."""
-        return {
-            "status": self.status.value,
-            "current_practice": self.current_practice,
-            "gap_description": self.gap_description,
-            "justification": self.justification,
-            "priority": self.priority.value if self.priority else None,
-            "implementation": self.implementation.value if self.implementation else None,
-        }
-
-
-# --- access ------------------------------------------------------------------------------
-
-
-async def _program_for_change(db: TenantSession, actor: Actor, program_id: uuid.UUID) -> Program:
-    """Everyone who may write in the organization may assess; viewers and auditors only read."""
-    program = await readable(db, Program, program_id, "Program", "programId")
-    require_writer(db, actor, program.tenant_id, "Program")
-    return program
-
-
-# --- validation --------------------------------------------------------------------------
-
-
-def _problems(judgement: Judgement, clause: Clause | None, at: Locate) -> list[ServiceError]:
-    """Everything wrong with one judgement of `clause` (None: not a requirement of the program)."""
-    if clause is None:
-        return [not_found("Requirement", at("requirementId"))]
-    found = _text_problems(judgement, at)
-    if judgement.status is Conformity.NOT_APPLICABLE and not judgement.justification:
-        found.append(invalid("Say why the requirement does not apply.", at("justification")))
-    if judgement.status in GAP_STATUSES and not judgement.gap_description:
-        found.append(invalid("Describe what keeps it from conforming.", at("gapDescription")))
-    if judgement.implementation is not None:
-        found.extend(_implementation_problems(judgement, clause, at))
-    return found
-
-
-def _text_problems(judgement: Judgement, at: Locate) -> list[ServiceError]:
-    return [
-        invalid(f"At most {MAX_TEXT} characters.", at(field))
-        for name, field in _TEXT_FIELDS.items()
-        if len(getattr(judgement, name)) > MAX_TEXT
-    ]
-
-
-def _implementation_problems(
-    judgement: Judgement, clause: Clause, at: Locate
-) -> list[ServiceError]:
-    if clause.kind != ClauseKind.CONTROL:
-        return [invalid("Only annex controls have an implementation status.", at("implementation"))]
-    if judgement.status is Conformity.NOT_APPLICABLE:
-        return [invalid("A control that does not apply is not implemented.", at("implementation"))]
-    return []
-
-
-def _all_problems(
-    judgements: Sequence[Judgement],
-    clauses: dict[uuid.UUID, Clause],
-    locate: Callable[[int], Locate],
-) -> list[ServiceError]:
-    seen: set[uuid.UUID] = set()
-    found = []
-    for index, judgement in enumerate(judgements):
-        at = locate(index)
-        if judgement.clause_id in seen:
-            found.append(invalid("This requirement is already in the list.", at("requirementId")))
-        seen.add(judgement.clause_id)
-        found.extend(_problems(judgement, clauses.get(judgement.clause_id), at))
-    return found
-
-
-def _top_level(_index: int) -> Locate:
-    return lambda field: [field]
-
-
-def _in_items(index: int) -> Locate:
-    return lambda field: ["items", str(index), field]
-
-
-def _refuse(errors: Sequence[ServiceError]) -> None:
-    if errors:
-        raise CombinedServiceError(errors)
-
-
-# --- recording ---------------------------------------------------------------------------
-
-
-def _record(
-    db: TenantSession, actor: Actor, assessment: Assessment, judgement: Judgement, now: datetime
-) -> Assessment:
-    """Apply `judgement` and keep the change in the history, unless it changes nothing."""
-    before, after = Judgement.of(assessment).snapshot(), judgement.snapshot()
-    if before == after:
-        return assessment
-    for name, value in after.items():
-        setattr(assessment, name, value)
-    assessment.assessed_by_id = actor.user_id
-    assessment.assessed_at = now
-    db.add(
-        AssessmentChange(
-            tenant_id=assessment.tenant_id,
-            assessment_id=assessment.id,
-            changed_by_id=actor.user_id,
-            changed_at=now,
-            before=before,
-            after=after,
-        )
-    )
-    return assessment
-
-
-async def _targets(
-    db: TenantSession, program_id: uuid.UUID, clause_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, tuple[Assessment, Clause]]:
-    """The program's assessments of `clause_ids` with their clauses, locked, in one statement."""
-    rows = await db.execute(
-        select(Assessment, Clause)
-        .join(Clause, Clause.id == Assessment.clause_id)
-        .where(
-            Assessment.program_id == program_id,
-            Assessment.clause_id.in_(clause_ids),
-            Clause.assessable,  # a clause divided into sub-clauses is no longer assessed itself
-        )
-        .with_for_update(of=Assessment)
-    )
-    return {clause.id: (assessment, clause) for assessment, clause in rows}
-
-
-async def _judge(
-    db: TenantSession,
-    actor: Actor,
-    program_id: uuid.UUID,
-    judgements: Sequence[Judgement],
-    locate: Callable[[int], Locate],
-) -> list[Assessment]:
-    """Validate every judgement, then record them all, or refuse them all with every problem."""
-    program = await _program_for_change(db, actor, program_id)
-    targets = await _targets(db, program.id, [j.clause_id for j in judgements])
-    clauses = {clause_id: clause for clause_id, (_, clause) in targets.items()}
-    _refuse(_all_problems(judgements, clauses, locate))
-    now = datetime.now(UTC)
-    recorded = [
-        _record(db, actor, targets[judgement.clause_id][0], judgement, now)
-        for judgement in judgements
-    ]
-    await db.commit()
-    return recorded
 
 
 async def assess_requirement(
@@ -264,7 +77,7 @@ async def assess_requirement(
         priority,
         implementation,
     ).cleaned()
-    [assessment] = await _judge(db, actor, program_id, [judgement], _top_level)
+    [assessment] = await judge(db, actor, program_id, [judgement], top_level)
     return assessment
 
 
@@ -275,7 +88,7 @@ async def assess_requirements(
     if not 1 <= len(judgements) <= MAX_ITEMS:
         raise invalid(f"Assess 1 to {MAX_ITEMS} requirements at a time.", ["items"])
     cleaned = [judgement.cleaned() for judgement in judgements]
-    return await _judge(db, actor, program_id, cleaned, _in_items)
+    return await judge(db, actor, program_id, cleaned, in_items)
 
 
 # --- integrated management systems ---------------------------------------------------------
@@ -303,13 +116,13 @@ async def apply_to_siblings(
         raise invalid("This requirement has no counterpart in other standards.", ["assessmentId"])
     if source.status == Conformity.NOT_ASSESSED:
         raise invalid("Assess the requirement before applying it elsewhere.", ["assessmentId"])
-    _refuse(_program_list_problems(program_ids, source.program_id))
+    refuse(_program_list_problems(program_ids, source.program_id))
     programs = await _named_programs(db, program_ids)
     targets = await _equivalents(db, program_ids, hs_key)
-    _refuse(_sibling_problems(program_ids, programs, targets, source.tenant_id, hs_key))
+    refuse(_sibling_problems(program_ids, programs, targets, source.tenant_id, hs_key))
     now = datetime.now(UTC)
     recorded = [
-        _record(db, actor, target, _copy(source, target), now)
+        record(db, actor, target, _copy(source, target), now)
         for program_id in program_ids
         for target in targets[program_id]
     ]

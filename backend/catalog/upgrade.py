@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from backend.catalog.loader import StandardData
 
 SOURCE = ChangeSource.CATALOG_CHANGE.value  # `after["source"]` of an entry the catalog made
-# What a fresh assessment holds, as the history keeps it (`assessments.service.Judgement`).
+# What a fresh assessment holds, as the history keeps it (`programs.judgements.Judgement`).
 NOT_ASSESSED = {
     "status": "not_assessed",
     "current_practice": "",

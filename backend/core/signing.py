@@ -1,6 +1,6 @@
 """Signed, expiring tokens for URLs that are their own authorization (file downloads).
 
-One signer shape for every such URL: evidence files and auditor packages alike. Each token
+One signer shape for every such URL: evidence files, auditor packages and reports alike. Each token
 names its purpose, so a token made for one route is refused by another.
 """
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from backend.core.forecast import STAGE_2
 from backend.core.freshness import Freshness, best, freshness
 
 
@@ -42,7 +43,6 @@ class Level(enum.StrEnum):
 
 
 STAGE_1 = 60.0  # score from which the level is "ready for stage 1"
-STAGE_2 = 85.0  # score from which the level is "ready for stage 2"
 MAJOR_CAP = STAGE_2 - 1.0  # the most a program with an open major nonconformity scores
 CERTIFIED_STATUSES = frozenset({"certified", "surveillance_1", "surveillance_2", "recertification"})
 

@@ -19,12 +19,12 @@ from sqlalchemy import delete, func, select
 
 from backend.core.access import Actor, Permission, require_writer
 from backend.core.errors import invalid
+from backend.core.forecast import RECENT, Forecast, Point, forecast
 from backend.core.metrics import READINESS_SECONDS
 from backend.db.session import TenantSession
 from backend.programs.models import ENDED_STATUSES, Program
 from backend.programs.service import readable_program
 from backend.readiness.facts import load_facts
-from backend.readiness.forecast import RECENT, Forecast, Point, forecast
 from backend.readiness.models import ReadinessSnapshot, ReadinessWeights
 from backend.readiness.score import Readiness, score
 from backend.readiness.weights import parse_weights

@@ -11,8 +11,9 @@ from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.assessments.models import Conformity, Priority
-from backend.assessments.service import Judgement, assess_requirement, assess_requirements
+from backend.assessments.service import assess_requirement, assess_requirements
 from backend.planning.models import Action, ActionRequirement, ActionStatus
+from backend.programs.judgements import Judgement
 from tests.api.helpers import count_statements, messages, post
 from tests.assessments.helpers import Scene
 from tests.support import Client, global_id, gql, login

@@ -13,8 +13,9 @@ import pytest
 
 from backend.assessments import service
 from backend.assessments.models import Conformity, Implementation, Priority
-from backend.assessments.service import Judgement
 from backend.core.errors import ErrorCode, ServiceError
+from backend.programs import judgements
+from backend.programs.judgements import Judgement
 from tenants.roles import Role
 from tests.api.helpers import count_statements
 from tests.assessments.helpers import Scene
@@ -231,7 +232,7 @@ async def test_overlong_text_is_refused(scene: Scene, quality: uuid.UUID) -> Non
                 quality,
                 scene.catalog.quality.clauses["4.1"],
                 status=Conformity.CONFORMANT,
-                current_practice="x" * (service.MAX_TEXT + 1),
+                current_practice="x" * (judgements.MAX_TEXT + 1),
             )
     assert errors_of(refused.value) == [(ErrorCode.INVALID, ["currentPractice"])]
 
@@ -278,7 +279,7 @@ async def test_bulk_assessment_is_all_or_nothing_and_reports_every_bad_item(
     assert await scene.stored() == before  # the valid items were not saved either
 
 
-@pytest.mark.parametrize("count", [0, service.MAX_ITEMS + 1])
+@pytest.mark.parametrize("count", [0, judgements.MAX_ITEMS + 1])
 async def test_bulk_assessment_takes_a_bounded_non_empty_list(
     scene: Scene, quality: uuid.UUID, count: int
 ) -> None:

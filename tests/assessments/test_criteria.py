@@ -6,8 +6,9 @@ import uuid
 
 from backend.assessments.criteria import every_requirement_assessed
 from backend.assessments.models import Conformity
-from backend.assessments.service import Judgement, assess_requirements
+from backend.assessments.service import assess_requirements
 from backend.programs.criteria import Verdict, criteria_of
+from backend.programs.judgements import Judgement
 from backend.programs.models import Program, StepKey
 from tests.api.helpers import count_statements
 from tests.assessments.helpers import Scene

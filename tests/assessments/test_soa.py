@@ -13,24 +13,25 @@ import pytest
 from backend.assessments import service, soa
 from backend.assessments.models import Conformity, Implementation
 from backend.core.errors import ErrorCode, ServiceError
+from backend.programs.judgements import Judgement
 from tests.assessments.helpers import SECURITY_CONTROLS, Scene
 
 
 async def judge_controls(scene: Scene, program: uuid.UUID) -> None:
     controls = scene.catalog.security.clauses
     judgements = [
-        service.Judgement(
+        Judgement(
             controls["A.5.1"],
             Conformity.CONFORMANT,
             justification="Required by our customers' contracts.",
             implementation=Implementation.IMPLEMENTED,
         ),
-        service.Judgement(
+        Judgement(
             controls["A.6.1"],
             Conformity.NOT_APPLICABLE,
             justification='=HYPERLINK("http://evil.example"), says the contractor',
         ),
-        service.Judgement(
+        Judgement(
             controls["A.8.1"],
             Conformity.PARTIAL,
             gap_description="Laptops are not encrypted.",

@@ -37,10 +37,11 @@ from sqlalchemy import make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
+from backend.core.forecast import STAGE_2
 from backend.db.migrate import migrate
 from backend.embedded import start_embedded_postgres
 from backend.readiness import service
-from backend.readiness.score import MAJOR_CAP, STAGE_1, STAGE_2
+from backend.readiness.score import MAJOR_CAP, STAGE_1
 from backend.runtime import Runtime
 from backend.settings import Environment, Settings
 from tests.api.helpers import count_statements

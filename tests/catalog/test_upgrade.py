@@ -43,6 +43,7 @@ from backend.evidence.models import EvidenceItem, EvidenceKind, EvidenceLink
 from backend.planning.criteria import every_gap_has_an_action
 from backend.planning.models import ActionRequirement
 from backend.planning.service import ActionFields, create_action
+from backend.programs.judgements import Judgement
 from backend.programs.models import Program
 from backend.programs.service import StandardRef, start_program
 from backend.runtime import Runtime
@@ -135,14 +136,12 @@ async def _start(db: TenantSession, actor: Actor, code: str) -> uuid.UUID:
     return program.id
 
 
-def _judgement(clause: Clause) -> assessments.Judgement:
+def _judgement(clause: Clause) -> Judgement:
     if clause.number == "9.2":
-        return assessments.Judgement(
-            clause.id, Conformity.PARTIAL, gap_description=GAP, priority=Priority.HIGH
-        )
+        return Judgement(clause.id, Conformity.PARTIAL, gap_description=GAP, priority=Priority.HIGH)
     if clause.number == "8.7":
-        return assessments.Judgement(clause.id, Conformity.NOT_APPLICABLE, justification=EXCLUDED)
-    return assessments.Judgement(clause.id, Conformity.CONFORMANT, current_practice="Done.")
+        return Judgement(clause.id, Conformity.NOT_APPLICABLE, justification=EXCLUDED)
+    return Judgement(clause.id, Conformity.CONFORMANT, current_practice="Done.")
 
 
 async def _work_on_the_old_tree(

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backend.readiness.forecast import Forecast, Point, forecast
+from backend.core.forecast import Forecast, Point, forecast
 
 START = datetime(2026, 11, 1, 9, tzinfo=UTC)
 

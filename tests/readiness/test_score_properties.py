@@ -8,9 +8,9 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
+from backend.core.forecast import STAGE_2
 from backend.readiness.score import (
     MAJOR_CAP,
-    STAGE_2,
     Component,
     Facts,
     FindingFact,

@@ -1,7 +1,7 @@
 """trace context
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 
 Jobs continue the trace of the request that enqueued them: the outbox row keeps the W3C
 traceparent of the span that wrote it (null when tracing is off). The metrics scrape reads
@@ -18,7 +18,7 @@ from alembic import op
 from backend.jobs.sql import CREATE_BACKLOG_FUNCTION, DROP_BACKLOG_FUNCTION
 
 revision: str = "0023"
-down_revision: str | None = "0021"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

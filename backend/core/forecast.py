@@ -5,6 +5,7 @@ likely date is where that line, started from the latest score, meets the stage 2
 the optimistic and pessimistic dates use the slope one standard error above and below. No
 date is given when the points are too few, when progress is flat or going backwards, or when
 the date lies beyond the horizon: then the reason says why. Pure: no I/O, no clock.
+In core because the readiness score and the PDF reports both use it.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from backend.readiness.score import STAGE_2
-
+STAGE_2 = 85.0  # score from which the level is "ready for stage 2"
 RECENT = 8  # snapshots the pace is measured on
 MIN_POINTS = 3
 FLAT = 0.01  # score points per day below which progress counts as flat

@@ -1,0 +1,1 @@
+"""Reports people hand over: spreadsheet exports and PDF reports, stored as immutable files."""
