@@ -47,6 +47,9 @@ PackageInclude = strawberry.enum(
 PackageItemKind = strawberry.enum(ItemKindValue, name="EvidencePackageItemKind")
 
 
+LISTED_ITEMS = 200  # entries one answer lists (the query cost budget); a package may hold more
+
+
 @strawberry.type(description="One entry of a frozen package, as its manifest lists it.")
 class EvidencePackageItem:
     path: str = strawberry.field(description="Its name inside the ZIP.")
@@ -102,10 +105,14 @@ class EvidencePackage(LoadedNode, relay.Node):
         loader = info.context.loaders.of(queries.programs_of_packages)
         return [Program.from_model(row) for row in await loader.load(uuid.UUID(self.id))]
 
-    @strawberry.field(description="Its entries once frozen; empty while a draft.")
+    @strawberry.field(
+        description=f"Its first {LISTED_ITEMS} entries once frozen (itemCount says how many it"
+        " holds; the manifest in its ZIP lists every one); empty while a draft.",
+        metadata=at_most(LISTED_ITEMS),
+    )
     async def items(self, info: Info) -> list[EvidencePackageItem]:
         rows = await info.context.loaders.of(queries.items_of_packages).load(uuid.UUID(self.id))
-        return [EvidencePackageItem.from_model(row) for row in rows]
+        return [EvidencePackageItem.from_model(row) for row in rows[:LISTED_ITEMS]]
 
     @strawberry.field(description="How many entries it holds once frozen.")
     async def item_count(self, info: Info) -> int:
