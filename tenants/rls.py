@@ -6,10 +6,12 @@ rows and its INSERT fails, because only the write tenant passes the write test.
 
 from __future__ import annotations
 
-READ_TEST = (
-    "tenant_id = ANY (string_to_array("
-    "NULLIF(current_setting('app.read_tenants', true), ''), ',')::uuid[])"
-)
+# The read set is parsed once per statement: as a scalar subquery it becomes an InitPlan, where
+# a bare expression would be re-parsed for every row a filter or a correlated subplan visits
+# (200 tenants times thousands of rows made a consultant's programs list take seconds).
+# The outer cast makes ANY read the subquery's one value as an array, not as a row set.
+READ_SET = "string_to_array(NULLIF(current_setting('app.read_tenants', true), ''), ',')::uuid[]"
+READ_TEST = f"tenant_id = ANY ((SELECT {READ_SET})::uuid[])"
 WRITE_TEST = "tenant_id = NULLIF(current_setting('app.write_tenant', true), '')::uuid"
 CURRENT_USER_ID = "NULLIF(current_setting('app.user_id', true), '')::uuid"
 

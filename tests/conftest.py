@@ -22,15 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from backend.app import create_app
 from backend.db.migrate import migrate
-from backend.db.models import Base
 from backend.embedded import start_embedded_postgres
 from backend.runtime import ApiRuntime
 from backend.settings import Environment, Settings
-from tests.support import World, seed_world
+from tests.support import World, seed_world, tenant_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_APP_PASSWORD = "test-app-role-kJ7rQ2xV9mWp4sLd8nHc"
-CATALOG_TABLES = {"standards", "clauses"}
 
 
 def _server_url() -> URL:
@@ -134,11 +132,7 @@ async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     if "owner_engine" not in request.fixturenames:
         return
     engine: AsyncEngine = request.getfixturevalue("owner_engine")
-    deletes = " ".join(
-        f"DELETE FROM {table.name};"
-        for table in reversed(Base.metadata.sorted_tables)
-        if table.name not in CATALOG_TABLES
-    )
+    deletes = " ".join(f"DELETE FROM {table};" for table in tenant_tables())
     async with engine.begin() as connection:
         await connection.execute(text(f"DO $$ BEGIN {deletes} END $$"))
 

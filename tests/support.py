@@ -17,6 +17,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from backend.auth.passwords import hash_password
+from backend.db.models import Base
 from backend.db.session import TenantSession
 from backend.programs.criteria import Check, Verdict
 from backend.programs.models import Program
@@ -30,10 +31,16 @@ from tenants.models import (
     User,
 )
 
+CATALOG_TABLES = {"standards", "clauses"}  # loaded once by the migration and shared
 PASSWORD = "correct horse battery"
 _PASSWORD_HASH = hash_password(PASSWORD)
 
 Client = AsyncTestClient[Litestar]
+
+
+def tenant_tables() -> list[str]:
+    """Every table a test may fill, dependents first."""
+    return [t.name for t in reversed(Base.metadata.sorted_tables) if t.name not in CATALOG_TABLES]
 
 
 def global_id(type_name: str, value: uuid.UUID) -> str:

@@ -12,11 +12,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Subquery, func, select
 from sqlalchemy.orm import aliased
 
 from backend.catalog.models import Clause
-from backend.core.calendar import local_date, today_sql
+from backend.core.calendar import local_date, today_sql, zoned_date_sql
 from backend.db.session import TenantSession
 from backend.documents.models import ControlledDocument, DocumentRequirement
 from backend.documents.review import covers_sql
@@ -44,13 +44,8 @@ from tenants.models import Organization
     "Every mandatory item is covered by an approved, in-date document.",
 )
 async def mandatory_documents_covered(db: TenantSession, programs: Programs) -> Verdicts:
-    covered = exists().where(
-        DocumentRequirement.program_id == Program.id,
-        DocumentRequirement.clause_id == Clause.id,
-        ControlledDocument.id == DocumentRequirement.document_id,
-        covers_sql(today_sql(DocumentRequirement.tenant_id)),
-    )
-    uncovered = ~covered
+    covered = _covered_items(ids_of(programs))
+    uncovered = covered.c.program_id.is_(None)
     rows = await db.execute(
         select(
             Program.id,
@@ -59,11 +54,32 @@ async def mandatory_documents_covered(db: TenantSession, programs: Programs) -> 
             first_named(Clause.number, Clause.position, where=uncovered),
         )
         .join(Clause, Clause.standard_id == Program.standard_id)
+        .outerjoin(
+            covered, (covered.c.program_id == Program.id) & (covered.c.clause_id == Clause.id)
+        )
         .where(Program.id.in_(ids_of(programs)), Clause.documented_information)
         .group_by(Program.id)
     )
     found = {row[0]: (int(row[1]), int(row[2]), list(row[3] or [])) for row in rows}
     return {program.id: _verdict(*found.get(program.id, (0, 0, []))) for program in programs}
+
+
+def _covered_items(program_ids: Sequence[uuid.UUID]) -> Subquery:
+    """The (program, mandatory item) pairs of these programs an approved, in-date document
+    covers, judged once per link on the tenant's calendar (its organization joined, not
+    looked up per row); a per-row EXISTS let the planner judge the links of every readable
+    tenant."""
+    return (
+        select(DocumentRequirement.program_id, DocumentRequirement.clause_id)
+        .join(ControlledDocument, ControlledDocument.id == DocumentRequirement.document_id)
+        .join(Organization, Organization.id == DocumentRequirement.tenant_id)
+        .where(
+            DocumentRequirement.program_id.in_(program_ids),
+            covers_sql(zoned_date_sql(func.now(), Organization.timezone), Organization.timezone),
+        )
+        .distinct()
+        .subquery("covered")
+    )
 
 
 def _verdict(items: int, missing: int, named: Sequence[str]) -> Verdict:

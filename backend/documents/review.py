@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement
 
-from backend.core.calendar import TenantDay, local_date_sql
+from backend.core.calendar import TenantDay, Zone, local_date_sql, zoned_date_sql
 from backend.documents.models import ControlledDocument, DocumentStatus
 
 
@@ -40,12 +40,20 @@ def _in_force_sql() -> ColumnElement[bool]:
     )
 
 
-def review_due_sql(on: date | ColumnElement[date]) -> ColumnElement[bool]:
-    """The SQL twin of `is_review_due`."""
-    approved_on = local_date_sql(ControlledDocument.approved_at, ControlledDocument.tenant_id)
+def review_due_sql(
+    on: date | ColumnElement[date], timezone: Zone | None = None
+) -> ColumnElement[bool]:
+    """The SQL twin of `is_review_due`; `timezone` is the tenant's when the statement has
+    joined its organization (otherwise each row looks it up)."""
+    approved_at = ControlledDocument.approved_at
+    approved_on = (
+        local_date_sql(approved_at, ControlledDocument.tenant_id)
+        if timezone is None
+        else zoned_date_sql(approved_at, timezone)
+    )
     return _in_force_sql() & (approved_on + ControlledDocument.review_interval_days < on)
 
 
-def covers_sql(on: date | ColumnElement[date]) -> ColumnElement[bool]:
+def covers_sql(on: date | ColumnElement[date], timezone: Zone | None = None) -> ColumnElement[bool]:
     """A document covers a mandatory item: an approved version in force, reviewed in time."""
-    return _in_force_sql() & ~review_due_sql(on)
+    return _in_force_sql() & ~review_due_sql(on, timezone)

@@ -8,15 +8,16 @@ programs, whatever their size.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Subquery, func, select, true
 
 from backend.assessments.models import Assessment, Conformity
 from backend.catalog.models import Clause
-from backend.core.calendar import today_sql
+from backend.core.calendar import zoned_date_sql
 from backend.db.session import TenantSession
-from backend.evidence.freshness import Freshness, freshness_sql, last_confirmed_sql
+from backend.evidence.freshness import Freshness, freshness_sql, last_confirmed_lateral
 from backend.evidence.models import EvidenceItem, EvidenceLink
 from backend.programs.criteria import (
     Programs,
@@ -28,6 +29,7 @@ from backend.programs.criteria import (
     listed,
 )
 from backend.programs.models import StepKey
+from tenants.models import Organization
 
 FRESH = (Freshness.CURRENT.value, Freshness.EXPIRING_SOON.value)
 
@@ -38,19 +40,8 @@ FRESH = (Freshness.CURRENT.value, Freshness.EXPIRING_SOON.value)
     "Every requirement that asks for documented information has fresh evidence.",
 )
 async def records_produced(db: TenantSession, programs: Programs) -> Verdicts:
-    fresh = exists().where(
-        EvidenceLink.program_id == Assessment.program_id,
-        EvidenceLink.clause_id == Clause.id,
-        EvidenceItem.id == EvidenceLink.evidence_id,
-        EvidenceItem.deleted_at.is_(None),
-        freshness_sql(
-            EvidenceItem.valid_until,
-            EvidenceItem.review_interval_days,
-            last_confirmed_sql(),
-            today_sql(EvidenceLink.tenant_id),
-        ).in_(FRESH),
-    )
-    missing = ~fresh
+    fresh = _fresh_links(ids_of(programs))
+    missing = fresh.c.program_id.is_(None)
     rows = await db.execute(
         select(
             Assessment.program_id,
@@ -60,6 +51,10 @@ async def records_produced(db: TenantSession, programs: Programs) -> Verdicts:
         )
         .select_from(Clause)
         .join(Assessment, Assessment.clause_id == Clause.id)
+        .outerjoin(
+            fresh,
+            (fresh.c.program_id == Assessment.program_id) & (fresh.c.clause_id == Clause.id),
+        )
         .where(
             Assessment.program_id.in_(ids_of(programs)),
             Assessment.status != Conformity.NOT_APPLICABLE.value,
@@ -70,6 +65,36 @@ async def records_produced(db: TenantSession, programs: Programs) -> Verdicts:
     )
     found = {row[0]: (int(row[1]), int(row[2]), list(row[3] or [])) for row in rows}
     return {program.id: _verdict(*found.get(program.id, (0, 0, []))) for program in programs}
+
+
+def _fresh_links(program_ids: Sequence[uuid.UUID]) -> Subquery:
+    """The (program, requirement) pairs of these programs that fresh evidence backs.
+
+    Judged once per link, in the link's own tenant (joined, not looked up per row), with the
+    item's last confirmation read once: a per-row EXISTS let the planner judge every link of
+    every readable tenant, which grew with a consultant's clients.
+    """
+    last = last_confirmed_lateral()
+    today = zoned_date_sql(func.now(), Organization.timezone)
+    return (
+        select(EvidenceLink.program_id, EvidenceLink.clause_id)
+        .join(EvidenceItem, EvidenceItem.id == EvidenceLink.evidence_id)
+        .join(Organization, Organization.id == EvidenceLink.tenant_id)
+        .join(last, true())
+        .where(
+            EvidenceLink.program_id.in_(program_ids),
+            EvidenceItem.deleted_at.is_(None),
+            freshness_sql(
+                EvidenceItem.valid_until,
+                EvidenceItem.review_interval_days,
+                last.c.confirmed,
+                today,
+                Organization.timezone,
+            ).in_(FRESH),
+        )
+        .distinct()
+        .subquery("fresh")
+    )
 
 
 def _verdict(asking: int, missing: int, named: Sequence[str]) -> Verdict:

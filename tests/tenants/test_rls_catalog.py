@@ -7,16 +7,19 @@ forgets its policies fails here.
 from __future__ import annotations
 
 import uuid
+from importlib import import_module
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.runtime import Runtime
+from tenants.rls import READ_TEST
 from tests.support import World
 from tests.tenants.helpers import KNOWN_TENANT_TABLES, set_context, tenant_tables
 
 COMMANDS = {"SELECT", "INSERT", "UPDATE", "DELETE"}
+_READ_SET_ONCE = import_module("backend.db.migrations.versions.0025_read_set_once")
 # Enabled, not forced: only the owner's two job functions read it across tenants
 # (backend/jobs/sql.py); the app role owns nothing and meets its policies like anywhere else.
 OWNER_EXEMPT = {"job_outbox": (True, False)}
@@ -83,6 +86,54 @@ async def test_write_policies_test_only_the_write_tenant(owner_engine: AsyncEngi
             assert "app.write_tenant" in expression, (table, command, expression)
             assert "app.read_tenants" not in expression, (table, command, expression)
             assert "app.user_id" not in expression, (table, command, expression)
+
+
+async def test_read_policies_parse_the_read_set_once_per_statement(
+    owner_engine: AsyncEngine,
+) -> None:
+    """Only as a scalar subquery (an InitPlan) is `app.read_tenants` parsed once, not for
+    every row a filter or a correlated subplan visits."""
+    tables = await _tables(owner_engine)
+    async with owner_engine.connect() as connection:
+        policies = (await connection.execute(POLICIES, {"tables": tables})).all()
+    reads = {row[0]: row[3] for row in policies if row[1] == "SELECT"}
+    assert set(reads) == set(tables)
+    for table, using in reads.items():
+        if "app.read_tenants" in using:
+            bare = using.replace(_READ_SET_ONCE.ONCE, "")
+            assert "app.read_tenants" not in bare, (table, using)
+
+
+async def test_the_read_set_migration_rewrites_a_per_row_policy_into_the_current_form(
+    owner_engine: AsyncEngine,
+) -> None:
+    """Databases migrated before revision 0025 hold the per-row form: rewriting its stored
+    expression gives exactly what the current policy DDL stores."""
+    per_row = (  # READ_TEST before revision 0025
+        "tenant_id = ANY (string_to_array("
+        "NULLIF(current_setting('app.read_tenants', true), ''), ',')::uuid[])"
+    )
+    async with owner_engine.begin() as connection:
+        await connection.execute(text("CREATE TEMP TABLE policy_forms (tenant_id uuid)"))
+        for name, test in (("per_row", per_row), ("current", READ_TEST)):
+            await connection.execute(
+                text(f"CREATE POLICY {name} ON policy_forms FOR SELECT USING ({test})")
+            )
+        stored: dict[str, str] = dict(
+            (
+                await connection.execute(
+                    text(
+                        "SELECT polname, pg_get_expr(polqual, polrelid) FROM pg_policy"
+                        " WHERE polname IN ('per_row', 'current')"
+                    )
+                )
+            ).all()
+        )
+        await connection.rollback()
+    assert stored["per_row"] != stored["current"]
+    assert _READ_SET_ONCE.in_form(stored["per_row"], once=True) == stored["current"]
+    assert _READ_SET_ONCE.in_form(stored["current"], once=True) == stored["current"]
+    assert _READ_SET_ONCE.in_form(stored["current"], once=False) == stored["per_row"]
 
 
 async def test_app_role_cannot_bypass_row_level_security_and_owns_no_tenant_table(
