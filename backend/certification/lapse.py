@@ -116,23 +116,14 @@ async def _end_programs(db: TenantSession, facts: CycleFacts, today: date) -> bo
     until = rules.restore_until(certificate.expires_on, facts.body)
     if today <= until.day:
         return False
-    programs = await programs_of_certificate(db, certificate)
-    moved = [
-        program
-        for program in programs
-        if ProgramStatus(program.status) not in FINAL and follow(program, ProgramStatus.EXPIRED)
-    ]
+    moved = False
+    for program in await programs_of_certificate(db, certificate):
+        if ProgramStatus(program.status) not in FINAL:
+            moved = follow(program, ProgramStatus.EXPIRED) or moved
     if not moved:
         return False
     reason = f"Not restored: {until.rule}; certification starts again from stage 2."
-    await move(
-        db,
-        certificate,
-        CertificateState.EXPIRED,
-        reason=reason,
-        on=until.day + timedelta(days=1),
-        by=None,
-    )
+    await _past(db, certificate, CertificateState.EXPIRED, until, reason)
     return True
 
 
@@ -143,16 +134,21 @@ async def _withdraw(db: TenantSession, facts: CycleFacts, today: date) -> bool:
     due = rules.withdrawal_due(certificate.suspended_on, facts.body)
     if today <= due.day:
         return False
-    reason = f"Suspension not resolved: {due.rule}."
-    await move(
-        db,
-        certificate,
-        CertificateState.WITHDRAWN,
-        reason=reason,
-        on=due.day + timedelta(days=1),
-        by=None,
+    await _past(
+        db, certificate, CertificateState.WITHDRAWN, due, f"Suspension not resolved: {due.rule}."
     )
     return True
+
+
+async def _past(
+    db: TenantSession,
+    certificate: Certificate,
+    state: CertificateState,
+    due: rules.Due,
+    reason: str,
+) -> None:
+    """Record `state`, which the certificate entered once `due` (its last day) had passed."""
+    await move(db, certificate, state, reason=reason, on=due.day + timedelta(days=1), by=None)
 
 
 async def _advance(db: TenantSession, _payload: dict[str, Any]) -> None:

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.core.telemetry import tracer
 from backend.jobs.brokers import QUEUE
+from backend.jobs.definitions import Job
 from backend.jobs.outbox import enqueue
 from backend.jobs.process import JobProcess
 from backend.runtime import ApiRuntime
@@ -27,6 +27,7 @@ from tests.jobs.helpers import BUMP, POISON, TEST_JOBS, wait_finished
 from tests.support import World
 
 SYSTEMS = {"in-process": "in_process", "redis": "redis", "rabbitmq": "rabbitmq"}
+PRODUCER, CONSUMER = SpanKind.PRODUCER, SpanKind.CONSUMER
 
 
 @pytest.fixture(params=list(BROKERS))
@@ -42,51 +43,51 @@ def system(request: pytest.FixtureRequest, migrated: Settings) -> Iterator[str]:
     process.stop()
 
 
-async def _enqueued_in_a_trace(
-    runtime: ApiRuntime, world: World, job: str
-) -> tuple[uuid.UUID, int]:
-    """Enqueue `job` inside a span of the test's own; the outbox id and that span's id."""
-    tenant = world.orgs["a"].id
-    with tracer().start_as_current_span("caller") as caller:
-        async with runtime.acting_in(tenant) as db:
-            row = await enqueue(db, job, tenant, {"tenant": str(tenant)})
-            await db.commit()
-    return row.id, caller.get_span_context().span_id
+Run = Callable[[Job, str, int], Awaitable[tuple[int, list[ReadableSpan]]]]
 
 
-async def _finished(
-    spans: InMemorySpanExporter, found: Callable[[list[ReadableSpan]], bool]
-) -> list[ReadableSpan]:
-    """The finished spans once `found` holds: a process span ends just after its job's commit."""
-    deadline = time.monotonic() + 20
-    while not found(finished := list(spans.get_finished_spans())):
-        assert time.monotonic() < deadline, [span.name for span in finished]
-        await asyncio.sleep(0.05)
-    return finished
+@pytest.fixture
+def run_traced(
+    runtime: ApiRuntime, world: World, owner_engine: AsyncEngine, spans: InMemorySpanExporter
+) -> Run:
+    """Enqueue a job inside a span of the test's own and wait for its outcome and for its
+    deliveries' process spans (each ends just after its job's commit); the id of that span
+    and the finished spans."""
+
+    async def run(job: Job, outcome: str, deliveries: int) -> tuple[int, list[ReadableSpan]]:
+        tenant = world.orgs["a"].id
+        with tracer().start_as_current_span("caller") as caller:
+            async with runtime.acting_in(tenant) as db:
+                row = await enqueue(db, job.name, tenant, {"tenant": str(tenant)})
+                await db.commit()
+        assert (await wait_finished(owner_engine, [row.id])) == {row.id: outcome}
+        deadline = time.monotonic() + 20
+        while True:
+            finished = list(spans.get_finished_spans())
+            if len(_of_kind(finished, CONSUMER, job)) >= deliveries:
+                return caller.get_span_context().span_id, finished
+            assert time.monotonic() < deadline, [span.name for span in finished]
+            await asyncio.sleep(0.05)
+
+    return run
 
 
-def _of_kind(finished: list[ReadableSpan], kind: SpanKind, job: str) -> list[ReadableSpan]:
+def _of_kind(finished: list[ReadableSpan], kind: SpanKind, job: Job) -> list[ReadableSpan]:
     return [
         span
         for span in finished
-        if span.kind is kind and span.attributes and span.attributes["certready.job.name"] == job
+        if span.kind is kind
+        and span.attributes
+        and span.attributes["certready.job.name"] == job.name
     ]
 
 
 async def test_publish_and_process_continue_the_enqueuing_trace(
-    system: str,
-    runtime: ApiRuntime,
-    world: World,
-    owner_engine: AsyncEngine,
-    spans: InMemorySpanExporter,
+    system: str, run_traced: Run
 ) -> None:
-    outbox_id, caller = await _enqueued_in_a_trace(runtime, world, BUMP.name)
-    assert (await wait_finished(owner_engine, [outbox_id])) == {outbox_id: "done"}
-    finished = await _finished(
-        spans, lambda done: bool(_of_kind(done, SpanKind.CONSUMER, BUMP.name))
-    )
-    [publish] = _of_kind(finished, SpanKind.PRODUCER, BUMP.name)
-    [process] = _of_kind(finished, SpanKind.CONSUMER, BUMP.name)
+    caller, finished = await run_traced(BUMP, "done", 1)
+    [publish] = _of_kind(finished, PRODUCER, BUMP)
+    [process] = _of_kind(finished, CONSUMER, BUMP)
     assert publish.parent is not None
     assert publish.parent.span_id == caller
     assert process.parent is not None
@@ -108,21 +109,11 @@ async def test_publish_and_process_continue_the_enqueuing_trace(
     assert len(str(message_id)) == 36  # dramatiq's message id, a UUID
 
 
-async def test_every_delivery_of_a_retried_message_joins_its_one_publish(
-    system: str,
-    runtime: ApiRuntime,
-    world: World,
-    owner_engine: AsyncEngine,
-    spans: InMemorySpanExporter,
-) -> None:
-    outbox_id, _ = await _enqueued_in_a_trace(runtime, world, POISON.name)
-    assert (await wait_finished(owner_engine, [outbox_id])) == {outbox_id: "dead"}
-    finished = await _finished(
-        spans,
-        lambda done: len(_of_kind(done, SpanKind.CONSUMER, POISON.name)) == POISON.max_failures,
-    )
-    [publish] = _of_kind(finished, SpanKind.PRODUCER, POISON.name)
-    deliveries = _of_kind(finished, SpanKind.CONSUMER, POISON.name)
+@pytest.mark.usefixtures("system")
+async def test_every_delivery_of_a_retried_message_joins_its_one_publish(run_traced: Run) -> None:
+    _, finished = await run_traced(POISON, "dead", POISON.max_failures)
+    [publish] = _of_kind(finished, PRODUCER, POISON)
+    deliveries = _of_kind(finished, CONSUMER, POISON)
     assert {span.parent.span_id for span in deliveries if span.parent} == {publish.context.span_id}
     assert publish.attributes is not None
     assert {span.attributes["messaging.message.id"] for span in deliveries if span.attributes} == {
