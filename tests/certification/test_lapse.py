@@ -11,18 +11,19 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend import features
 from backend.activity.models import ActivityEntry
 from backend.certification import lapse, rules, service
 from backend.certification.lapse import Lapsed, advance
 from backend.certification.models import Certificate, CertificateEvent
 from backend.core.access import Actor
-from backend.core.activity import doing
 from backend.core.errors import ServiceError
 from backend.db.session import TenantSession
 from backend.programs.models import Program
-from backend.runtime import Runtime
+from backend.settings import Settings
 from tests.certification.helpers import certified, decision, held, months_ago, rows
 from tests.findings.helpers import TODAY
+from tests.notifications.helpers import run_job
 from tests.planning.helpers import Plan
 
 DEFAULTS = rules.BodyRules()
@@ -150,18 +151,17 @@ async def test_a_renewed_certificate_expires_and_its_programs_carry_on(
 
 
 async def test_the_job_works_in_its_tenant_and_is_logged_under_its_name(
-    session: TenantSession, owner_a: Actor, plan: Plan, runtime: Runtime
+    session: TenantSession, owner_a: Actor, plan: Plan, migrated: Settings
 ) -> None:
-    """Through the job's handler, on the tenant's own today, in one tenant's system scope: B's
-    run leaves A's expired certificate alone, A's records it."""
+    """Delivered as a worker delivers it (twice: a broker may redeliver), on the tenant's own
+    today, in one tenant's system scope: B's run leaves A's expired certificate alone, A's
+    records it once, logged under the job's name."""
+    assert lapse.LAPSE in features.jobs()
+    assert lapse.NIGHTLY in features.periodic()
     certificate = await certified(session, owner_a, [plan.programs["a"]], months_ago(37))
-    for tenant in (plan.orgs["b"], owner_a.tenant_id):
-        async with runtime.acting_in(tenant) as db:
-            with doing(lapse.LAPSE.name):
-                await lapse.LAPSE.handler(db, {})
-                await db.commit()
-        if tenant == plan.orgs["b"]:
-            assert await _state(session, certificate) == "active"
+    await run_job(migrated, lapse.LAPSE.name, plan.orgs["b"])
+    assert await _state(session, certificate) == "active"
+    await run_job(migrated, lapse.LAPSE.name, owner_a.tenant_id, times=2)
     assert await _state(session, certificate) == "expired"
     entries = await session.execute(
         select(ActivityEntry.object_type, ActivityEntry.actor_id, ActivityEntry.tenant_id)
