@@ -33,6 +33,7 @@ from backend.catalog import api as catalog
 from backend.catalog import models as catalog_models
 from backend.certification import api as certification
 from backend.certification import criteria as certification_criteria
+from backend.certification import lapse as certification_lapse
 from backend.certification import models as certification_models
 from backend.certification import schedule as certification_schedule
 from backend.documents import api as documents
@@ -176,8 +177,8 @@ FEATURES: tuple[Feature, ...] = (
         certification.CertificationQuery,
         certification.CertificationMutation,
         certification_criteria,
-        jobs=(certification_schedule.SCHEDULE,),
-        periodic=(certification_schedule.NIGHTLY,),
+        jobs=(certification_schedule.SCHEDULE, certification_lapse.LAPSE),
+        periodic=(certification_schedule.NIGHTLY, certification_lapse.NIGHTLY),
         triggers=(certification_schedule.ON_CYCLE,),
     ),
     Feature(

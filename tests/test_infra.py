@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from backend.jobs.health import HealthServer
 from backend.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,15 +169,33 @@ def test_every_long_running_service_has_a_health_check(compose: dict[str, Any]) 
 def test_job_health_check_runs_and_fails_when_a_dependency_is_away(
     compose: dict[str, Any],
 ) -> None:
-    """The worker's check is real Python: run it against a port that answers and one that
+    """The scheduler's check is real Python: run it against a port that answers and one that
     does not."""
-    script = compose["services"]["worker"]["healthcheck"]["test"][-1]
+    script = compose["services"]["scheduler"]["healthcheck"]["test"][-1]
     with socket.create_server(("127.0.0.1", 0)) as server:
         port = server.getsockname()[1]
         ok = {"DATABASE_URL": f"postgresql://u:p@127.0.0.1:{port}/db", "PATH": os.environ["PATH"]}
         assert _run_check(script, ok).returncode == 0
     away = ok | {"BROKER_URL": f"redis://127.0.0.1:{port}/0"}  # the server is closed now
     assert _run_check(script, away).returncode != 0
+
+
+def test_the_worker_health_check_asks_its_probe_server(
+    compose: dict[str, Any], settings: Settings
+) -> None:
+    """The worker's check asks /health/ready of the probe server `certready worker` starts on
+    WORKER_HEALTH_PORT: ready while it answers, failing once it is gone."""
+    worker = compose["services"]["worker"]
+    assert int(worker["environment"]["WORKER_HEALTH_PORT"]) > 0
+    script = worker["healthcheck"]["test"][-1]
+    probe = HealthServer(settings, 0)  # no broker configured: ready
+    probe.start()
+    env = {"WORKER_HEALTH_PORT": str(probe.port), "PATH": os.environ["PATH"]}
+    try:
+        assert _run_check(script, env).returncode == 0
+    finally:
+        probe.stop()
+    assert _run_check(script, env).returncode != 0
 
 
 def _run_check(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -227,10 +247,44 @@ def test_the_collector_pipelines_are_complete(compose: dict[str, Any]) -> None:
     assert endpoint == f"http://otel-collector:{http_port}"
 
 
-def test_prometheus_scrapes_the_collector(compose: dict[str, Any]) -> None:
+# The collector serves its own metrics here unless its configuration says otherwise.
+COLLECTOR_TELEMETRY_PORT = 8888
+SECRETS = Path("/run/secrets")
+
+
+def _prometheus_config(compose: dict[str, Any]) -> dict[str, Any]:
     prometheus = compose["services"]["prometheus"]
     config_path = next(arg for arg in prometheus["command"] if arg.startswith("--config.file="))
-    config = yaml.safe_load(_mounted(prometheus, config_path.split("=", 1)[1]).read_text())
+    config: dict[str, Any] = yaml.safe_load(
+        _mounted(prometheus, config_path.split("=", 1)[1]).read_text()
+    )
+    return config
+
+
+def _endpoint_ports(config: Any) -> set[int]:
+    """The ports of every `endpoint: host:port` in a collector configuration."""
+    if isinstance(config, dict):
+        found = {int(config["endpoint"].rsplit(":", 1)[1])} if "endpoint" in config else set()
+        return found.union(*(_endpoint_ports(value) for value in config.values()))
+    return set()
+
+
+def _listening(compose: dict[str, Any]) -> dict[str, set[int]]:
+    """The ports each scrapable service listens on, read from the files that decide them."""
+    dockerfile = (ROOT / "infra" / "Dockerfile").read_text()
+    [image_port] = re.findall(r"^\s*PORT=(\d+)", dockerfile, re.MULTILINE)
+    collector = yaml.safe_load((ROOT / "infra" / "otel-collector.yaml").read_text())
+    worker = compose["services"]["worker"]["environment"]
+    return {
+        "api": {int(compose["services"]["api"]["environment"].get("PORT", image_port))},
+        "worker": {int(worker["WORKER_HEALTH_PORT"])},
+        "otel-collector": {*_endpoint_ports(collector), COLLECTOR_TELEMETRY_PORT},
+    }
+
+
+def test_prometheus_targets_name_real_services_and_ports(compose: dict[str, Any]) -> None:
+    config = _prometheus_config(compose)
+    listening = _listening(compose)
     targets = {
         target
         for job in config["scrape_configs"]
@@ -240,6 +294,32 @@ def test_prometheus_scrapes_the_collector(compose: dict[str, Any]) -> None:
     collector = yaml.safe_load((ROOT / "infra" / "otel-collector.yaml").read_text())
     exporter_port = collector["exporters"]["prometheus"]["endpoint"].rsplit(":", 1)[1]
     assert f"otel-collector:{exporter_port}" in targets
-    for target in targets:
-        host = target.rsplit(":", 1)[0]
-        assert host in compose["services"] or host == "127.0.0.1", target
+    assert {"api", "worker"} <= {target.rsplit(":", 1)[0] for target in targets}
+    for target in targets - {"127.0.0.1:9090"}:  # Prometheus itself
+        host, port = target.rsplit(":", 1)
+        assert host in compose["services"], target
+        assert int(port) in listening[host], target
+
+
+def test_the_app_is_scraped_with_the_metrics_token(compose: dict[str, Any]) -> None:
+    """Production serves /metrics only with METRICS_TOKEN: the api and worker jobs send the
+    same value, handed to Prometheus as a compose secret from the operator's environment."""
+    services = compose["services"]
+    environment = services["api"]["environment"]
+    assert environment["METRICS_TOKEN"] == "${METRICS_TOKEN:?set METRICS_TOKEN}"
+    assert services["worker"]["environment"]["METRICS_TOKEN"] == environment["METRICS_TOKEN"]
+    mounted = {SECRETS / name for name in services["prometheus"]["secrets"]}
+    app_jobs = [
+        job
+        for job in _prometheus_config(compose)["scrape_configs"]
+        if {target.rsplit(":", 1)[0] for s in job["static_configs"] for target in s["targets"]}
+        & {"api", "worker"}
+    ]
+    assert len(app_jobs) == 2
+    for job in app_jobs:
+        assert job["metrics_path"] == "/metrics"
+        authorization = job["authorization"]
+        assert authorization["type"] == "Bearer"
+        credentials = Path(authorization["credentials_file"])
+        assert credentials in mounted, job["job_name"]
+        assert compose["secrets"][credentials.name] == {"environment": "METRICS_TOKEN"}

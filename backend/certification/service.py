@@ -410,18 +410,19 @@ async def _renewable(
         raise invalid(
             f"Certificate {renewed.number} is suspended: reinstate it first.", ["programIds"]
         )
-    if renewed.state != CertificateState.ACTIVE.value:
-        raise invalid(
-            f"Certificate {renewed.number} is {renewed.state}: certification starts again from"
-            " stage 2, in a new program.",
-            ["programIds"],
-        )
-    if decided_on >= renewed.expires_on or today >= renewed.expires_on:
+    expired = renewed.state == CertificateState.EXPIRED.value
+    if expired or decided_on >= renewed.expires_on or today >= renewed.expires_on:
         until = rules.restore_until(renewed.expires_on, numbers)
         raise invalid(
             f"Certificate {renewed.number} expired on {renewed.expires_on}: restore it"
             f" ({until.rule}) or start again from stage 2.",
             ["decidedOn"],
+        )
+    if renewed.state != CertificateState.ACTIVE.value:
+        raise invalid(
+            f"Certificate {renewed.number} is {renewed.state}: certification starts again from"
+            " stage 2, in a new program.",
+            ["programIds"],
         )
     await _recommended_since(db, renewed, programs)
 
@@ -511,7 +512,7 @@ async def suspend_certificate(
     if today >= certificate.expires_on:
         raise invalid(f"Certificate {certificate.number} has expired.", ["id"])
     certificate.suspended_on = today
-    await _move(db, actor, certificate, CertificateState.SUSPENDED, reason=reason, on=today)
+    await move(db, certificate, CertificateState.SUSPENDED, reason=reason, on=today, by=actor)
     return await _save(db, certificate)
 
 
@@ -524,7 +525,7 @@ async def reinstate_certificate(
     )
     certificate.suspended_on = None
     today = await _today(db, certificate)
-    await _move(db, actor, certificate, CertificateState.ACTIVE, reason=reason, on=today)
+    await move(db, certificate, CertificateState.ACTIVE, reason=reason, on=today, by=actor)
     return await _save(db, certificate)
 
 
@@ -536,7 +537,7 @@ async def withdraw_certificate(
         db, actor, certificate_id, CertificateState.ACTIVE, CertificateState.SUSPENDED
     )
     today = await _today(db, certificate)
-    await _move(db, actor, certificate, CertificateState.WITHDRAWN, reason=reason, on=today)
+    await move(db, certificate, CertificateState.WITHDRAWN, reason=reason, on=today, by=actor)
     return await _save(db, certificate)
 
 
@@ -544,8 +545,11 @@ async def restore_certificate(
     db: TenantSession, actor: Actor, certificate_id: uuid.UUID, decided_on: date
 ) -> Certificate:
     """After expiry, within the body's restore months and with the recertification work
-    done: a new cycle whose expiry runs on from the expired one."""
-    old = await _certificate_for_change(db, actor, certificate_id, CertificateState.ACTIVE)
+    done: a new cycle whose expiry runs on from the expired one. The certificate may still
+    read active or already be recorded expired (`certification.lapse`)."""
+    old = await _certificate_for_change(
+        db, actor, certificate_id, CertificateState.ACTIVE, CertificateState.EXPIRED
+    )
     body = await queries.body_rules(db, old.tenant_id, old.certification_body_id)
     today = await _today(db, old)
     until = rules.restore_until(old.expires_on, body)
@@ -559,14 +563,14 @@ async def restore_certificate(
             " that the organization starts again from stage 2.",
             ["decidedOn"],
         )
-    programs = await _programs_of_certificate(db, old)
+    programs = await programs_of_certificate(db, old)
     await _lock(db, programs)
     if any(ProgramStatus(program.status) in FINAL for program in programs):
         raise invalid("A program of the certificate has ended: start a new one.", ["id"])
     await _recommended_since(db, old, programs)
-    await _move(
-        db, actor, old, CertificateState.EXPIRED, reason="Expired; restored.", on=old.expires_on
-    )
+    if old.state == CertificateState.ACTIVE.value:
+        reason = "Expired; restored."
+        await move(db, old, CertificateState.EXPIRED, reason=reason, on=old.expires_on, by=actor)
     values = Decision(
         program_ids=[program.id for program in programs],
         decided_on=decided_on,
@@ -589,25 +593,24 @@ async def restore_certificate(
     return await _save(db, certificate)
 
 
-async def _move(
+async def move(
     db: TenantSession,
-    actor: Actor,
     certificate: Certificate,
     state: CertificateState,
     *,
     reason: str,
     on: date,
+    by: Actor | None,
 ) -> None:
-    """Record the certificate's new state in its history; its programs follow."""
+    """Record the certificate's new state in its history; its programs follow. `by` is None
+    when the calendar moved it (`certification.lapse`)."""
     certificate.state = state.value
-    _event(
-        db, certificate, actor, state=state, on=on, reason=text_field(reason, "reason", TEXT_LIMIT)
-    )
+    _event(db, certificate, by, state=state, on=on, reason=text_field(reason, "reason", TEXT_LIMIT))
     target = {
         CertificateState.SUSPENDED: ProgramStatus.SUSPENDED,
         CertificateState.WITHDRAWN: ProgramStatus.WITHDRAWN,
     }.get(state)
-    for program in await _programs_of_certificate(db, certificate):
+    for program in await programs_of_certificate(db, certificate):
         if state is CertificateState.ACTIVE and program.suspended_from:
             follow(program, ProgramStatus(program.suspended_from))
         elif target is not None:
@@ -617,7 +620,7 @@ async def _move(
 def _event(
     db: TenantSession,
     certificate: Certificate,
-    actor: Actor,
+    actor: Actor | None,
     *,
     state: CertificateState,
     on: date,
@@ -630,7 +633,7 @@ def _event(
             state=state.value,
             on=on,
             reason=reason,
-            by_id=actor.user_id,
+            by_id=None if actor is None else actor.user_id,
         )
     )
 
@@ -643,7 +646,7 @@ async def _lock(db: TenantSession, programs: Sequence[Program]) -> None:
     )
 
 
-async def _programs_of_certificate(db: TenantSession, certificate: Certificate) -> list[Program]:
+async def programs_of_certificate(db: TenantSession, certificate: Certificate) -> list[Program]:
     return list(
         await db.scalars(
             select(Program)

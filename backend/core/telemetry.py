@@ -4,19 +4,22 @@ Off means free: no SDK tracer provider is installed, so every `tracer.start_as_c
 of the API package is a no-op span, and the ASGI, SQLAlchemy and botocore instrumentation is
 never attached. On, one SDK provider per process exports in batches by OTLP over HTTP.
 
-Jobs continue the trace of the request that enqueued them: the outbox row keeps the W3C
-`traceparent` of the span that wrote it, and the worker starts the job's span as its child.
+Jobs continue the trace of the request that enqueued them, by one mechanism, the W3C
+`traceparent`: the outbox row keeps that of the span that wrote it, the relay's publish span
+continues it and the message carries the publish span's on, to the worker's process span
+(`backend/jobs/tracing.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.util.types import AttributeValue
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 TRACER_NAME = "certready"
@@ -84,8 +87,16 @@ def current_trace_id() -> str | None:
 
 
 @contextmanager
-def continued_span(name: str, traceparent: str | None) -> Iterator[trace.Span]:
-    """A consumer span that continues the trace `traceparent` names (a new one without)."""
+def continued_span(
+    name: str,
+    traceparent: str | None,
+    kind: trace.SpanKind,
+    attributes: Mapping[str, AttributeValue],
+) -> Iterator[trace.Span]:
+    """A span of `kind` that continues the trace `traceparent` names (a new one without): the
+    hop from one process to the next, where no live context crosses."""
     parent = propagate.extract({TRACEPARENT: traceparent} if traceparent else {})
-    with tracer().start_as_current_span(name, context=parent, kind=trace.SpanKind.CONSUMER) as span:
+    with tracer().start_as_current_span(
+        name, context=parent, kind=kind, attributes=attributes
+    ) as span:
         yield span

@@ -11,6 +11,7 @@ from dramatiq import Broker
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import CurrentMessage
 from dramatiq.middleware.asyncio import AsyncIO
 
 from backend.settings import Settings
@@ -38,7 +39,17 @@ def make_broker(settings: Settings) -> Broker:
     else:
         raise BrokerConfigurationError("BROKER_URL must be an amqp:// (RabbitMQ) or redis:// URL")
     broker.add_middleware(AsyncIO())
+    broker.add_middleware(CurrentMessage())  # the worker's process span reads its message
     return broker
+
+
+def messaging_system(broker: Broker) -> str:
+    """The broker's name as traces call it (`messaging.system`)."""
+    if isinstance(broker, RabbitmqBroker):
+        return "rabbitmq"
+    if isinstance(broker, RedisBroker):
+        return "redis"
+    return "in_process"
 
 
 def in_process(broker: Broker) -> bool:

@@ -3,7 +3,8 @@
 It claims due rows through `job_outbox_claim` (pending ones, and published ones not done
 within the visibility time), hands them to the broker and commits the claim only after the
 broker took them, so a broker that is down leaves them pending for the next round. It wakes
-on the outbox's NOTIFY and, in case a notification is missed, polls.
+on the outbox's NOTIFY and, in case a notification is missed, polls. Each publish is a
+PRODUCER span continuing the trace of the request that enqueued the job.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ from sqlalchemy import text
 
 from backend.jobs.brokers import QUEUE
 from backend.jobs.sql import CHANNEL
+from backend.jobs.tracing import publishing
 from backend.runtime import Runtime
 
 log = logging.getLogger(__name__)
 BATCH = 100
-_CLAIM = text("SELECT id, tenant_id, job FROM job_outbox_claim(:batch, :visibility, :jobs)")
+_CLAIM = text(
+    "SELECT id, tenant_id, job, traceparent FROM job_outbox_claim(:batch, :visibility, :jobs)"
+)
 
 
 class Relay:
@@ -46,23 +50,27 @@ class Relay:
                     },
                 )
             ).all()
-            messages: list[Message[object]] = [
-                Message(
-                    queue_name=QUEUE,
-                    actor_name=job,
-                    args=(),
-                    kwargs={"outbox_id": str(outbox_id), "tenant_id": str(tenant_id)},
-                    options={},
+            messages: list[tuple[Message[object], str | None]] = [
+                (
+                    Message(
+                        queue_name=QUEUE,
+                        actor_name=job,
+                        args=(),
+                        kwargs={"outbox_id": str(outbox_id), "tenant_id": str(tenant_id)},
+                        options={},
+                    ),
+                    traceparent,
                 )
-                for outbox_id, tenant_id, job in claimed
+                for outbox_id, tenant_id, job, traceparent in claimed
             ]
             await asyncio.to_thread(self._send, messages)
             await db.commit()
         return len(messages)
 
-    def _send(self, messages: list[Message[object]]) -> None:
-        for message in messages:
-            self.broker.enqueue(message)
+    def _send(self, messages: list[tuple[Message[object], str | None]]) -> None:
+        for message, traceparent in messages:
+            with publishing(self.broker, message, traceparent) as traced:
+                self.broker.enqueue(traced)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until `stop` is set; a failing round (broker or database away) is logged

@@ -3,8 +3,8 @@
 Tenant rows are visible only in their tenant's scope, yet the relay must find every tenant's
 committed jobs, and a periodic job starts one job per client. Rather than give a process the
 owner's credentials, the owner provides exactly these two operations: `job_outbox_claim`
-returns ids and tenants of due rows of the jobs the caller runs (never payloads) and marks
-them published, and
+returns ids, tenants and trace context of due rows of the jobs the caller runs (never
+payloads) and marks them published, and
 `job_outbox_fan_out` writes one row per client. `job_outbox` is ENABLEd but not FORCEd so
 that the owner, running these functions, reads it; the app role owns nothing and meets the
 tenant policies like everywhere else. The jobs themselves run in one tenant's system scope.
@@ -17,10 +17,14 @@ FAN_OUT_FUNCTION = "job_outbox_fan_out(text, jsonb)"
 FUNCTIONS = (CLAIM_FUNCTION, FAN_OUT_FUNCTION)
 CHANNEL = "job_outbox"
 
-CREATE_FUNCTIONS = [
-    """
+
+def _claim(columns: dict[str, str]) -> str:
+    """The claim function returning `columns` (name: type) of each claimed row."""
+    returned = ", ".join(f"{name} {kind}" for name, kind in columns.items())
+    claimed = ", ".join(f"o.{name}" for name in columns)
+    return f"""
     CREATE FUNCTION job_outbox_claim(batch integer, visibility_seconds integer, jobs text[])
-    RETURNS TABLE (id uuid, tenant_id uuid, job varchar)
+    RETURNS TABLE ({returned})
     LANGUAGE sql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$
@@ -37,9 +41,15 @@ CREATE_FUNCTIONS = [
             FOR UPDATE SKIP LOCKED
         ) due
         WHERE o.id = due.id
-        RETURNING o.id, o.tenant_id, o.job
+        RETURNING {claimed}
     $$
-    """,
+    """
+
+
+_CLAIMED = {"id": "uuid", "tenant_id": "uuid", "job": "varchar"}
+
+CREATE_FUNCTIONS = [
+    _claim(_CLAIMED),
     """
     CREATE FUNCTION job_outbox_fan_out(job_name text, job_payload jsonb)
     RETURNS integer
@@ -79,6 +89,18 @@ CREATE_BACKLOG_FUNCTION = [
     f"REVOKE ALL ON FUNCTION {BACKLOG_FUNCTION} FROM PUBLIC",
 ]
 DROP_BACKLOG_FUNCTION = [f"DROP FUNCTION IF EXISTS {BACKLOG_FUNCTION}"]
+
+# The claim also returns each row's traceparent (migration 0027), so the relay's publish span
+# continues the trace of the request that enqueued the job. A function's result type cannot
+# be replaced in place, hence drop and create; the grants are applied at every migrate.
+_REPLACE_CLAIM = [f"DROP FUNCTION {CLAIM_FUNCTION}"]
+_REVOKE_CLAIM = f"REVOKE ALL ON FUNCTION {CLAIM_FUNCTION} FROM PUBLIC"
+CREATE_TRACED_CLAIM = [
+    *_REPLACE_CLAIM,
+    _claim({**_CLAIMED, "traceparent": "varchar"}),
+    _REVOKE_CLAIM,
+]
+DROP_TRACED_CLAIM = [*_REPLACE_CLAIM, _claim(_CLAIMED), _REVOKE_CLAIM]
 
 
 def app_role_job_grants(role: str) -> list[str]:

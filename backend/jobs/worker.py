@@ -5,7 +5,8 @@ that tenant, locks the row and, unless it is already done or dead, runs the job 
 row done in the same transaction. Duplicates (a redelivery after a killed worker, a relay
 publishing again) wait on the lock and then find the row done. A failure is counted on the
 row in a transaction of its own; past the job's limit the row is dead-lettered instead of
-retried again.
+retried again. Each delivery is a CONSUMER span continuing the publish that sent it
+(`backend/jobs/tracing.py`), the job's own work a span inside it.
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from datetime import UTC, datetime
 
 import dramatiq
 from dramatiq import Broker
+from dramatiq.middleware import CurrentMessage
 
 from backend.core.activity import doing
 from backend.core.metrics import JOBS_DEAD, JOBS_FAILED, JOBS_PROCESSED
-from backend.core.telemetry import continued_span
+from backend.core.telemetry import tracer
 from backend.jobs.brokers import QUEUE
 from backend.jobs.definitions import Job
 from backend.jobs.models import JobStatus, OutboxMessage
+from backend.jobs.tracing import processing
 from backend.runtime import Runtime
 from backend.settings import Settings
 
@@ -63,8 +66,7 @@ class Executor:
             if row is None or row.status in {JobStatus.DONE.value, JobStatus.DEAD.value}:
                 return
             job = self.jobs[row.job]
-            with continued_span(f"job {job.name}", row.traceparent) as span, doing(job.name):
-                span.set_attribute("certready.job.name", job.name)
+            with tracer().start_as_current_span(f"job {job.name}"), doing(job.name):
                 try:
                     await asyncio.wait_for(job.handler(db, row.payload), job.time_limit_seconds)
                 except Exception:
@@ -99,7 +101,11 @@ def declare(broker: Broker, executor: Executor) -> None:
     for job in executor.jobs.values():
 
         async def deliver(outbox_id: str, tenant_id: str) -> None:
-            await executor.run(uuid.UUID(outbox_id), uuid.UUID(tenant_id))
+            message = CurrentMessage.get_current_message()
+            if message is None:  # make_broker adds the middleware that sets it
+                raise RuntimeError("the broker has no CurrentMessage middleware")
+            with processing(broker, message):
+                await executor.run(uuid.UUID(outbox_id), uuid.UUID(tenant_id))
 
         dramatiq.Actor(
             deliver,  # type: ignore[arg-type]  # dramatiq types its Actor as generic over fn

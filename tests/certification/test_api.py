@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.certification.lapse import Lapsed, advance
 from backend.certification.rules import add_months
 from backend.runtime import Runtime
 from tenants.scope import TenantScope
@@ -525,3 +526,24 @@ async def test_a_body_s_own_numbers_drive_its_due_dates_and_their_rules(
         )
         assert codes(refused) == [code], refused
     assert await rows(owner_engine) == before
+
+
+async def test_a_recorded_expiry_reads_through_the_api(
+    client: Client, plan: Plan, runtime: Runtime
+) -> None:
+    """A certificate the lapse job recorded expired reads so, its history naming no person."""
+    owner, tenant = await login(client, "a_owner"), plan.org_gid("a")
+    certificate = await certify(client, plan, owner, months_ago(37))
+    async with runtime.acting_in(plan.orgs["a"]) as db:
+        assert await advance(db, TODAY) == Lapsed(expired=1)
+        await db.commit()
+    [node] = (await read(client, CERTIFICATES, owner, tenant))["certificates"]["edges"]
+    assert (node["node"]["id"], node["node"]["state"]) == (certificate["id"], "EXPIRED")
+    expires = certificate["expiresOn"]
+    assert node["node"]["history"][-1] == {
+        "state": "EXPIRED",
+        "on": expires,
+        "reason": f"Expired on {expires}; certification may be restored until"
+        f" {add_months(date.fromisoformat(expires), 6)}: 6 months after expiry on {expires}.",
+        "by": None,
+    }

@@ -1,6 +1,7 @@
 """Real spans in the SDK's in-memory exporter: a request's server span and its GraphQL
 operation span named by the operation, its SQL statements as children, its log lines with
-the trace id, and the job it caused continuing its trace through the outbox."""
+the trace id, and the job it caused continuing its trace through the outbox and the broker
+(the relay's publish span, the worker's process span, the job's span)."""
 
 from __future__ import annotations
 
@@ -113,9 +114,16 @@ async def test_a_job_continues_the_trace_of_the_request_that_caused_it(
     finally:
         jobs.stop()
     job = _named(spans, f"job {RECOMPUTE.name}")
-    assert job.kind is SpanKind.CONSUMER
-    assert job.context.trace_id == request.context.trace_id
+    by_id = {span.context.span_id: span for span in spans.get_finished_spans()}
     assert job.parent is not None
+    process = by_id[job.parent.span_id]
+    assert process.kind is SpanKind.CONSUMER
+    assert process.parent is not None
+    publish = by_id[process.parent.span_id]
+    assert publish.kind is SpanKind.PRODUCER
+    assert publish.parent is not None
+    assert publish.parent.span_id == request.context.span_id
+    assert {job.context.trace_id, process.context.trace_id} == {request.context.trace_id}
     after = await scrape(traced)
     processed = "certready_jobs_processed_total"
     assert value(after, processed, job=RECOMPUTE.name) - value(
