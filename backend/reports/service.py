@@ -21,24 +21,31 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import structlog
 from sqlalchemy import Select, select
 
+from backend.audits.models import Audit, ChecklistLine
 from backend.catalog.models import Standard
-from backend.core.access import Actor, readable
+from backend.core.access import Actor, readable, require_writer
 from backend.core.calendar import local_today
 from backend.core.errors import invalid, not_found
 from backend.core.signing import Signer
+from backend.db.base import Base
 from backend.db.session import TenantSession
 from backend.jobs.outbox import enqueue
 from backend.programs.models import Program
 from backend.programs.service import writable_program
+from backend.reports.audit import audit_facts
 from backend.reports.models import Report, ReportFile, ReportFormat, ReportKind, ReportStatus
 from backend.reports.pdf import Masthead, readiness_pdf, sheet_pdf
 from backend.reports.readiness import readiness_facts
+from backend.reports.review import review_facts
 from backend.reports.sheets import EXPORTS, Source, statement_of_applicability
+from backend.reports.signed import audit_pdf, review_pdf
 from backend.reports.workbook import workbook_bytes
+from backend.reviews.models import ManagementReview, ReviewProgram
 from tenants.models import Organization
 
 log = structlog.get_logger("certready.reports")
@@ -67,25 +74,116 @@ async def export_spreadsheet(
     started = time.perf_counter()
     sheets = await export(Source(db, program.id, await _timezone(db, program.tenant_id)))
     content, count = await asyncio.to_thread(workbook_bytes, sheets)
-    report = await _new_report(db, actor, program, kind, ReportFormat.XLSX)
+    target = Target(program, await _standard_name(db, program))
+    report = await _new_report(db, actor, target, kind, ReportFormat.XLSX)
     _finish(db, report, Rendered(content, count), started)
     await db.commit()
     return report
 
 
+@dataclass(frozen=True)
+class Subject:
+    """What a PDF report is of, as asked: one of these, the one its kind names."""
+
+    program_id: uuid.UUID | None = None
+    audit_id: uuid.UUID | None = None
+    review_id: uuid.UUID | None = None
+
+    def given(self) -> list[tuple[str, uuid.UUID]]:
+        """The subjects given, by their input field."""
+        values = (
+            ("programId", self.program_id),
+            ("auditId", self.audit_id),
+            ("reviewId", self.review_id),
+        )
+        return [(field, value) for field, value in values if value is not None]
+
+
+SUBJECTS = {ReportKind.INTERNAL_AUDIT: "auditId", ReportKind.MANAGEMENT_REVIEW: "reviewId"}
+"""The subject field of the kinds that are not of a program."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A subject found and checked: the report's program (the audit's or review's first),
+    the audit or review itself, and how the file is named."""
+
+    program: Program
+    named: str
+    audit_id: uuid.UUID | None = None
+    review_id: uuid.UUID | None = None
+
+
 async def generate_report(
-    db: TenantSession, actor: Actor, kind: ReportKind, program_id: uuid.UUID
+    db: TenantSession, actor: Actor, kind: ReportKind, subject: Subject
 ) -> Report:
-    """Queue a PDF report of the program: pending now, rendered by the job."""
+    """Queue a PDF report of its subject: pending now, rendered by the job."""
     if kind not in DOCUMENTS:
         raise invalid(f"{_words(kind)} is a spreadsheet only: use exportSpreadsheet.", ["kind"])
-    program = await writable_program(db, actor, program_id)
+    target = await _target(db, actor, kind, subject)
     if kind is ReportKind.STATEMENT_OF_APPLICABILITY:  # refused now, not in the job
-        await statement_of_applicability(Source(db, program.id, "UTC"))
-    report = await _new_report(db, actor, program, kind, ReportFormat.PDF)
-    await enqueue(db, RENDER_JOB, program.tenant_id, {"report": str(report.id)})
+        await statement_of_applicability(Source(db, target.program.id, "UTC"))
+    report = await _new_report(db, actor, target, kind, ReportFormat.PDF)
+    await enqueue(db, RENDER_JOB, target.program.tenant_id, {"report": str(report.id)})
     await db.commit()
     return report
+
+
+async def _target(db: TenantSession, actor: Actor, kind: ReportKind, subject: Subject) -> Target:
+    """The one subject the kind asks for, readable and in the tenant the actor writes in;
+    a missing, extra or other subject is refused before anything is written."""
+    wanted = SUBJECTS.get(kind, "programId")
+    given = subject.given()
+    fields = [field for field, _ in given]
+    if fields != [wanted]:
+        extra = [field for field in fields if field != wanted]
+        raise invalid(
+            f"{_words(kind)} reports are of one {_noun(wanted)}: give {wanted} only.",
+            [extra[0] if extra else wanted],
+        )
+    [(_, row_id)] = given
+    if wanted == "auditId":
+        return await _audit_target(db, actor, row_id)
+    if wanted == "reviewId":
+        return await _review_target(db, actor, row_id)
+    program = await writable_program(db, actor, row_id)
+    return Target(program, await _standard_name(db, program))
+
+
+async def _audit_target(db: TenantSession, actor: Actor, audit_id: uuid.UUID) -> Target:
+    audit = await readable(db, Audit, audit_id, "Audit", "auditId")
+    require_writer(db, actor, audit.tenant_id, "Audit")
+    first = await db.scalar(
+        select(ChecklistLine.program_id)
+        .where(ChecklistLine.audit_id == audit.id)
+        .order_by(ChecklistLine.position)
+        .limit(1)
+    )
+    if first is None:
+        raise invalid("The audit has no checklist yet: plan its scope first.", ["auditId"])
+    program = await writable_program(db, actor, first)
+    return Target(program, audit.reference, audit_id=audit.id)
+
+
+async def _review_target(db: TenantSession, actor: Actor, review_id: uuid.UUID) -> Target:
+    review = await readable(db, ManagementReview, review_id, "Management review", "reviewId")
+    require_writer(db, actor, review.tenant_id, "Management review")
+    first = await db.scalar(
+        select(ReviewProgram.program_id)
+        .where(ReviewProgram.review_id == review.id)
+        .order_by(ReviewProgram.position)
+        .limit(1)
+    )
+    if first is None:
+        raise invalid("The review serves no program yet.", ["reviewId"])
+    program = await writable_program(db, actor, first)
+    return Target(
+        program, review.held_on.isoformat() if review.held_on else "", review_id=review.id
+    )
+
+
+def _noun(field: str) -> str:
+    return {"auditId": "audit", "reviewId": "management review"}.get(field, "program")
 
 
 async def render_pending(db: TenantSession, report_id: uuid.UUID) -> Report | None:
@@ -95,9 +193,8 @@ async def render_pending(db: TenantSession, report_id: uuid.UUID) -> Report | No
     report = await db.get(Report, report_id, with_for_update=True, populate_existing=True)
     if report is None or report.status != ReportStatus.PENDING.value:
         return report
-    program = await db.get(Program, report.program_id)
     organization = await db.get(Organization, report.tenant_id)
-    if program is None or organization is None:  # deleted since: the report went with it
+    if organization is None:  # deleted since: the report went with it
         return None
     started = time.perf_counter()
     masthead = Masthead(
@@ -106,7 +203,7 @@ async def render_pending(db: TenantSession, report_id: uuid.UUID) -> Report | No
         report.id,
         _words(ReportKind(report.kind)),
     )
-    draw = await DOCUMENTS[ReportKind(report.kind)](db, program, masthead, organization.timezone)
+    draw = await DOCUMENTS[ReportKind(report.kind)](db, report, masthead, organization.timezone)
     try:
         content, pages = await asyncio.to_thread(draw)
     except Exception:
@@ -123,44 +220,71 @@ async def render_pending(db: TenantSession, report_id: uuid.UUID) -> Report | No
 Drawing = Callable[[], tuple[bytes, int]]
 
 
-async def _readiness(
-    db: TenantSession, program: Program, masthead: Masthead, _timezone: str
-) -> Drawing:
+Row = TypeVar("Row", bound=Base)
+
+
+async def _subject(db: TenantSession, model: type[Row], row_id: uuid.UUID | None) -> Row:
+    """The report's subject; its foreign key deletes the report with it, so it is there."""
+    row = None if row_id is None else await db.get(model, row_id)
+    if row is None:
+        raise LookupError(f"{model.__name__} {row_id} of a pending report is gone")
+    return row
+
+
+async def _readiness(db: TenantSession, report: Report, masthead: Masthead, _zone: str) -> Drawing:
+    program = await _subject(db, Program, report.program_id)
     facts = await readiness_facts(db, program, masthead.organization, masthead.today)
     return functools.partial(readiness_pdf, facts, masthead.report_id)
 
 
-async def _statement(db: TenantSession, program: Program, masthead: Masthead, zone: str) -> Drawing:
+async def _statement(db: TenantSession, report: Report, masthead: Masthead, zone: str) -> Drawing:
+    program = await _subject(db, Program, report.program_id)
     [sheet] = await statement_of_applicability(Source(db, program.id, zone))
-    standard = await db.get(Standard, program.standard_id)
-    named = f"{standard.code}:{standard.edition}" if standard else ""
-    title = f"Statement of Applicability: {named}"
+    title = f"Statement of Applicability: {await _standard_name(db, program, ':')}"
     return functools.partial(sheet_pdf, masthead, title, sheet)
 
 
-Renderer = Callable[[TenantSession, Program, Masthead, str], Awaitable[Drawing]]
+async def _audit(db: TenantSession, report: Report, masthead: Masthead, _zone: str) -> Drawing:
+    facts = await audit_facts(db, await _subject(db, Audit, report.audit_id))
+    return functools.partial(audit_pdf, masthead, facts)
+
+
+async def _review(db: TenantSession, report: Report, masthead: Masthead, _zone: str) -> Drawing:
+    facts = await review_facts(db, await _subject(db, ManagementReview, report.review_id))
+    return functools.partial(review_pdf, masthead, facts)
+
+
+Renderer = Callable[[TenantSession, Report, Masthead, str], Awaitable[Drawing]]
 DOCUMENTS: dict[ReportKind, Renderer] = {
     ReportKind.READINESS: _readiness,
     ReportKind.STATEMENT_OF_APPLICABILITY: _statement,
+    ReportKind.INTERNAL_AUDIT: _audit,
+    ReportKind.MANAGEMENT_REVIEW: _review,
 }
 """The PDF kinds: each reads its facts in the session, then draws off the event loop."""
 
 
-async def _new_report(
-    db: TenantSession, actor: Actor, program: Program, kind: ReportKind, format: ReportFormat
-) -> Report:
-    today = local_today(await _timezone(db, program.tenant_id))
+async def _standard_name(db: TenantSession, program: Program, separator: str = " ") -> str:
     standard = await db.get(Standard, program.standard_id)
-    named = f"{standard.code} {standard.edition}" if standard else "program"
+    return f"{standard.code}{separator}{standard.edition}" if standard else "program"
+
+
+async def _new_report(
+    db: TenantSession, actor: Actor, target: Target, kind: ReportKind, format: ReportFormat
+) -> Report:
+    program = target.program
+    today = local_today(await _timezone(db, program.tenant_id))
     report = Report(
         id=uuid.uuid4(),
         tenant_id=program.tenant_id,
         program_id=program.id,
+        audit_id=target.audit_id,
+        review_id=target.review_id,
         kind=kind.value,
         format=format.value,
         status=ReportStatus.PENDING.value,
         requested_by_id=actor.user_id,
-        filename=f"{_slug(f'{_words(kind)} {named}')}-{today.isoformat()}.{format.value}",
+        filename=f"{_slug(f'{_words(kind)} {target.named}')}-{today.isoformat()}.{format.value}",
         failure="",
     )
     db.add(report)
