@@ -27,7 +27,7 @@ async def names(db: TenantSession, user_ids: Iterable[uuid.UUID | None]) -> Name
     if not wanted:
         return Names({})
     rows = await db.execute(select(User.id, User.name).where(User.id.in_(wanted)))
-    return Names(dict(rows.tuples().all()))
+    return Names({row.id: row.name for row in rows})
 
 
 def words(value: str) -> str:

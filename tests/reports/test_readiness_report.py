@@ -16,24 +16,17 @@ from pypdf import PdfReader
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from backend import features
 from backend.core.access import Actor
 from backend.db.session import TenantSession
 from backend.findings import service as findings
-from backend.jobs.worker import Executor
 from backend.readiness.models import ReadinessSnapshot
 from backend.settings import Settings
 from tests.findings.helpers import TODAY, nonconformity
 from tests.planning.helpers import Plan
 from tests.registers.helpers import CONTROLS, iso_program
-from tests.reports.helpers import ERRORS, REPORT, REPORT_BY_ID, codes, fetch, read
+from tests.reports.helpers import GENERATE, REPORT_BY_ID, codes, fetch, read, run_jobs
 from tests.support import Client, global_id, gql, login
 
-GENERATE = f"""
-mutation($input: GenerateReportInput!) {{
-  generateReport(input: $input) {{ report {{ {REPORT} }} {ERRORS} }}
-}}
-"""
 SCORES = (40.0, 47.0, 54.0, 61.5)  # weekly, a point a day: a forecast with dates
 
 
@@ -73,22 +66,6 @@ async def seed_snapshots(owner_engine: AsyncEngine, plan: Plan) -> None:
             for week, score in enumerate(SCORES)
         )
         await db.commit()
-
-
-async def run_jobs(settings: Settings, owner_engine: AsyncEngine) -> None:
-    """Every render job, through the worker's own executor (its runtime, its scope)."""
-    async with owner_engine.connect() as connection:
-        found = await connection.execute(
-            text("SELECT id, tenant_id FROM job_outbox WHERE job = 'reports.render'")
-        )
-        pending = found.all()
-    assert pending
-    executor = Executor(settings, {job.name: job for job in features.jobs()})
-    try:
-        for outbox_id, tenant_id in pending:
-            await executor.run(outbox_id, tenant_id)
-    finally:
-        await executor.close()
 
 
 async def test_a_generated_readiness_report_is_a_real_document_with_the_api_figures(
