@@ -123,14 +123,20 @@ def _finding(finding: RaisedFinding) -> list[Flowable]:
 
 
 def _inputs(facts: ReviewFacts) -> list[Flowable]:
-    story: list[Flowable] = [heading("Inputs")]
-    for item in facts.inputs:
-        asked = f" ({item.standard})" if item.standard else ""
-        figures = "; ".join(f"{figure.label}: {figure.value}" for figure in item.figures)
-        story.append(text(f"{item.kind.capitalize()}{asked}. {figures or 'No figures.'}", BODY))
-        if item.notes:
-            story.append(text(f"Discussed: {item.notes}"))
-    return story
+    """One row per input: what it is (and the standard asking for it), its figures as
+    assembled, what was said about it."""
+    rows = [
+        [
+            item.kind.capitalize() + (f" ({item.standard})" if item.standard else ""),
+            "; ".join(f"{figure.label}: {figure.value}" for figure in item.figures),
+            item.notes,
+        ]
+        for item in facts.inputs
+    ]
+    if not rows:
+        return [heading("Inputs"), text("No input has been assembled.", BODY)]
+    header = ("Input", "Figures", "Discussed")
+    return [heading("Inputs"), table(header, rows, (4 * cm, 6.5 * cm, 6.5 * cm))]
 
 
 def _outputs(facts: ReviewFacts) -> list[Flowable]:
