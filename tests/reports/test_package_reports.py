@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
-from pathlib import Path
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -94,7 +94,8 @@ async def test_a_ready_report_added_to_a_draft_is_in_the_frozen_zip_byte_for_byt
     assert (added["package"]["status"], added["package"]["itemCount"]) == ("DRAFT", 1)
     assert (item["kind"], item["recordType"]) == ("REPORT", "Report")
     assert (item["sizeBytes"], item["sha256"]) == (report["sizeBytes"], report["sha256"])
-    assert item["path"].startswith("reports/") and item["path"].endswith(".pdf")
+    assert item["path"].startswith("reports/")
+    assert item["path"].endswith(".pdf")
     again = await add(client, package, report["id"], token=token, tenant=tenant)
     assert (codes(again), again["errors"][0]["message"]) == (
         ["INVALID"],
