@@ -239,6 +239,8 @@ def _cycle(facts: ReadinessFacts) -> list[Flowable]:
                 BODY,
             )
         )
+    if held is not None and not cycle.expected:
+        story.append(text("The audits this cycle expects are not scheduled yet.", BODY))
     if cycle.expected:
         rows = [
             [e.kind, e.opens_on.isoformat(), e.due_on.isoformat(), e.status, e.rule]
