@@ -69,6 +69,7 @@ class Report(LoadedNode, relay.Node):
     created_at: datetime
     finished_at: datetime | None
     program_id: strawberry.Private[uuid.UUID]
+    program_ids: strawberry.Private[list[uuid.UUID]]
     audit_id: strawberry.Private[uuid.UUID | None]
     review_id: strawberry.Private[uuid.UUID | None]
     requested_by_id: strawberry.Private[uuid.UUID | None]
@@ -90,6 +91,7 @@ class Report(LoadedNode, relay.Node):
             created_at=row.created_at,
             finished_at=row.finished_at,
             program_id=row.program_id,
+            program_ids=list(row.program_ids),
             audit_id=row.audit_id,
             review_id=row.review_id,
             requested_by_id=row.requested_by_id,
@@ -103,10 +105,19 @@ class Report(LoadedNode, relay.Node):
         ttl = settings.evidence_url_ttl_seconds
         return service.download_url(signer, settings.public_url, self.row, ttl)
 
-    @strawberry.field
+    @strawberry.field(description="Its program: the first, when it covers several.")
     async def program(self, info: Info) -> Program:
         row = await info.context.loaders.of(program_service.programs_by_id).load(self.program_id)
         return Program.from_model(row)
+
+    @strawberry.field(
+        description="Every program it covers: several for an integrated readiness report.",
+        metadata=at_most(10),
+    )
+    async def programs(self, info: Info) -> list[Program]:
+        loader = info.context.loaders.of(program_service.programs_by_id)
+        rows = await loader.load_many(self.program_ids)
+        return [Program.from_model(row) for row in rows if row is not None]
 
     @strawberry.field(description="The internal audit an INTERNAL_AUDIT report is of.")
     async def audit(self, info: Info) -> AuditType | None:
@@ -132,7 +143,10 @@ class Report(LoadedNode, relay.Node):
 
 @strawberry.type
 class ReportQuery:
-    @strawberry.field(description="Reports of the organizations you read, newest first.")
+    @strawberry.field(
+        description="Reports of the organizations you read, newest first; with programId,"
+        " those covering the program (integrated readiness reports too)."
+    )
     async def reports(
         self,
         info: Info,
@@ -176,12 +190,19 @@ class ReportPayload:
 
 
 @strawberry.input(
-    description="Which PDF report of what: exactly one subject, the one its kind is of"
-    " (INTERNAL_AUDIT an audit, MANAGEMENT_REVIEW a review, the others a program)."
+    description="Which PDF report of what: exactly one subject, one its kind is of"
+    " (INTERNAL_AUDIT an audit, MANAGEMENT_REVIEW a review, READINESS a program or the"
+    " programs of an integrated system, STATEMENT_OF_APPLICABILITY a program)."
 )
 class GenerateReportInput:
     kind: ReportKind  # type: ignore[valid-type]
     program_id: relay.GlobalID | None = None
+    program_ids: list[relay.GlobalID] | None = strawberry.field(
+        default=None,
+        description="READINESS of an integrated management system: 1 to 10 programs of the"
+        " organization, a chapter each, in this order.",
+        metadata=at_most(10),
+    )
     audit_id: relay.GlobalID | None = strawberry.field(
         default=None, description="The internal audit of an INTERNAL_AUDIT report."
     )
@@ -192,6 +213,9 @@ class GenerateReportInput:
     def subject(self) -> service.Subject:
         return service.Subject(
             program_id=_optional(self.program_id, "Program", "programId"),
+            program_ids=None
+            if self.program_ids is None
+            else [node_uuid(value, "Program", "programIds") for value in self.program_ids],
             audit_id=_optional(self.audit_id, "Audit", "auditId"),
             review_id=_optional(self.review_id, "ManagementReview", "reviewId"),
         )

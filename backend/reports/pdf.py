@@ -115,9 +115,20 @@ def document(
     return buffer.getvalue(), max(pages)
 
 
-def readiness_pdf(facts: ReadinessFacts, report_id: uuid.UUID) -> tuple[bytes, int]:
-    masthead = Masthead(facts.organization, facts.today, report_id, "Readiness report")
-    return document(masthead, f"Readiness report: {facts.standard}", _story(facts))
+def readiness_pdf(chapters: Sequence[ReadinessFacts], report_id: uuid.UUID) -> tuple[bytes, int]:
+    """One program's report, or an integrated system's: a chapter per program, each with
+    its own score, steps, findings, audits and cycle (programs are scored one by one)."""
+    first = chapters[0]
+    masthead = Masthead(first.organization, first.today, report_id, "Readiness report")
+    if len(chapters) == 1:
+        return document(masthead, f"Readiness report: {first.standard}", _story(first))
+    standards = ", ".join(facts.edition for facts in chapters)
+    story: list[Flowable] = [
+        text(f"An integrated management system of {len(chapters)} programs: {standards}.", BODY)
+    ]
+    for facts in chapters:
+        story += [Paragraph(escape(facts.standard), STYLES["Heading1"]), *_story(facts)]
+    return document(masthead, "Readiness report: integrated management system", story)
 
 
 def sheet_pdf(masthead: Masthead, title: str, sheet: Sheet) -> tuple[bytes, int]:

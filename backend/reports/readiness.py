@@ -63,6 +63,7 @@ class UpcomingAudit:
 class ReadinessFacts:
     organization: str
     standard: str  # "ISO 9001:2015 Quality management systems"
+    edition: str  # "ISO 9001:2015"
     scope: str
     today: date
     history: list[Snapshot]  # oldest first
@@ -83,12 +84,14 @@ async def readiness_facts(
     db: TenantSession, program: Program, organization: str, today: date
 ) -> ReadinessFacts:
     standard = await db.get(Standard, program.standard_id)
-    named = f"{standard.code}:{standard.edition} {standard.title}" if standard else ""
+    edition = f"{standard.code}:{standard.edition}" if standard else ""
+    named = f"{edition} {standard.title}" if standard else ""
     snapshots, breakdown = await _history(db, program.id)
     findings = await _open_findings(db, program.id)
     return ReadinessFacts(
         organization=organization,
         standard=named,
+        edition=edition,
         scope=program.scope_statement,
         today=today,
         history=snapshots,

@@ -18,7 +18,7 @@ import hashlib
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -74,7 +74,7 @@ async def export_spreadsheet(
     started = time.perf_counter()
     sheets = await export(Source(db, program.id, await _timezone(db, program.tenant_id)))
     content, count = await asyncio.to_thread(workbook_bytes, sheets)
-    target = Target(program, await _standard_name(db, program))
+    target = Target([program], await _standard_name(db, program))
     report = await _new_report(db, actor, target, kind, ReportFormat.XLSX)
     _finish(db, report, Rendered(content, count), started)
     await db.commit()
@@ -83,35 +83,46 @@ async def export_spreadsheet(
 
 @dataclass(frozen=True)
 class Subject:
-    """What a PDF report is of, as asked: one of these, the one its kind names."""
+    """What a PDF report is of, as asked: one of these, one its kind may be of."""
 
     program_id: uuid.UUID | None = None
+    program_ids: Sequence[uuid.UUID] | None = None  # an integrated management system
     audit_id: uuid.UUID | None = None
     review_id: uuid.UUID | None = None
 
-    def given(self) -> list[tuple[str, uuid.UUID]]:
-        """The subjects given, by their input field."""
-        values = (
-            ("programId", self.program_id),
-            ("auditId", self.audit_id),
-            ("reviewId", self.review_id),
-        )
-        return [(field, value) for field, value in values if value is not None]
+    def given(self) -> list[str]:
+        """The input fields given."""
+        values = {
+            "programId": self.program_id,
+            "programIds": self.program_ids,
+            "auditId": self.audit_id,
+            "reviewId": self.review_id,
+        }
+        return [field for field, value in values.items() if value is not None]
 
 
-SUBJECTS = {ReportKind.INTERNAL_AUDIT: "auditId", ReportKind.MANAGEMENT_REVIEW: "reviewId"}
-"""The subject field of the kinds that are not of a program."""
+SUBJECTS: dict[ReportKind, tuple[str, ...]] = {
+    ReportKind.READINESS: ("programId", "programIds"),
+    ReportKind.INTERNAL_AUDIT: ("auditId",),
+    ReportKind.MANAGEMENT_REVIEW: ("reviewId",),
+}
+"""The subject fields a kind accepts (one of them); the others are of one program."""
+MAX_PROGRAMS = 10  # of an integrated system: one per standard is the most a tenant runs
 
 
 @dataclass(frozen=True)
 class Target:
-    """A subject found and checked: the report's program (the audit's or review's first),
+    """A subject found and checked: the report's programs (an audit's or review's first),
     the audit or review itself, and how the file is named."""
 
-    program: Program
+    programs: Sequence[Program]
     named: str
     audit_id: uuid.UUID | None = None
     review_id: uuid.UUID | None = None
+
+    @property
+    def program(self) -> Program:
+        return self.programs[0]
 
 
 async def generate_report(
@@ -132,22 +143,48 @@ async def generate_report(
 async def _target(db: TenantSession, actor: Actor, kind: ReportKind, subject: Subject) -> Target:
     """The one subject the kind asks for, readable and in the tenant the actor writes in;
     a missing, extra or other subject is refused before anything is written."""
-    wanted = SUBJECTS.get(kind, "programId")
+    allowed = SUBJECTS.get(kind, ("programId",))
     given = subject.given()
-    fields = [field for field, _ in given]
-    if fields != [wanted]:
-        extra = [field for field in fields if field != wanted]
+    if len(given) != 1 or given[0] not in allowed:
+        extra = [field for field in given if field not in allowed] or given[1:] or [allowed[0]]
+        nouns = " or ".join(NOUNS[field] for field in allowed)
         raise invalid(
-            f"{_words(kind)} reports are of one {_noun(wanted)}: give {wanted} only.",
-            [extra[0] if extra else wanted],
+            f"{_words(kind)} reports are of {nouns}: give {' or '.join(allowed)} only.",
+            [extra[0]],
         )
-    [(_, row_id)] = given
-    if wanted == "auditId":
-        return await _audit_target(db, actor, row_id)
-    if wanted == "reviewId":
-        return await _review_target(db, actor, row_id)
-    program = await writable_program(db, actor, row_id)
-    return Target(program, await _standard_name(db, program))
+    if subject.audit_id is not None:
+        return await _audit_target(db, actor, subject.audit_id)
+    if subject.review_id is not None:
+        return await _review_target(db, actor, subject.review_id)
+    named = subject.program_ids if subject.program_ids is not None else [subject.program_id]
+    return await _programs_target(db, actor, [p for p in named if p is not None], given[0])
+
+
+NOUNS = {
+    "programId": "one program",
+    "programIds": "the programs of an integrated management system",
+    "auditId": "one audit",
+    "reviewId": "one management review",
+}
+
+
+async def _programs_target(
+    db: TenantSession, actor: Actor, program_ids: Sequence[uuid.UUID], field: str
+) -> Target:
+    """Programs of the organization the actor writes in, each named once."""
+    if not 1 <= len(program_ids) <= MAX_PROGRAMS:
+        raise invalid(f"Name 1 to {MAX_PROGRAMS} programs.", [field])
+    if len(set(program_ids)) != len(program_ids):
+        raise invalid("Name each program once.", [field])
+    programs = []
+    for program_id in program_ids:
+        program = await db.get(Program, program_id)
+        if program is None or program.tenant_id not in db.scope.read_tenants:
+            raise not_found("Program", [field])
+        require_writer(db, actor, program.tenant_id, "Program")
+        programs.append(program)
+    names = [await _standard_name(db, program) for program in programs]
+    return Target(programs, " ".join(names))
 
 
 async def _audit_target(db: TenantSession, actor: Actor, audit_id: uuid.UUID) -> Target:
@@ -162,7 +199,7 @@ async def _audit_target(db: TenantSession, actor: Actor, audit_id: uuid.UUID) ->
     if first is None:
         raise invalid("The audit has no checklist yet: plan its scope first.", ["auditId"])
     program = await writable_program(db, actor, first)
-    return Target(program, audit.reference, audit_id=audit.id)
+    return Target([program], audit.reference, audit_id=audit.id)
 
 
 async def _review_target(db: TenantSession, actor: Actor, review_id: uuid.UUID) -> Target:
@@ -178,12 +215,8 @@ async def _review_target(db: TenantSession, actor: Actor, review_id: uuid.UUID) 
         raise invalid("The review serves no program yet.", ["reviewId"])
     program = await writable_program(db, actor, first)
     return Target(
-        program, review.held_on.isoformat() if review.held_on else "", review_id=review.id
+        [program], review.held_on.isoformat() if review.held_on else "", review_id=review.id
     )
-
-
-def _noun(field: str) -> str:
-    return {"auditId": "audit", "reviewId": "management review"}.get(field, "program")
 
 
 async def render_pending(db: TenantSession, report_id: uuid.UUID) -> Report | None:
@@ -232,8 +265,15 @@ async def _subject(db: TenantSession, model: type[Row], row_id: uuid.UUID | None
 
 
 async def _readiness(db: TenantSession, report: Report, masthead: Masthead, _zone: str) -> Drawing:
-    program = await _subject(db, Program, report.program_id)
-    facts = await readiness_facts(db, program, masthead.organization, masthead.today)
+    """One chapter per program the report covers (several for an integrated system); a
+    program deleted since it was queued is left out (the first one takes the report)."""
+    found = await db.scalars(select(Program).where(Program.id.in_(report.program_ids)))
+    programs = {program.id: program for program in found}
+    facts = [
+        await readiness_facts(db, programs[program_id], masthead.organization, masthead.today)
+        for program_id in report.program_ids
+        if program_id in programs
+    ]
     return functools.partial(readiness_pdf, facts, masthead.report_id)
 
 
@@ -278,6 +318,7 @@ async def _new_report(
         id=uuid.uuid4(),
         tenant_id=program.tenant_id,
         program_id=program.id,
+        program_ids=[row.id for row in target.programs],
         audit_id=target.audit_id,
         review_id=target.review_id,
         kind=kind.value,
@@ -312,8 +353,8 @@ def reports_statement(
     program_id: uuid.UUID | None, kind: ReportKind | None, organization: uuid.UUID | None
 ) -> Select[Report]:
     statement = select(Report)
-    if program_id is not None:
-        statement = statement.where(Report.program_id == program_id)
+    if program_id is not None:  # every report covering it, integrated ones too
+        statement = statement.where(Report.program_ids.contains([program_id]))
     if kind is not None:
         statement = statement.where(Report.kind == kind.value)
     if organization is not None:

@@ -18,7 +18,7 @@ from tests.support import Client, gql
 ERRORS = "errors { field code message }"
 REPORT = (
     "id kind format status filename sizeBytes sha256 pages renderMs failure downloadUrl"
-    " program { id } audit { id } review { id } requestedBy { name }"
+    " program { id } programs { id } audit { id } review { id } requestedBy { name }"
 )
 EXPORT = f"""
 mutation($input: ExportSpreadsheetInput!) {{

@@ -4,7 +4,8 @@ Revision ID: 0026
 Revises: 0024
 
 Reports of one internal audit or one management review (two new kinds, nullable audit_id
-and review_id beside the program, never both), and a ready report as an item of an evidence
+and review_id beside the program, never both), every program a report covers (program_ids,
+its program first: several for an integrated readiness report), and a ready report as an item of an evidence
 package (item kind 'report' with the report it holds, once per package).
 
 Downgrading drops the columns, constraints and index but leaves the enum values: PostgreSQL
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0026"
 down_revision: str | None = "0024"
@@ -40,6 +42,10 @@ def upgrade() -> None:
     op.create_check_constraint(
         "ck_reports_one_subject", "reports", "audit_id IS NULL OR review_id IS NULL"
     )
+    op.add_column("reports", sa.Column("program_ids", postgresql.ARRAY(sa.Uuid()), nullable=True))
+    op.execute("UPDATE reports SET program_ids = ARRAY[program_id]")
+    op.alter_column("reports", "program_ids", nullable=False)
+    op.create_check_constraint("ck_reports_program_first", "reports", "program_ids[1] = program_id")
     op.add_column(ITEMS, sa.Column("report_id", sa.Uuid(), nullable=True))
     op.create_foreign_key(f"fk_{ITEMS}_report_id_reports", ITEMS, "reports", ["report_id"], ["id"])
     op.create_check_constraint(  # kind as text: the new value is not usable in this transaction
@@ -58,6 +64,8 @@ def downgrade() -> None:
     op.drop_index("uq_evidence_package_items_report", table_name=ITEMS)
     op.drop_constraint(f"ck_{ITEMS}_report_item", ITEMS, type_="check")
     op.drop_column(ITEMS, "report_id")
+    op.drop_constraint("ck_reports_program_first", "reports", type_="check")
+    op.drop_column("reports", "program_ids")
     op.drop_constraint("ck_reports_one_subject", "reports", type_="check")
     for column, _table in SUBJECTS:
         op.drop_index(f"ix_reports_{column}", table_name="reports")
