@@ -27,7 +27,16 @@ from backend.settings import Settings
 from tests.findings.helpers import TODAY, nonconformity
 from tests.planning.helpers import Plan
 from tests.registers.helpers import CONTROLS, iso_program
-from tests.reports.helpers import GENERATE, REPORT_BY_ID, codes, fetch, pdf_text, read, run_jobs
+from tests.reports.helpers import (
+    GENERATE,
+    REPORT_BY_ID,
+    REPORTS,
+    codes,
+    fetch,
+    pdf_text,
+    read,
+    run_jobs,
+)
 from tests.support import LOGIN, Client, global_id, gql, login
 
 SCORES = (40.0, 47.0, 54.0, 61.5)  # weekly, a point a day: a forecast with dates
@@ -237,3 +246,52 @@ async def test_the_readiness_report_shows_the_certification_cycle_the_api_gives(
         assert said in whole, said
         assert " ".join(expected["rule"].split()) in whole
     assert "No certification audit is booked." in whole
+
+
+async def test_an_integrated_system_has_a_chapter_per_program(
+    *, client: Client, plan: Plan, owner_engine: AsyncEngine, migrated: Settings
+) -> None:
+    """A's programs on P and Q as one integrated system: one report, both programs listed,
+    found from either program, each with its own score section and seven steps."""
+    await seed_snapshots(owner_engine, plan)  # program "a" has scores; "a_q" none yet
+    token, tenant = await login(client, "a_owner"), plan.org_gid("a")
+    programs = [plan.program_gid("a"), plan.program_gid("a_q")]
+    variables = {"input": {"kind": "READINESS", "programIds": programs}}
+    body = await gql(client, GENERATE, variables, token=token, tenant=tenant)
+    queued = body["data"]["generateReport"]
+    assert queued["errors"] == []
+    await run_jobs(migrated, owner_engine)
+    ready = (await read(client, REPORT_BY_ID, token, tenant, id=queued["report"]["id"]))["report"]
+    assert ready["program"] == {"id": programs[0]}
+    assert ready["programs"] == [{"id": program} for program in programs]
+    for program in programs:
+        found = await read(client, REPORTS, token, tenant, programId=program)
+        assert found["reports"]["totalCount"] == 1, program
+    whole = " ".join(pdf_text(await fetch(client, ready["downloadUrl"])))
+    assert "Readiness report: integrated management system" in whole
+    assert "An integrated management system of 2 programs:" in whole
+    assert whole.count("The seven steps") == 2
+    assert "Score 61.5 of 100" in whole  # program "a"
+    assert "No readiness score has been stored yet." in whole  # program "a_q"
+    assert whole.count("Certification cycle") == 2
+
+
+async def test_programs_of_an_integrated_system_are_checked_before_anything_is_queued(
+    *, client: Client, plan: Plan
+) -> None:
+    token, tenant = await login(client, "a_owner"), plan.org_gid("a")
+    a, a_q, b = (plan.program_gid(key) for key in ("a", "a_q", "b"))
+    cases: list[tuple[dict[str, Any], str, str]] = [
+        ({"kind": "READINESS", "programIds": []}, "INVALID", "programIds"),
+        ({"kind": "READINESS", "programIds": [a, a]}, "INVALID", "programIds"),
+        ({"kind": "READINESS", "programIds": [a, b]}, "NOT_FOUND", "programIds"),
+        ({"kind": "READINESS", "programIds": [a], "programId": a_q}, "INVALID", "programIds"),
+        ({"kind": "STATEMENT_OF_APPLICABILITY", "programIds": [a]}, "INVALID", "programIds"),
+        ({"kind": "READINESS", "programIds": [a] * 11}, "INVALID", "programIds"),
+    ]
+    for subject, code, field in cases:
+        body = await gql(client, GENERATE, {"input": subject}, token=token, tenant=tenant)
+        payload = body["data"]["generateReport"]
+        assert [(e["code"], e["field"]) for e in payload["errors"]] == [(code, [field])], subject
+    listed = await read(client, "{ reports { totalCount } }", token, tenant)
+    assert listed["reports"]["totalCount"] == 0
