@@ -277,9 +277,9 @@ class ReportMutation:
         return ReportPayload(report=Report.from_model(row))
 
     @mutation(
-        description="Queue a PDF report of a program, an internal audit or a management review;"
-        " a job renders it (seconds). Follow it with report(id): PENDING, then READY with its"
-        " download URL."
+        description="Queue a PDF report of a program, an integrated system, an internal audit or"
+        " a management review; a job renders it (seconds). Follow it with report(id):"
+        " PENDING, then READY with its download URL."
     )
     async def generate_report(self, info: Info, input: GenerateReportInput) -> ReportPayload:
         row = await service.generate_report(
