@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.platypus import Flowable
 
@@ -15,6 +16,7 @@ from backend.reports.pdf import BODY, Masthead, document, heading, table, text
 from backend.reports.review import ReviewFacts
 
 NONE = "none"
+STRONG = ParagraphStyle("strong", parent=BODY, fontName="Helvetica-Bold")
 
 
 def audit_pdf(masthead: Masthead, facts: AuditFacts) -> tuple[bytes, int]:
@@ -111,7 +113,7 @@ def _finding(finding: RaisedFinding) -> list[Flowable]:
     ]
     if finding.effectiveness:
         said.append(f"Effectiveness: {finding.effectiveness}")
-    story: list[Flowable] = [text(line, BODY) for line in said]
+    story: list[Flowable] = [text(said[0], STRONG), *(text(line, BODY) for line in said[1:])]
     if finding.actions:
         rows = [
             [str(a.round), a.title, a.owner, str(a.due or ""), a.status] for a in finding.actions

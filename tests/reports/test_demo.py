@@ -1,7 +1,7 @@
 """The demo's reports: a ready readiness report of Acme's ISO 9001 program and the internal
 audit report of its signed audit, their files stored with their SHA-256, and no second one
-when the demo is seeded again; and every
-spreadsheet exported from the demo data, with its render time and size."""
+when the demo is seeded again; and every spreadsheet exported from the demo data, with its
+render time and size."""
 
 from __future__ import annotations
 
