@@ -195,3 +195,24 @@ async def test_a_subject_that_does_not_fit_the_kind_is_refused_and_nothing_is_qu
 
 def _measured(report: dict[str, Any]) -> tuple[int, int, int]:
     return report["renderMs"], report["sizeBytes"], report["pages"]
+
+
+PLANNED = "query { audits(first: 1, status: PLANNED) { edges { node { id checklist { id } } } } }"
+
+
+async def test_a_report_of_an_audit_not_signed_yet_says_so(
+    *, client: Client, acme: Demo, migrated: Settings, owner_engine: AsyncEngine
+) -> None:
+    """The demo's next audit is planned: its lines have no result, and the report is not
+    the signed record, which its sign-off says."""
+    [edge] = (await read(client, PLANNED, acme.token, acme.tenant))["audits"]["edges"]
+    audit = edge["node"]
+    _, pages, _ = await rendered(
+        client, acme, migrated, owner_engine, kind="INTERNAL_AUDIT", auditId=audit["id"]
+    )
+    whole = " ".join(pages)
+    lines = len(audit["checklist"])
+    assert f"{lines} requirements checked (not recorded: {lines})." in whole
+    assert "Findings (0) No finding was raised." in whole
+    assert "No conclusion has been recorded." in whole
+    assert "Not signed: the record is planned and may still change." in whole
