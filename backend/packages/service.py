@@ -26,6 +26,7 @@ from sqlalchemy import ColumnElement, Select, delete, exists, func, or_, select
 from backend.catalog.models import Clause
 from backend.certification.models import CertificationAudit
 from backend.core.access import Actor, Permission, for_change, readable, require_writer
+from backend.core.activity import Event, note
 from backend.core.changes import KEEP, Change
 from backend.core.errors import ErrorCode, ServiceError, invalid, not_found
 from backend.core.signing import Signer
@@ -248,7 +249,9 @@ async def add_report(
 ) -> EvidencePackage:
     """Put a ready report of the package's organization into the draft, once, as a file
     item with the report's own size and SHA-256 (what the auditor is handed is what was
-    rendered, byte for byte). A frozen or released package is LOCKED."""
+    rendered, byte for byte). Items are not logged row by row (the freeze is, with its
+    manifest), so the addition is noted in the activity log as an event of the package.
+    A frozen or released package is LOCKED."""
     package = await _draft(db, actor, package_id)
     report = await readable(db, Report, report_id, "Report", "reportId")
     if report.tenant_id != package.tenant_id:
@@ -274,6 +277,8 @@ async def add_report(
             sha256=report.sha256,
         )
     )
+    details = {"event": "report added", "report": str(report.id), "sha256": report.sha256}
+    note(db, Event(package.tenant_id, "EvidencePackage", str(package.id), details))
     return await _save(db, package)
 
 

@@ -96,6 +96,14 @@ async def test_a_ready_report_added_to_a_draft_is_in_the_frozen_zip_byte_for_byt
     assert (item["sizeBytes"], item["sha256"]) == (report["sizeBytes"], report["sha256"])
     assert item["path"].startswith("reports/")
     assert item["path"].endswith(".pdf")
+    async with owner_engine.connect() as connection:
+        logged = await connection.scalar(
+            text(
+                "SELECT changes FROM activity_log WHERE object_type = 'EvidencePackage'"
+                " AND changes->>'event' = 'report added'"
+            )
+        )
+    assert logged["sha256"] == report["sha256"]
     again = await add(client, package, report["id"], token=token, tenant=tenant)
     assert (codes(again), again["errors"][0]["message"]) == (
         ["INVALID"],
