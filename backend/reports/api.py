@@ -112,7 +112,7 @@ class Report(LoadedNode, relay.Node):
 
     @strawberry.field(
         description="Every program it covers: several for an integrated readiness report.",
-        metadata=at_most(10),
+        metadata=at_most(service.MAX_PROGRAMS),
     )
     async def programs(self, info: Info) -> list[Program]:
         loader = info.context.loaders.of(program_service.programs_by_id)
@@ -201,7 +201,6 @@ class GenerateReportInput:
         default=None,
         description="READINESS of an integrated management system: 1 to 10 programs of the"
         " organization, a chapter each, in this order.",
-        metadata=at_most(10),
     )
     audit_id: relay.GlobalID | None = strawberry.field(
         default=None, description="The internal audit of an INTERNAL_AUDIT report."
