@@ -178,9 +178,7 @@ async def _programs_target(
         raise invalid("Name each program once.", [field])
     programs = []
     for program_id in program_ids:
-        program = await db.get(Program, program_id)
-        if program is None or program.tenant_id not in db.scope.read_tenants:
-            raise not_found("Program", [field])
+        program = await readable(db, Program, program_id, "Program", field)
         require_writer(db, actor, program.tenant_id, "Program")
         programs.append(program)
     names = [await _standard_name(db, program) for program in programs]
