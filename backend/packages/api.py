@@ -106,15 +106,15 @@ class EvidencePackage(LoadedNode, relay.Node):
         return [Program.from_model(row) for row in await loader.load(uuid.UUID(self.id))]
 
     @strawberry.field(
-        description=f"Its first {LISTED_ITEMS} entries once frozen (itemCount says how many it"
-        " holds; the manifest in its ZIP lists every one); empty while a draft.",
+        description=f"Its first {LISTED_ITEMS} entries (itemCount says how many it holds; the"
+        " manifest in its ZIP lists every one); a draft holds only the reports added to it.",
         metadata=at_most(LISTED_ITEMS),
     )
     async def items(self, info: Info) -> list[EvidencePackageItem]:
         rows = await info.context.loaders.of(queries.items_of_packages).load(uuid.UUID(self.id))
         return [EvidencePackageItem.from_model(row) for row in rows[:LISTED_ITEMS]]
 
-    @strawberry.field(description="How many entries it holds once frozen.")
+    @strawberry.field(description="How many entries it holds (a draft: its reports).")
     async def item_count(self, info: Info) -> int:
         sizes = info.context.loaders.of(queries.sizes_of_packages)
         count: int = (await sizes.load(uuid.UUID(self.id)))[0]
@@ -213,6 +213,14 @@ class EvidencePackageIdInput:
     id: relay.GlobalID
 
 
+@strawberry.input(description="A ready report to hand the package's auditors with the rest.")
+class AddReportToPackageInput:
+    package_id: relay.GlobalID = strawberry.field(description="A draft package.")
+    report_id: relay.GlobalID = strawberry.field(
+        description="A ready report (PDF or workbook) of the package's organization."
+    )
+
+
 @strawberry.type
 class EvidencePackagePayload:
     package: EvidencePackage | None = None
@@ -274,6 +282,23 @@ class PackageMutation:
     ) -> EvidencePackagePayload:
         row = await service.update_package(
             info.context.db, actor_of(info), _package_id(input.id), _fields(input)
+        )
+        return _package(row)
+
+    @mutation(
+        description="Add a ready report to a draft package now, as a file item with the"
+        " report's size and SHA-256; the manifest lists it when the package is frozen. A"
+        " frozen or released package refuses (LOCKED), a pending report too, and a report"
+        " is added once."
+    )
+    async def add_report_to_package(
+        self, info: Info, input: AddReportToPackageInput
+    ) -> EvidencePackagePayload:
+        row = await service.add_report(
+            info.context.db,
+            actor_of(info),
+            node_uuid(input.package_id, "EvidencePackage", "packageId"),
+            node_uuid(input.report_id, "Report", "reportId"),
         )
         return _package(row)
 

@@ -5,6 +5,8 @@ Freezing it writes every item it holds as rows (files with their SHA-256 and siz
 as JSON snapshots with their digests) and a manifest with its own hash; from then on
 nothing of it changes, whatever happens to the client's data. Releasing it after the audit
 lets the evidence versions it holds be deleted again; its items and manifest stay.
+A report (a PDF or workbook of the reports area) is added to a draft as an item at once,
+when asked: its bytes are already fixed, with their SHA-256, so the item is final then.
 """
 
 from __future__ import annotations
@@ -14,7 +16,16 @@ import uuid
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, SmallInteger, String, func
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,6 +51,7 @@ class Include(enum.StrEnum):
 class ItemKind(enum.StrEnum):
     FILE = "file"  # bytes in the evidence store, streamed into the ZIP
     RECORD = "record"  # a JSON snapshot of a row taken at freeze time
+    REPORT = "report"  # a ready report's file, added to the draft; read from report_files
 
 
 class EvidencePackage(Identified, Timestamped, TenantOwned, Base):
@@ -98,14 +110,23 @@ class PackageRequirement(Identified, TenantOwned, Base):
 
 
 class PackageItem(Identified, TenantOwned, Base):
-    """One entry of a frozen package: a file (an evidence version, referenced without a
-    delete action, so the version cannot be erased under the package) or a record snapshot."""
+    """One entry of a package: a file (an evidence version, referenced without a delete
+    action, so the version cannot be erased under the package) or a record snapshot, both
+    written at freeze, or a report's file, written when it is added to the draft."""
 
     __tablename__ = "evidence_package_items"
     __table_args__ = (
         CheckConstraint(
             "(kind = 'file') = (evidence_version_id IS NOT NULL AND record IS NULL)",
             name="file_or_record",
+        ),
+        CheckConstraint("(kind::text = 'report') = (report_id IS NOT NULL)", name="report_item"),
+        Index(
+            "uq_evidence_package_items_report",
+            "package_id",
+            "report_id",
+            unique=True,
+            postgresql_where=text("report_id IS NOT NULL"),
         ),
     )
     activity_logged: ClassVar[bool] = False  # written once at freeze; the freeze is logged
@@ -122,6 +143,7 @@ class PackageItem(Identified, TenantOwned, Base):
         ForeignKey("evidence_versions.id"), index=True
     )
     storage_key: Mapped[str | None] = mapped_column(String(300))
+    report_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reports.id"))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     record: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))

@@ -1,8 +1,10 @@
 """Evidence packages: assemble while draft, freeze, release; signed downloads.
 
 Every change is one transaction in the acting tenant, by those who run programs
-(`RUN_PROGRAMS`); viewers and auditors only read. Only a draft changes. Freezing collects
-the content (`content.py`), writes each item as a row and the manifest with its digest;
+(`RUN_PROGRAMS`); viewers and auditors only read. Only a draft changes. A ready report is
+added to a draft as an item at once (its bytes and SHA-256 are fixed when it is rendered;
+the package reads the reports area's models, nothing more). Freezing collects the content
+(`content.py`), writes each item as a row and the manifest, reports included, with its digest;
 after that the package refuses every change (LOCKED), and releasing it (after the audit)
 only records the day, so the evidence it holds may be deleted again.
 
@@ -19,11 +21,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, delete, exists, func, or_, select
 
 from backend.catalog.models import Clause
 from backend.certification.models import CertificationAudit
 from backend.core.access import Actor, Permission, for_change, readable, require_writer
+from backend.core.activity import Event, note
 from backend.core.changes import KEEP, Change
 from backend.core.errors import ErrorCode, ServiceError, invalid, not_found
 from backend.core.signing import Signer
@@ -43,6 +46,7 @@ from backend.packages.models import (
 )
 from backend.programs.models import Program
 from backend.programs.service import writable_program
+from backend.reports.models import Report, ReportFile, ReportStatus
 from tenants.models import AuditorGrant, ConsultancyEngagement, Membership
 
 MAX_PROGRAMS = 10
@@ -240,6 +244,52 @@ async def _replace_requirements(
     await db.flush()
 
 
+async def add_report(
+    db: TenantSession, actor: Actor, package_id: uuid.UUID, report_id: uuid.UUID
+) -> EvidencePackage:
+    """Put a ready report of the package's organization into the draft, once, as a file
+    item with the report's own size and SHA-256 (what the auditor is handed is what was
+    rendered, byte for byte). Items are not logged row by row (the freeze is, with its
+    manifest), so the addition is noted in the activity log as an event of the package.
+    A frozen or released package is LOCKED."""
+    package = await _draft(db, actor, package_id)
+    report = await readable(db, Report, report_id, "Report", "reportId")
+    if report.tenant_id != package.tenant_id:
+        raise not_found("Report", ["reportId"])
+    if report.status != ReportStatus.READY.value or report.sha256 is None:
+        raise invalid(
+            f"The report is {report.status}, not ready: add it once it is rendered.", ["reportId"]
+        )
+    held = list(await db.scalars(_items_of(package.id)))
+    if any(row.report_id == report.id for row in held):
+        raise invalid("The report is in the package already.", ["reportId"])
+    db.add(
+        PackageItem(
+            tenant_id=package.tenant_id,
+            package_id=package.id,
+            position=len(held),
+            kind=ItemKind.REPORT.value,
+            path=f"reports/{report.id}-{content.safe_name(report.filename)}",
+            record_type="Report",
+            record_id=report.id,
+            report_id=report.id,
+            size_bytes=report.size_bytes or 0,
+            sha256=report.sha256,
+        )
+    )
+    details = {"event": "report added", "report": str(report.id), "sha256": report.sha256}
+    note(db, Event(package.tenant_id, "EvidencePackage", str(package.id), details))
+    return await _save(db, package)
+
+
+def _items_of(package_id: uuid.UUID) -> Select[PackageItem]:
+    return (
+        select(PackageItem)
+        .where(PackageItem.package_id == package_id)
+        .order_by(PackageItem.position)
+    )
+
+
 # --- freezing and release --------------------------------------------------------------------
 
 
@@ -251,7 +301,13 @@ async def freeze_package(db: TenantSession, actor: Actor, package_id: uuid.UUID)
         raise invalid("A package needs a program before it is frozen.", ["programIds"])
     items = await content.collect(db, scope)
     frozen_at = datetime.now(UTC)
+    added = list(await db.scalars(_items_of(package.id)))  # the reports added to the draft
     entries = [
+        manifest.Entry(
+            row.path, "file", row.record_type, str(row.record_id), row.size_bytes, row.sha256
+        )
+        for row in added
+    ] + [
         manifest.Entry(
             item.path,
             ItemKind.FILE.value if item.version else ItemKind.RECORD.value,
@@ -265,7 +321,7 @@ async def freeze_package(db: TenantSession, actor: Actor, package_id: uuid.UUID)
     package.manifest, package.manifest_sha256 = manifest.build(
         _described(package, scope, frozen_at), entries
     )
-    db.add_all(_item_row(package, n, item) for n, item in enumerate(items))
+    db.add_all(_item_row(package, len(added) + n, item) for n, item in enumerate(items))
     package.status = PackageStatus.FROZEN.value
     package.frozen_at, package.frozen_by_id = frozen_at, actor.user_id
     return await _save(db, package)
@@ -388,17 +444,9 @@ async def open_download(
     package = await db.get(EvidencePackage, package_id)
     if package is None or package.manifest is None or package.frozen_at is None:
         return None
-    rows = await db.scalars(
-        select(PackageItem)
-        .where(PackageItem.package_id == package.id)
-        .order_by(PackageItem.position)
-    )
-    parts = [
-        Part(row.path, row.size_bytes, row.storage_key, manifest.canonical(row.record))
-        if row.record is not None
-        else Part(row.path, row.size_bytes, row.storage_key)
-        for row in rows
-    ]
+    rows = list(await db.scalars(_items_of(package.id)))
+    reports = await _report_files(db, [row.report_id for row in rows if row.report_id])
+    parts = [_part(row, reports) for row in rows]
     db.add(PackageDownload(tenant_id=package.tenant_id, package_id=package.id, user_id=user_id))
     await db.commit()
     return Download(
@@ -408,6 +456,27 @@ async def open_download(
         package.manifest_sha256 or "",
         parts,
     )
+
+
+def _part(row: PackageItem, reports: dict[uuid.UUID, bytes]) -> Part:
+    """An item as a ZIP entry: a record's canonical JSON or a report's file in hand, or an
+    evidence file streamed from the store."""
+    if row.record is not None:
+        return Part(row.path, row.size_bytes, body=manifest.canonical(row.record))
+    if row.report_id is not None:
+        return Part(row.path, row.size_bytes, body=reports[row.report_id])
+    return Part(row.path, row.size_bytes, row.storage_key)
+
+
+async def _report_files(db: TenantSession, report_ids: list[uuid.UUID]) -> dict[uuid.UUID, bytes]:
+    """The bytes of the reports a package holds, in one statement. Reports are kept in the
+    database and weigh kilobytes to a few megabytes, so they are read whole, not streamed."""
+    if not report_ids:
+        return {}
+    rows = await db.execute(
+        select(ReportFile.report_id, ReportFile.content).where(ReportFile.report_id.in_(report_ids))
+    )
+    return {row.report_id: row.content for row in rows}
 
 
 # --- shared ----------------------------------------------------------------------------------

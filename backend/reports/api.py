@@ -6,7 +6,7 @@ import base64
 import binascii
 import uuid
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
 from strawberry import relay
@@ -17,7 +17,7 @@ from backend.api.errors import MAX_USER_ERRORS, UserError
 from backend.api.filters import OrganizationFilter, organization_id
 from backend.api.loaders import Batch
 from backend.api.mutations import mutation, node_uuid
-from backend.api.nodes import LoadedNode
+from backend.api.nodes import LoadedNode, node_of_type
 from backend.api.pagination import Connection, paginate
 from backend.api.tenants import User
 from backend.core.errors import invalid
@@ -30,12 +30,20 @@ from backend.reports.models import ReportFormat as ReportFormatValue
 from backend.reports.models import ReportKind as ReportKindValue
 from backend.reports.models import ReportStatus as ReportStatusValue
 
+if TYPE_CHECKING:  # types of other areas, named lazily (areas import no other's API)
+    from backend.audits.api import Audit
+    from backend.reviews.api import ManagementReview
+
+AuditType = Annotated["Audit", strawberry.lazy("backend.audits.api")]
+ReviewType = Annotated["ManagementReview", strawberry.lazy("backend.reviews.api")]
+
 ReportKind = strawberry.enum(
     ReportKindValue,
     name="ReportKind",
     description="GAP_ANALYSIS, STATEMENT_OF_APPLICABILITY, FINDINGS, ACTION_PLAN and REGISTERS"
-    " are spreadsheets (exportSpreadsheet); READINESS and STATEMENT_OF_APPLICABILITY are PDF"
-    " reports (generateReport).",
+    " are spreadsheets (exportSpreadsheet); READINESS, STATEMENT_OF_APPLICABILITY,"
+    " INTERNAL_AUDIT (of an audit) and MANAGEMENT_REVIEW (its minutes) are PDF reports"
+    " (generateReport).",
 )
 ReportFormat = strawberry.enum(ReportFormatValue, name="ReportFormat")
 ReportStatus = strawberry.enum(
@@ -61,6 +69,9 @@ class Report(LoadedNode, relay.Node):
     created_at: datetime
     finished_at: datetime | None
     program_id: strawberry.Private[uuid.UUID]
+    program_ids: strawberry.Private[list[uuid.UUID]]
+    audit_id: strawberry.Private[uuid.UUID | None]
+    review_id: strawberry.Private[uuid.UUID | None]
     requested_by_id: strawberry.Private[uuid.UUID | None]
     row: strawberry.Private[models.Report]
 
@@ -80,6 +91,9 @@ class Report(LoadedNode, relay.Node):
             created_at=row.created_at,
             finished_at=row.finished_at,
             program_id=row.program_id,
+            program_ids=list(row.program_ids),
+            audit_id=row.audit_id,
+            review_id=row.review_id,
             requested_by_id=row.requested_by_id,
             row=row,
         )
@@ -91,10 +105,33 @@ class Report(LoadedNode, relay.Node):
         ttl = settings.evidence_url_ttl_seconds
         return service.download_url(signer, settings.public_url, self.row, ttl)
 
-    @strawberry.field
+    @strawberry.field(description="Its program: the first, when it covers several.")
     async def program(self, info: Info) -> Program:
         row = await info.context.loaders.of(program_service.programs_by_id).load(self.program_id)
         return Program.from_model(row)
+
+    @strawberry.field(
+        description="Every program it covers: several for an integrated readiness report.",
+        metadata=at_most(service.MAX_PROGRAMS),
+    )
+    async def programs(self, info: Info) -> list[Program]:
+        loader = info.context.loaders.of(program_service.programs_by_id)
+        rows = await loader.load_many(self.program_ids)
+        return [Program.from_model(row) for row in rows if row is not None]
+
+    @strawberry.field(description="The internal audit an INTERNAL_AUDIT report is of.")
+    async def audit(self, info: Info) -> AuditType | None:
+        if self.audit_id is None:
+            return None
+        audit: AuditType | None = await node_of_type(info, "Audit", self.audit_id)
+        return audit
+
+    @strawberry.field(description="The management review a MANAGEMENT_REVIEW report is of.")
+    async def review(self, info: Info) -> ReviewType | None:
+        if self.review_id is None:
+            return None
+        review: ReviewType | None = await node_of_type(info, "ManagementReview", self.review_id)
+        return review
 
     @strawberry.field
     async def requested_by(self, info: Info) -> User | None:
@@ -106,7 +143,10 @@ class Report(LoadedNode, relay.Node):
 
 @strawberry.type
 class ReportQuery:
-    @strawberry.field(description="Reports of the organizations you read, newest first.")
+    @strawberry.field(
+        description="Reports of the organizations you read, newest first; with programId,"
+        " those covering the program (integrated readiness reports too)."
+    )
     async def reports(
         self,
         info: Info,
@@ -149,10 +189,39 @@ class ReportPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input(description="Which PDF report of which program.")
+@strawberry.input(
+    description="Which PDF report of what: exactly one subject, one its kind is of"
+    " (INTERNAL_AUDIT an audit, MANAGEMENT_REVIEW a review, READINESS a program or the"
+    " programs of an integrated system, STATEMENT_OF_APPLICABILITY a program)."
+)
 class GenerateReportInput:
     kind: ReportKind  # type: ignore[valid-type]
-    program_id: relay.GlobalID
+    program_id: relay.GlobalID | None = None
+    program_ids: list[relay.GlobalID] | None = strawberry.field(
+        default=None,
+        description="READINESS of an integrated management system: 1 to 10 programs of the"
+        " organization, a chapter each, in this order.",
+    )
+    audit_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="The internal audit of an INTERNAL_AUDIT report."
+    )
+    review_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="The management review of a MANAGEMENT_REVIEW report."
+    )
+
+    def subject(self) -> service.Subject:
+        return service.Subject(
+            program_id=_optional(self.program_id, "Program", "programId"),
+            program_ids=None
+            if self.program_ids is None
+            else [node_uuid(value, "Program", "programIds") for value in self.program_ids],
+            audit_id=_optional(self.audit_id, "Audit", "auditId"),
+            review_id=_optional(self.review_id, "ManagementReview", "reviewId"),
+        )
+
+
+def _optional(value: relay.GlobalID | None, type_name: str, field: str) -> uuid.UUID | None:
+    return None if value is None else node_uuid(value, type_name, field)
 
 
 @strawberry.input(description="A gap analysis sheet, as exportSpreadsheet wrote it, edited.")
@@ -207,13 +276,13 @@ class ReportMutation:
         return ReportPayload(report=Report.from_model(row))
 
     @mutation(
-        description="Queue a PDF report of a program; a job renders it (seconds). Follow it"
-        " with report(id): PENDING, then READY with its download URL."
+        description="Queue a PDF report of a program, an integrated system, an internal audit or"
+        " a management review; a job renders it (seconds). Follow it with report(id):"
+        " PENDING, then READY with its download URL."
     )
     async def generate_report(self, info: Info, input: GenerateReportInput) -> ReportPayload:
-        program_id = node_uuid(input.program_id, "Program", "programId")
         row = await service.generate_report(
-            info.context.db, actor_of(info), ReportKindValue(input.kind), program_id
+            info.context.db, actor_of(info), ReportKindValue(input.kind), input.subject()
         )
         return ReportPayload(report=Report.from_model(row))
 

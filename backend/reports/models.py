@@ -1,7 +1,11 @@
 """Reports and their files.
 
 A report is one rendering of a program's data at one moment: a spreadsheet export (made at
-once, in the request) or a PDF document (made by a job, since charts take seconds). Its
+once, in the request) or a PDF document (made by a job, since charts take seconds). The
+internal audit report and the management review minutes are of one audit or one review
+(`audit_id`, `review_id`); they keep the program too, the subject's first, so every report
+lists, filters and is deleted with a program the same way (docs/reports.md). A readiness
+report of an integrated management system covers several programs (`program_ids`). Its
 bytes are kept once, in `report_files`, with their SHA-256: what was handed over can be
 downloaded again and checked, and is never re-rendered under the same id.
 """
@@ -13,7 +17,8 @@ import uuid
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text, Uuid
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db.base import Base, Identified, TenantOwned, Timestamped, value_enum
@@ -26,6 +31,8 @@ class ReportKind(enum.StrEnum):
     ACTION_PLAN = "action_plan"
     REGISTERS = "registers"
     READINESS = "readiness"
+    INTERNAL_AUDIT = "internal_audit"
+    MANAGEMENT_REVIEW = "management_review"
 
 
 class ReportFormat(enum.StrEnum):
@@ -41,9 +48,19 @@ class ReportStatus(enum.StrEnum):
 
 class Report(Identified, Timestamped, TenantOwned, Base):
     __tablename__ = "reports"
+    __table_args__ = (CheckConstraint("audit_id IS NULL OR review_id IS NULL", name="one_subject"),)
 
     program_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("programs.id", ondelete="CASCADE"), index=True
+    )
+    # Every program the report covers, `program_id` first: one, or the programs of an
+    # integrated management system in a readiness report.
+    program_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
+    audit_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("audits.id", ondelete="CASCADE"), index=True
+    )
+    review_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("management_reviews.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(value_enum(ReportKind, "report_kind"))
     format: Mapped[str] = mapped_column(value_enum(ReportFormat, "report_format"))

@@ -32,6 +32,7 @@ from reportlab.platypus import (
 )
 
 from backend.reports import charts
+from backend.reports.people import words
 from backend.reports.readiness import ReadinessFacts
 from backend.reports.workbook import Sheet
 
@@ -42,16 +43,12 @@ CHART_WIDTH = 17 * cm
 BLOCKERS = 15  # rows of the blockers table
 
 
-def words(value: str) -> str:
-    return value.replace("_", " ")
-
-
-def _text(value: str, style: ParagraphStyle = SMALL) -> Paragraph:
+def text(value: str, style: ParagraphStyle = SMALL) -> Paragraph:
     return Paragraph(escape(value), style)
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float]) -> Table:
-    cells = [[_text(cell) for cell in header], *([_text(cell) for cell in row] for row in rows)]
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float]) -> Table:
+    cells = [[text(cell) for cell in header], *([text(cell) for cell in row] for row in rows)]
     table = Table(cells, colWidths=list(widths), repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -72,8 +69,8 @@ def _chart(png: bytes) -> Image:
     return image
 
 
-def _heading(text: str) -> Paragraph:
-    return Paragraph(escape(text), STYLES["Heading2"])
+def heading(title: str) -> Paragraph:
+    return Paragraph(escape(title), STYLES["Heading2"])
 
 
 @dataclass(frozen=True)
@@ -118,9 +115,20 @@ def document(
     return buffer.getvalue(), max(pages)
 
 
-def readiness_pdf(facts: ReadinessFacts, report_id: uuid.UUID) -> tuple[bytes, int]:
-    masthead = Masthead(facts.organization, facts.today, report_id, "Readiness report")
-    return document(masthead, f"Readiness report: {facts.standard}", _story(facts))
+def readiness_pdf(chapters: Sequence[ReadinessFacts], report_id: uuid.UUID) -> tuple[bytes, int]:
+    """One program's report, or an integrated system's: a chapter per program, each with
+    its own score, steps, findings, audits and cycle (programs are scored one by one)."""
+    first = chapters[0]
+    masthead = Masthead(first.organization, first.today, report_id, "Readiness report")
+    if len(chapters) == 1:
+        return document(masthead, f"Readiness report: {first.standard}", _story(first))
+    standards = ", ".join(facts.edition for facts in chapters)
+    story: list[Flowable] = [
+        text(f"An integrated management system of {len(chapters)} programs: {standards}.", BODY)
+    ]
+    for facts in chapters:
+        story += [Paragraph(escape(facts.standard), STYLES["Heading1"]), *_story(facts)]
+    return document(masthead, "Readiness report: integrated management system", story)
 
 
 def sheet_pdf(masthead: Masthead, title: str, sheet: Sheet) -> tuple[bytes, int]:
@@ -131,25 +139,26 @@ def sheet_pdf(masthead: Masthead, title: str, sheet: Sheet) -> tuple[bytes, int]
     widths = [(page[0] - 4 * cm) * column.width / total for column in sheet.columns]
     rows = [["" if value is None else str(value) for value in row] for row in sheet.rows]
     header = [column.header for column in sheet.columns]
-    return document(masthead, title, [_table(header, rows, widths)], page)
+    return document(masthead, title, [table(header, rows, widths)], page)
 
 
 def _story(facts: ReadinessFacts) -> list[Flowable]:
     return [
-        _text(f"{facts.organization}. Scope: {facts.scope}", BODY),
+        text(f"{facts.organization}. Scope: {facts.scope}", BODY),
         *_score(facts),
         *_groups(facts),
         *_blockers(facts),
         *_steps(facts),
         *_findings(facts),
         *_audits(facts),
+        *_cycle(facts),
     ]
 
 
 def _score(facts: ReadinessFacts) -> list[Flowable]:
     latest = facts.latest
     if latest is None:
-        return [_heading("Score"), _text("No readiness score has been stored yet.", BODY)]
+        return [heading("Score"), text("No readiness score has been stored yet.", BODY)]
     outlook = facts.forecast
     if outlook.likely:
         band = f"{outlook.optimistic} to {outlook.pessimistic or 'later'}"
@@ -158,13 +167,13 @@ def _score(facts: ReadinessFacts) -> list[Flowable]:
         said = f"No forecast date: {outlook.reason}"
     history = [(snapshot.at, snapshot.score) for snapshot in facts.history]
     return [
-        _heading("Score"),
-        _text(
+        heading("Score"),
+        text(
             f"Score {latest.score:.1f} of 100, level {words(latest.level)}, as computed on"
             f" {latest.at.date().isoformat()} ({len(facts.history)} stored scores).",
             BODY,
         ),
-        _text(said, BODY),
+        text(said, BODY),
         _chart(charts.burn_up(history, outlook)),
     ]
 
@@ -173,19 +182,19 @@ def _groups(facts: ReadinessFacts) -> list[Flowable]:
     scores = [(g["clause"], float(g["score"])) for g in facts.breakdown.get("groups", [])]
     if not scores:
         return []
-    return [_heading("By clause"), _chart(charts.groups(scores))]
+    return [heading("By clause"), _chart(charts.groups(scores))]
 
 
 def _blockers(facts: ReadinessFacts) -> list[Flowable]:
     blockers = facts.breakdown.get("blockers", [])[:BLOCKERS]
     if not blockers:
-        return [_heading("Blockers"), _text("Nothing stands in the way.", BODY)]
+        return [heading("Blockers"), text("Nothing stands in the way.", BODY)]
     rows = [
         [str(rank), item["message"], f"{float(item['points']):.1f}", "yes" if item["caps"] else ""]
         for rank, item in enumerate(blockers, start=1)
     ]
     header = ("#", "What to do", "Points", "Caps the level")
-    return [_heading("Blockers"), _table(header, rows, (1 * cm, 11 * cm, 2 * cm, 3 * cm))]
+    return [heading("Blockers"), table(header, rows, (1 * cm, 11 * cm, 2 * cm, 3 * cm))]
 
 
 def _steps(facts: ReadinessFacts) -> list[Flowable]:
@@ -200,26 +209,57 @@ def _steps(facts: ReadinessFacts) -> list[Flowable]:
         if not step.criteria:
             rows.append([*named, "no exit criteria", ""])
     header = ("Step", "Status", "Exit criterion", "Verdict")
-    return [_heading("The seven steps"), _table(header, rows, (4 * cm, 2.2 * cm, 5.8 * cm, 5 * cm))]
+    return [heading("The seven steps"), table(header, rows, (4 * cm, 2.2 * cm, 5.8 * cm, 5 * cm))]
 
 
 def _findings(facts: ReadinessFacts) -> list[Flowable]:
-    heading = _heading(f"Open findings ({facts.open_findings})")
+    title = heading(f"Open findings ({facts.open_findings})")
     if not facts.findings:
-        return [heading, _text("No open findings.", BODY)]
+        return [title, text("No open findings.", BODY)]
     rows = [
         [f.reference, words(f.type), words(f.status), f.statement, str(f.due or "")]
         for f in facts.findings
     ]
     header = ("Reference", "Type", "Status", "Statement", "Due")
     widths = (2.6 * cm, 3 * cm, 2.4 * cm, 6.8 * cm, 2.2 * cm)
-    return [heading, _table(header, rows, widths)]
+    return [title, table(header, rows, widths)]
 
 
 def _audits(facts: ReadinessFacts) -> list[Flowable]:
-    heading = _heading("Upcoming audits")
+    title = heading("Upcoming audits")
     if not facts.audits:
-        return [heading, _text("No audit of this program is planned.", BODY)]
+        return [title, text("No audit of this program is planned.", BODY)]
     rows = [[a.reference, a.title, a.start.isoformat(), words(a.status)] for a in facts.audits]
     header = ("Reference", "Title", "Starts", "Status")
-    return [heading, _table(header, rows, (3 * cm, 9 * cm, 2.5 * cm, 2.5 * cm)), Spacer(1, 12)]
+    return [title, table(header, rows, (3 * cm, 9 * cm, 2.5 * cm, 2.5 * cm)), Spacer(1, 12)]
+
+
+def _cycle(facts: ReadinessFacts) -> list[Flowable]:
+    """The certificate, the audits its cycle expects (with the rule behind each date) and
+    the certification audits booked."""
+    cycle = facts.cycle
+    held = cycle.certificate
+    story: list[Flowable] = [heading("Certification cycle")]
+    if held is None:
+        story.append(text("No certificate has been decided for this program yet.", BODY))
+    else:
+        story.append(
+            text(
+                f"Certificate {held.number}, {held.state}, cycle {held.cycle}: decided on"
+                f" {held.decision_on.isoformat()}, expires on {held.expires_on.isoformat()}.",
+                BODY,
+            )
+        )
+    if held is not None and not cycle.expected:
+        story.append(text("The audits this cycle expects are not scheduled yet.", BODY))
+    if cycle.expected:
+        rows = [
+            [e.kind, e.opens_on.isoformat(), e.due_on.isoformat(), e.status, e.rule]
+            for e in cycle.expected
+        ]
+        header = ("Expected audit", "Opens", "Due", "Status", "Rule")
+        story.append(table(header, rows, (3.2 * cm, 2.2 * cm, 2.2 * cm, 2 * cm, 7.4 * cm)))
+    booked = [f"{b.kind} from {b.start.isoformat()} to {b.end.isoformat()}" for b in cycle.booked]
+    said = "Booked with the certification body: " + "; ".join(booked) + "."
+    story.append(text(said if booked else "No certification audit is booked.", BODY))
+    return story

@@ -1,6 +1,7 @@
 """What the readiness report shows, read through the models: the stored snapshots (never a
 score computed for the report), the seven steps judged by their exit criteria, the open
-findings and the audits to come. A handful of statements whatever the program's size."""
+findings, the audits to come and the certification cycle (`cycle.py`). A handful of
+statements whatever the program's size."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from backend.programs.criteria import CriterionResult, evaluate
 from backend.programs.models import Program, ProgramStep, StepKey
 from backend.programs.steps import BY_KEY
 from backend.readiness.models import ReadinessSnapshot
+from backend.reports.cycle import Cycle, certification_cycle
 
 OPEN_FINDINGS = 30  # rows of the findings table; the total is printed beside it
 UPCOMING_AUDITS = 10
@@ -61,6 +63,7 @@ class UpcomingAudit:
 class ReadinessFacts:
     organization: str
     standard: str  # "ISO 9001:2015 Quality management systems"
+    edition: str  # "ISO 9001:2015"
     scope: str
     today: date
     history: list[Snapshot]  # oldest first
@@ -70,6 +73,7 @@ class ReadinessFacts:
     findings: list[OpenFinding]
     open_findings: int
     audits: list[UpcomingAudit]
+    cycle: Cycle
 
     @property
     def latest(self) -> Snapshot | None:
@@ -80,12 +84,14 @@ async def readiness_facts(
     db: TenantSession, program: Program, organization: str, today: date
 ) -> ReadinessFacts:
     standard = await db.get(Standard, program.standard_id)
-    named = f"{standard.code}:{standard.edition} {standard.title}" if standard else ""
+    edition = f"{standard.code}:{standard.edition}" if standard else ""
+    named = f"{edition} {standard.title}" if standard else ""
     snapshots, breakdown = await _history(db, program.id)
     findings = await _open_findings(db, program.id)
     return ReadinessFacts(
         organization=organization,
         standard=named,
+        edition=edition,
         scope=program.scope_statement,
         today=today,
         history=snapshots,
@@ -95,6 +101,7 @@ async def readiness_facts(
         findings=findings[:OPEN_FINDINGS],
         open_findings=len(findings),
         audits=await _upcoming_audits(db, program.id, today),
+        cycle=await certification_cycle(db, program.id),
     )
 
 

@@ -6,13 +6,19 @@ import io
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from pypdf import PdfReader
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend import features
+from backend.jobs.worker import Executor
+from backend.settings import Settings
 from tests.support import Client, gql
 
 ERRORS = "errors { field code message }"
 REPORT = (
     "id kind format status filename sizeBytes sha256 pages renderMs failure downloadUrl"
-    " program { id } requestedBy { name }"
+    " program { id } programs { id } audit { id } review { id } requestedBy { name }"
 )
 EXPORT = f"""
 mutation($input: ExportSpreadsheetInput!) {{
@@ -27,6 +33,11 @@ query($programId: ID, $kind: ReportKind, $organization: ID) {{
 }}
 """
 REPORT_BY_ID = f"query($id: ID!) {{ report(id: $id) {{ {REPORT} }} }}"
+GENERATE = f"""
+mutation($input: GenerateReportInput!) {{
+  generateReport(input: $input) {{ report {{ {REPORT} }} {ERRORS} }}
+}}
+"""
 
 
 async def export(
@@ -60,3 +71,24 @@ def workbook(content: bytes) -> Workbook:
 
 def codes(payload: dict[str, Any]) -> list[str]:
     return [error["code"] for error in payload["errors"]]
+
+
+async def run_jobs(settings: Settings, owner_engine: AsyncEngine) -> None:
+    """Every render job, through the worker's own executor (its runtime, its scope)."""
+    async with owner_engine.connect() as connection:
+        found = await connection.execute(
+            text("SELECT id, tenant_id FROM job_outbox WHERE job = 'reports.render'")
+        )
+        pending = found.all()
+    assert pending
+    executor = Executor(settings, {job.name: job for job in features.jobs()})
+    try:
+        for outbox_id, tenant_id in pending:
+            await executor.run(outbox_id, tenant_id)
+    finally:
+        await executor.close()
+
+
+def pdf_text(content: bytes) -> list[str]:
+    """Each page's text with its whitespace folded (table cells wrap where they like)."""
+    return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(content)).pages]

@@ -1,6 +1,7 @@
-"""The demo's report: one ready readiness report of Acme's ISO 9001 program, its file
-stored with its SHA-256, and no second one when the demo is seeded again; and every
-spreadsheet exported from the demo data, with its render time and size."""
+"""The demo's reports: a ready readiness report of Acme's ISO 9001 program and the internal
+audit report of its signed audit, their files stored with their SHA-256, and no second one
+when the demo is seeded again; and every spreadsheet exported from the demo data, with its
+render time and size."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from backend.core.access import Actor
 from backend.db.session import TenantSession
 from backend.demo import ACME, ACME_OWNER, seed_demo
 from backend.reports.models import ReportFile, ReportKind
-from backend.reports.service import export_spreadsheet, generate_report, render_pending
+from backend.reports.service import Subject, export_spreadsheet, generate_report, render_pending
 from backend.runtime import Runtime
 from tenants.roles import Role
 from tenants.scope import TenantScope
@@ -26,31 +27,35 @@ REPORTS = """
 SELECT r.kind::text, r.status::text, r.sha256, r.size_bytes, r.pages, r.render_ms, f.content,
        o.name
 FROM reports r JOIN report_files f ON f.report_id = r.id
-JOIN organizations o ON o.id = r.tenant_id
+JOIN organizations o ON o.id = r.tenant_id ORDER BY r.kind
 """
+TITLES = {
+    "readiness": "Readiness report: ISO 9001:2015",
+    "internal_audit": "Internal audit report: IA-",
+}
 
 
-async def test_the_demo_has_one_generated_readiness_report(
+async def test_the_demo_has_a_readiness_report_and_an_internal_audit_report(
     runtime: Runtime, owner_engine: AsyncEngine
 ) -> None:
     await seed_demo(runtime)
     await seed_demo(runtime)  # seeding again makes no second report
     async with owner_engine.connect() as connection:
         rows = [tuple(row) for row in await connection.execute(text(REPORTS))]
-    [(kind, status, sha256, size, pages, render_ms, content, organization)] = rows
-    assert (kind, status, size, hashlib.sha256(content).hexdigest()) == (
-        "readiness",
-        "ready",
-        len(content),
-        sha256,
-    )
-    pdf = PdfReader(io.BytesIO(content))
-    assert len(pdf.pages) == pages
-    first = pdf.pages[0].extract_text()
-    assert organization in first
-    assert "Readiness report: ISO 9001:2015" in first
-    assert "No readiness score has been stored yet." not in first
-    print(f"demo readiness report: {render_ms} ms, {size} bytes, {pages} pages")
+    assert sorted(row[0] for row in rows) == ["internal_audit", "readiness"]
+    for kind, status, sha256, size, pages, render_ms, content, organization in rows:
+        assert (status, size, hashlib.sha256(content).hexdigest()) == (
+            "ready",
+            len(content),
+            sha256,
+        )
+        pdf = PdfReader(io.BytesIO(content))
+        assert len(pdf.pages) == pages
+        first = pdf.pages[0].extract_text()
+        assert organization in first
+        assert TITLES[kind] in first
+        assert "No readiness score has been stored yet." not in first
+        print(f"demo {kind} report: {render_ms} ms, {size} bytes, {pages} pages")
 
 
 KINDS = (
@@ -89,7 +94,10 @@ async def test_every_spreadsheet_exports_from_the_demo_data(
                 rows = sum(sheet.max_row - 1 for sheet in book.worksheets)
                 measured[(kind.value, code)] = (report.render_ms, report.size_bytes, rows)
         report = await generate_report(
-            db, actor, ReportKind.STATEMENT_OF_APPLICABILITY, programs["ISO/IEC 27001"]
+            db,
+            actor,
+            ReportKind.STATEMENT_OF_APPLICABILITY,
+            Subject(program_id=programs["ISO/IEC 27001"]),
         )
     async with runtime.acting_in(ACME.id) as db:
         rendered = await render_pending(db, report.id)

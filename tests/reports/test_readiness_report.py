@@ -16,24 +16,29 @@ from pypdf import PdfReader
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from backend import features
+from backend.certification import schedule
 from backend.core.access import Actor
 from backend.db.session import TenantSession
+from backend.demo import GLOBEX, GLOBEX_OWNER, seed_demo
 from backend.findings import service as findings
-from backend.jobs.worker import Executor
 from backend.readiness.models import ReadinessSnapshot
+from backend.runtime import Runtime
 from backend.settings import Settings
 from tests.findings.helpers import TODAY, nonconformity
 from tests.planning.helpers import Plan
 from tests.registers.helpers import CONTROLS, iso_program
-from tests.reports.helpers import ERRORS, REPORT, REPORT_BY_ID, codes, fetch, read
-from tests.support import Client, global_id, gql, login
+from tests.reports.helpers import (
+    GENERATE,
+    REPORT_BY_ID,
+    REPORTS,
+    codes,
+    fetch,
+    pdf_text,
+    read,
+    run_jobs,
+)
+from tests.support import LOGIN, Client, global_id, gql, login
 
-GENERATE = f"""
-mutation($input: GenerateReportInput!) {{
-  generateReport(input: $input) {{ report {{ {REPORT} }} {ERRORS} }}
-}}
-"""
 SCORES = (40.0, 47.0, 54.0, 61.5)  # weekly, a point a day: a forecast with dates
 
 
@@ -75,22 +80,6 @@ async def seed_snapshots(owner_engine: AsyncEngine, plan: Plan) -> None:
         await db.commit()
 
 
-async def run_jobs(settings: Settings, owner_engine: AsyncEngine) -> None:
-    """Every render job, through the worker's own executor (its runtime, its scope)."""
-    async with owner_engine.connect() as connection:
-        found = await connection.execute(
-            text("SELECT id, tenant_id FROM job_outbox WHERE job = 'reports.render'")
-        )
-        pending = found.all()
-    assert pending
-    executor = Executor(settings, {job.name: job for job in features.jobs()})
-    try:
-        for outbox_id, tenant_id in pending:
-            await executor.run(outbox_id, tenant_id)
-    finally:
-        await executor.close()
-
-
 async def test_a_generated_readiness_report_is_a_real_document_with_the_api_figures(
     *,
     client: Client,
@@ -127,7 +116,8 @@ async def test_a_generated_readiness_report_is_a_real_document_with_the_api_figu
         assert f"Report {report_id}" in page, number
         assert f"Page {number}" in page, number
     whole = "\n".join(pages)
-    for heading in ("Readiness report", "Score", "By clause", "Blockers", "The seven steps"):
+    headings = ("Readiness report", "Score", "By clause", "Blockers", "The seven steps")
+    for heading in (*headings, "Certification cycle"):
         assert heading in whole, heading
     assert "Score 61.5 of 100, level in progress" in whole
     assert "(4 stored scores)" in whole
@@ -136,6 +126,7 @@ async def test_a_generated_readiness_report_is_a_real_document_with_the_api_figu
     assert "1. Gap analysis" in whole
     assert "Open findings (1)" in whole
     assert finding.reference in whole
+    assert "No certificate has been decided for this program yet." in whole
     measured = (ready["renderMs"], ready["sizeBytes"], ready["pages"])
     print("readiness report (ms, bytes, pages):", measured)
 
@@ -209,3 +200,98 @@ async def test_the_statement_of_applicability_as_pdf_lists_every_control(
     print("statement of applicability PDF (ms, bytes, pages):", measured)
     image = pypdfium2.PdfDocument(content)[0].render(scale=1).to_pil()
     assert image.convert("L").getextrema()[0] < 100  # ink on the page
+
+
+CERTIFICATES = """
+query { certificates(first: 5) { edges { node {
+  number state cycleNumber decisionOn expiresOn
+  scheduledAudits { kind number opensOn dueOn status rule }
+} } } }
+"""
+PROGRAMS = "query { programs(first: 5) { edges { node { id } } } }"
+
+
+async def test_the_readiness_report_shows_the_certification_cycle_the_api_gives(
+    *, client: Client, runtime: Runtime, owner_engine: AsyncEngine, migrated: Settings
+) -> None:
+    """Globex's demo program is certified (a surveillance held, the next due); its
+    expected audits as the certification schedule job writes them."""
+    await seed_demo(runtime)
+    async with runtime.acting_in(GLOBEX.id) as db:
+        await schedule.refresh(db)
+        await db.commit()
+    password = runtime.settings.demo_password.get_secret_value()
+    login_body = await gql(client, LOGIN, {"email": GLOBEX_OWNER, "password": password})
+    token, tenant = login_body["data"]["login"]["accessToken"], global_id("Organization", GLOBEX.id)
+    [certificate] = [
+        edge["node"]
+        for edge in (await read(client, CERTIFICATES, token, tenant))["certificates"]["edges"]
+    ]
+    assert certificate["scheduledAudits"]
+    [program] = (await read(client, PROGRAMS, token, tenant))["programs"]["edges"]
+    variables = {"input": {"kind": "READINESS", "programId": program["node"]["id"]}}
+    queued = (await gql(client, GENERATE, variables, token=token, tenant=tenant))["data"]
+    await run_jobs(migrated, owner_engine)
+    report_id = queued["generateReport"]["report"]["id"]
+    ready = (await read(client, REPORT_BY_ID, token, tenant, id=report_id))["report"]
+    whole = " ".join(pdf_text(await fetch(client, ready["downloadUrl"])))
+    assert "Certification cycle" in whole
+    assert (
+        f"Certificate {certificate['number']}, {certificate['state'].lower()}, cycle"
+        f" {certificate['cycleNumber']}: decided on {certificate['decisionOn']}, expires on"
+        f" {certificate['expiresOn']}."
+    ) in whole
+    for expected in certificate["scheduledAudits"]:
+        said = f"{expected['kind']} {expected['number']} {expected['opensOn']} {expected['dueOn']}"
+        assert said in whole, said
+        assert " ".join(expected["rule"].split()) in whole
+    assert "No certification audit is booked." in whole
+
+
+async def test_an_integrated_system_has_a_chapter_per_program(
+    *, client: Client, plan: Plan, owner_engine: AsyncEngine, migrated: Settings
+) -> None:
+    """A's programs on P and Q as one integrated system: one report, both programs listed,
+    found from either program, each with its own score section and seven steps."""
+    await seed_snapshots(owner_engine, plan)  # program "a" has scores; "a_q" none yet
+    token, tenant = await login(client, "a_owner"), plan.org_gid("a")
+    programs = [plan.program_gid("a"), plan.program_gid("a_q")]
+    variables = {"input": {"kind": "READINESS", "programIds": programs}}
+    body = await gql(client, GENERATE, variables, token=token, tenant=tenant)
+    queued = body["data"]["generateReport"]
+    assert queued["errors"] == []
+    await run_jobs(migrated, owner_engine)
+    ready = (await read(client, REPORT_BY_ID, token, tenant, id=queued["report"]["id"]))["report"]
+    assert ready["program"] == {"id": programs[0]}
+    assert ready["programs"] == [{"id": program} for program in programs]
+    for program in programs:
+        found = await read(client, REPORTS, token, tenant, programId=program)
+        assert found["reports"]["totalCount"] == 1, program
+    whole = " ".join(pdf_text(await fetch(client, ready["downloadUrl"])))
+    assert "Readiness report: integrated management system" in whole
+    assert "An integrated management system of 2 programs:" in whole
+    assert whole.count("The seven steps") == 2
+    assert "Score 61.5 of 100" in whole  # program "a"
+    assert "No readiness score has been stored yet." in whole  # program "a_q"
+    assert whole.count("Certification cycle") == 2
+
+
+async def test_programs_of_an_integrated_system_are_checked_before_anything_is_queued(
+    *, client: Client, plan: Plan
+) -> None:
+    token, tenant = await login(client, "a_owner"), plan.org_gid("a")
+    a, a_q, b = (plan.program_gid(key) for key in ("a", "a_q", "b"))
+    cases: list[tuple[dict[str, Any], str, str]] = [
+        ({"kind": "READINESS", "programIds": []}, "INVALID", "programIds"),
+        ({"kind": "READINESS", "programIds": [a, a]}, "INVALID", "programIds"),
+        ({"kind": "READINESS", "programIds": [a, b]}, "NOT_FOUND", "programIds"),
+        ({"kind": "READINESS", "programIds": [a], "programId": a_q}, "INVALID", "programIds"),
+        ({"kind": "STATEMENT_OF_APPLICABILITY", "programIds": [a]}, "INVALID", "programIds"),
+        ({"kind": "READINESS", "programIds": [a] * 11}, "INVALID", "programIds"),
+    ]
+    for subject, code, field in cases:
+        body = await gql(client, GENERATE, {"input": subject}, token=token, tenant=tenant)
+        payload = body["data"]["generateReport"]
+        assert [(e["code"], e["field"]) for e in payload["errors"]] == [(code, [field])], subject
+    listed = await read(client, "{ reports { totalCount } }", token, tenant)
+    assert listed["reports"]["totalCount"] == 0
