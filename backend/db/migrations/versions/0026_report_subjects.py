@@ -1,7 +1,7 @@
 """report subjects and reports in packages
 
 Revision ID: 0026
-Revises: 0024
+Revises: 0025
 
 Reports of one internal audit or one management review (two new kinds, nullable audit_id
 and review_id beside the program, never both), every program a report covers (program_ids,
@@ -21,7 +21,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0026"
-down_revision: str | None = "0024"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """claim trace context
 
 Revision ID: 0027
-Revises: 0025
+Revises: 0026
 
 The relay's claim returns each job's traceparent with its id and tenant, so the span that
 publishes the job to the broker continues the trace of the request that enqueued it.
@@ -15,7 +15,7 @@ from alembic import op
 from backend.jobs.sql import CREATE_TRACED_CLAIM, DROP_TRACED_CLAIM
 
 revision: str = "0027"
-down_revision: str | None = "0025"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
