@@ -290,7 +290,7 @@ async def _bench(settings: Settings) -> None:
     try:
         async with owner.begin() as connection:
             tenants = await fill(connection, PROGRAMS // STANDARDS)
-        async with owner.connect() as connection:
+        async with owner.begin() as connection:  # committed: statistics are rows too
             await connection.execute(text("ANALYZE"))
     finally:
         await owner.dispose()

@@ -107,6 +107,7 @@ async def populate(connection: AsyncConnection, tenants: int, clients: int) -> P
         await connection.execute(text(statement), values)
     await connection.commit()
     await connection.execute(text("ANALYZE"))
+    await connection.commit()  # the statistics are rows too: uncommitted, the planner sees none
     rows = int(await connection.scalar(text(_ROWS)) or 0)
     return Population(ids, rows)
 
