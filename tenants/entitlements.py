@@ -38,7 +38,7 @@ from sqlalchemy import (
 from backend.auth.models import RefreshToken
 from backend.core.access import Permission, role_may
 from backend.db.session import TenantSession, execution_options_skipping_criteria
-from tenants.models import AuditorGrant, ConsultancyEngagement, Membership
+from tenants.models import AuditorGrant, ConsultancyEngagement, Membership, User
 from tenants.roles import Role
 from tenants.scope import TenantScope
 
@@ -100,23 +100,28 @@ def _consultant_role() -> ColumnElement[str]:
     )
 
 
-def _routes_of_live_session() -> Select[tuple[bool, uuid.UUID | None, str | None]]:
-    """Whether login `:session_id` is live, with the routes when it is: always one row at least.
+def _routes_of_live_session() -> Select[tuple[User, bool, uuid.UUID | None, str | None]]:
+    """The user, whether login `:session_id` is live, and the routes when it is: one row at
+    least while the user exists.
 
-    A family is live while any of its tokens is unrevoked (revoking sets every one).
+    A family is live while any of its tokens is unrevoked (revoking sets every one). The user
+    rides along so that a request reads who is calling in the same round trip.
     """
+    user_id = bindparam("user_id", type_=Uuid)
     live = select(
         exists()
         .where(
             RefreshToken.family_id == bindparam("session_id", type_=Uuid),
-            RefreshToken.user_id == bindparam("user_id", type_=Uuid),
+            RefreshToken.user_id == user_id,
             RefreshToken.revoked_at.is_(None),
         )
         .label("live")
     ).subquery("session")
     routes = _entitlement_routes().subquery("routes")
-    return select(live.c.live, routes.c.tenant_id, routes.c.role).select_from(
-        live.outerjoin(routes, live.c.live)
+    return (
+        select(User, live.c.live, routes.c.tenant_id, routes.c.role)
+        .select_from(live.outerjoin(routes, live.c.live))
+        .join(User, User.id == user_id)
     )
 
 
@@ -136,10 +141,19 @@ async def load_entitlements(session: TenantSession, user_id: uuid.UUID) -> Entit
     return Entitlements(user_id, _best_roles(rows))
 
 
+@dataclass(frozen=True)
+class Login:
+    """Who calls, and what its live login entitles it to."""
+
+    user: User
+    entitlements: Entitlements
+
+
 async def load_session_entitlements(
     session: TenantSession, user_id: uuid.UUID, session_id: uuid.UUID
-) -> Entitlements | None:
-    """The entitlements of a request's login in one statement, or None once it was ended."""
+) -> Login | None:
+    """The user and the entitlements of a request's login in one statement, or None once
+    the login was ended (or the user is gone)."""
     await session.set_scope(TenantScope(user_id=user_id))
     rows: Sequence[Any] = (
         await session.execute(
@@ -148,9 +162,10 @@ async def load_session_entitlements(
             execution_options=execution_options_skipping_criteria(),
         )
     ).all()
-    if not rows[0].live:
+    if not rows or not rows[0].live:
         return None
-    return Entitlements(user_id, _best_roles((row[1], row[2]) for row in rows if row[1]))
+    routes = _best_roles((row[2], row[3]) for row in rows if row[2])
+    return Login(rows[0][0], Entitlements(user_id, routes))
 
 
 def _best_roles(rows: Iterable[Any]) -> dict[uuid.UUID, Role]:

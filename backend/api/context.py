@@ -126,15 +126,16 @@ async def _authenticate(request: Request[Any, Any, Any], context: Context) -> En
     except InvalidAccessTokenError:
         raise _invalid_token() from None
     # Entitlements first: their scope then rides on the transaction's opening statement,
-    # which also tells whether the token's login was ended (logout, a replayed refresh token).
-    entitlements = await load_session_entitlements(context.db, subject.user_id, subject.session_id)
-    if entitlements is None:
+    # which also tells whether the token's login was ended (logout, a replayed refresh token)
+    # and reads the caller's user row.
+    login = await load_session_entitlements(context.db, subject.user_id, subject.session_id)
+    if login is None:
         raise _invalid_token()
-    # Through the loader, so resolvers asking for the caller (`me`) reuse this row.
-    user = await context.loaders.user.load(subject.user_id)
-    if user is None or not user.is_active:
+    if not login.user.is_active:
         raise NotAuthorizedException("The account is disabled.")
-    return entitlements
+    # Into the loader, so resolvers asking for the caller (`me`) reuse this row.
+    context.loaders.user.prime(login.user.id, login.user)
+    return login.entitlements
 
 
 def _invalid_token() -> NotAuthorizedException:
