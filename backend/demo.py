@@ -158,6 +158,7 @@ async def seed_demo(runtime: Runtime) -> list[DemoLogin]:
     await history.record_next_phase()
     await seed_findings(runtime, ACME.id, users[ACME_OWNER].id)
     await seed_audits(runtime, ACME.id, users[ACME_OWNER].id, users[ACME_AUDITOR].id)
+    await seed_registers(runtime, acme=(ACME.id, users[ACME_OWNER].id))
     await seed_reviews(runtime, ACME.id, users[ACME_OWNER].id, users[ACME_AUDITOR].id)
     await history.record_next_phase()
     await seed_certification(
@@ -165,9 +166,7 @@ async def seed_demo(runtime: Runtime) -> list[DemoLogin]:
         globex=(GLOBEX.id, users[GLOBEX_OWNER].id),
         acme=(ACME.id, users[ACME_OWNER].id),
     )
-    await seed_registers(
-        runtime, (ACME.id, users[ACME_OWNER].id), (GLOBEX.id, users[GLOBEX_OWNER].id)
-    )
+    await seed_registers(runtime, globex=(GLOBEX.id, users[GLOBEX_OWNER].id))
     await seed_notifications(runtime, ACME.id, users[ACME_OWNER].id)
     await seed_portfolio(
         runtime,

@@ -40,11 +40,18 @@ ENVIRONMENT = StandardRef(code="ISO 14001", edition="2015")
 APPLIED = (Conformity.CONFORMANT.value, Conformity.PARTIAL.value, Conformity.NONCONFORMANT.value)
 
 
+Owner = tuple[uuid.UUID, uuid.UUID]  # (organization id, its owner's id)
+
+
 async def seed_registers(
-    runtime: Runtime, acme: tuple[uuid.UUID, uuid.UUID], globex: tuple[uuid.UUID, uuid.UUID]
+    runtime: Runtime, *, acme: Owner | None = None, globex: Owner | None = None
 ) -> None:
-    """Acme's and Globex's registers; each pair is (organization id, its owner's id)."""
-    for (tenant_id, owner_id), seed in ((acme, _acme), (globex, _globex)):
+    """Acme's and Globex's registers, each when named: Acme's come before its management
+    review (which counts their risks), Globex's after its certified program exists."""
+    for organization, seed in ((acme, _acme), (globex, _globex)):
+        if organization is None:
+            continue
+        tenant_id, owner_id = organization
         async with runtime.sessions() as db:
             await db.set_scope(TenantScope(owner_id, frozenset({tenant_id}), tenant_id))
             if await db.scalar(

@@ -42,3 +42,27 @@ async def test_the_demo_has_a_signed_review_with_inputs_and_outputs(
     assert kinds[-2:] == ["customer_satisfaction", "external_providers"]
     assert noted == 4
     assert outputs == ["resources:in_progress", "decision:open"]
+
+
+async def test_the_demo_review_counts_the_risks_its_registers_hold(
+    runtime: Runtime, owner_engine: AsyncEngine
+) -> None:
+    """Acme's registers are seeded before its review assembles its inputs: the review lists
+    the risks of its program's register, as many as counted here by hand."""
+    await seed_demo(runtime)
+    async with owner_engine.connect() as connection:
+        figures = await connection.scalar(
+            text(
+                "SELECT i.figures FROM management_review_inputs i"
+                " WHERE i.kind = 'risks_and_opportunities'"
+            )
+        )
+        risks = await connection.scalar(
+            text(
+                "SELECT count(*) FROM register_entries e"
+                " JOIN management_review_programs p ON p.program_id = e.program_id"
+                " WHERE e.kind = 'risk' AND e.archived_at IS NULL"
+            )
+        )
+    listed = {figure["label"]: figure["value"] for figure in figures}["Listed"]
+    assert listed == risks > 0, figures
