@@ -24,9 +24,9 @@ from backend.programs.criteria import (
     Programs,
     Verdict,
     Verdicts,
-    criterion,
     asked,
     asked_ids,
+    criterion,
     first_named,
     listed,
 )

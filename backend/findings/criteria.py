@@ -26,14 +26,13 @@ from backend.programs.criteria import (
     Programs,
     Verdict,
     Verdicts,
-    criterion,
     asked,
     asked_ids,
+    criterion,
     first_named,
     listed,
 )
 from backend.programs.models import StepKey
-
 
 OpenReferences = Select[uuid.UUID, int, list[str]]
 """Per program: a count of open findings and the references of the first NAMED."""
@@ -42,6 +41,7 @@ OpenReferences = Select[uuid.UUID, int, list[str]]
 async def _open_references(
     db: TenantSession, programs: Programs, statement: OpenReferences
 ) -> dict[uuid.UUID, tuple[int, Sequence[str]]]:
+    """Run a statement of `_open_statement`, built once per shape, for the asked programs."""
     rows = await db.execute(statement, asked(programs))
     return {program_id: (count, references) for program_id, count, references in rows}
 
