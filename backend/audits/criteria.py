@@ -10,10 +10,11 @@ without one.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import case, func, literal, select, tuple_
+from sqlalchemy import Select, bindparam, case, func, literal, select, tuple_
 from sqlalchemy.dialects.postgresql import distinct_on
 
 from backend.audits.models import (
@@ -30,9 +31,10 @@ from backend.programs.criteria import (
     Programs,
     Verdict,
     Verdicts,
+    asked,
+    asked_ids,
     criterion,
     first_named,
-    ids_of,
     listed,
 )
 from backend.programs.models import StepKey
@@ -44,12 +46,19 @@ async def current_programmes(
     db: TenantSession, programs: Programs
 ) -> dict[uuid.UUID, AuditProgramme]:
     """Each program's current programme, for all of them in one statement."""
+    rows = await db.execute(_current_statement(), asked(programs))
+    return dict(rows.all())
+
+
+@functools.cache
+def _current_statement() -> Select[uuid.UUID, AuditProgramme]:
+    """Built once, the asked programs bound at execution."""
     today = today_sql(AuditProgramme.tenant_id)
     current = (AuditProgramme.period_start <= today) & (AuditProgramme.period_end >= today)
-    rows = await db.execute(
+    return (
         select(ProgrammeRequirement.program_id, AuditProgramme)
         .join(AuditProgramme, AuditProgramme.id == ProgrammeRequirement.programme_id)
-        .where(ProgrammeRequirement.program_id.in_(ids_of(programs)))
+        .where(ProgrammeRequirement.program_id.in_(asked_ids()))
         .ext(distinct_on(ProgrammeRequirement.program_id))
         .order_by(
             ProgrammeRequirement.program_id,
@@ -58,7 +67,6 @@ async def current_programmes(
             AuditProgramme.id,
         )
     )
-    return dict(rows.all())
 
 
 def _pairs(programmes: dict[uuid.UUID, AuditProgramme]) -> list[Pair]:
@@ -113,28 +121,7 @@ async def audits_closed(db: TenantSession, programs: Programs) -> Verdicts:
     programmes = await current_programmes(db, programs)
     found: dict[uuid.UUID, tuple[int, int, Sequence[str]]] = {}
     if programmes:
-        audits = (
-            select(
-                ChecklistLine.program_id, Audit.reference, Audit.status, audit_day().label("day")
-            )
-            .distinct()
-            .join(Audit, Audit.id == ChecklistLine.audit_id)
-            .join(AuditProgramme, AuditProgramme.id == Audit.programme_id)
-            .where(
-                tuple_(Audit.programme_id, ChecklistLine.program_id).in_(_pairs(programmes)),
-                audit_day().between(AuditProgramme.period_start, AuditProgramme.period_end),
-            )
-            .subquery()
-        )
-        finished = audits.c.status.in_([AuditStatus.CLOSED.value, AuditStatus.CANCELLED.value])
-        rows = await db.execute(
-            select(
-                audits.c.program_id,
-                func.count().filter(~finished),
-                func.count().filter(audits.c.status == AuditStatus.CLOSED.value),
-                first_named(audits.c.reference, audits.c.day, audits.c.reference, where=~finished),
-            ).group_by(audits.c.program_id)
-        )
+        rows = await db.execute(_closed_statement(), {PAIRS: _pairs(programmes)})
         found = {row[0]: (int(row[1]), int(row[2]), list(row[3] or [])) for row in rows}
     return {
         program.id: _closed(*found.get(program.id, (0, 0, [])))
@@ -142,6 +129,36 @@ async def audits_closed(db: TenantSession, programs: Programs) -> Verdicts:
         else NO_PROGRAMME
         for program in programs
     }
+
+
+PAIRS = "current_pairs"
+"""The parameter of `_closed_statement`: the (programme, program) pairs it judges."""
+
+
+@functools.cache
+def _closed_statement() -> Select[uuid.UUID, int, int, list[str]]:
+    """Per program: its unfinished and closed audits of the period, the first unfinished
+    named. Built once, the current pairs bound at execution."""
+    audits = (
+        select(ChecklistLine.program_id, Audit.reference, Audit.status, audit_day().label("day"))
+        .distinct()
+        .join(Audit, Audit.id == ChecklistLine.audit_id)
+        .join(AuditProgramme, AuditProgramme.id == Audit.programme_id)
+        .where(
+            tuple_(Audit.programme_id, ChecklistLine.program_id).in_(
+                bindparam(PAIRS, expanding=True)
+            ),
+            audit_day().between(AuditProgramme.period_start, AuditProgramme.period_end),
+        )
+        .subquery()
+    )
+    finished = audits.c.status.in_([AuditStatus.CLOSED.value, AuditStatus.CANCELLED.value])
+    return select(
+        audits.c.program_id,
+        func.count().filter(~finished),
+        func.count().filter(audits.c.status == AuditStatus.CLOSED.value),
+        first_named(audits.c.reference, audits.c.day, audits.c.reference, where=~finished),
+    ).group_by(audits.c.program_id)
 
 
 def _closed(unfinished: int, closed: int, references: Sequence[str]) -> Verdict:

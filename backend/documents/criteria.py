@@ -8,11 +8,12 @@ Each criterion is one SQL statement, whatever the size of the program.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Subquery, func, select
+from sqlalchemy import Select, Subquery, func, select
 from sqlalchemy.orm import aliased
 
 from backend.catalog.models import Clause
@@ -24,9 +25,10 @@ from backend.programs.criteria import (
     Programs,
     Verdict,
     Verdicts,
+    asked,
+    asked_ids,
     criterion,
     first_named,
-    ids_of,
     listed,
 )
 from backend.programs.models import Program, ProgramStep, StepKey, StepStatus
@@ -44,9 +46,18 @@ from tenants.models import Organization
     "Every mandatory item is covered by an approved, in-date document.",
 )
 async def mandatory_documents_covered(db: TenantSession, programs: Programs) -> Verdicts:
-    covered = _covered_items(ids_of(programs))
+    rows = await db.execute(_covered_statement(), asked(programs))
+    found = {row[0]: (int(row[1]), int(row[2]), list(row[3] or [])) for row in rows}
+    return {program.id: _verdict(*found.get(program.id, (0, 0, []))) for program in programs}
+
+
+@functools.cache
+def _covered_statement() -> Select[uuid.UUID, int, int, list[str]]:
+    """Per program: mandatory items, those uncovered, and the first named. Built once, the
+    asked programs bound at execution."""
+    covered = _covered_items()
     uncovered = covered.c.program_id.is_(None)
-    rows = await db.execute(
+    return (
         select(
             Program.id,
             func.count(),
@@ -57,15 +68,13 @@ async def mandatory_documents_covered(db: TenantSession, programs: Programs) -> 
         .outerjoin(
             covered, (covered.c.program_id == Program.id) & (covered.c.clause_id == Clause.id)
         )
-        .where(Program.id.in_(ids_of(programs)), Clause.documented_information)
+        .where(Program.id.in_(asked_ids()), Clause.documented_information)
         .group_by(Program.id)
     )
-    found = {row[0]: (int(row[1]), int(row[2]), list(row[3] or [])) for row in rows}
-    return {program.id: _verdict(*found.get(program.id, (0, 0, []))) for program in programs}
 
 
-def _covered_items(program_ids: Sequence[uuid.UUID]) -> Subquery:
-    """The (program, mandatory item) pairs of these programs an approved, in-date document
+def _covered_items() -> Subquery:
+    """The (program, mandatory item) pairs of the asked programs an approved, in-date document
     covers, judged once per link on the tenant's calendar (its organization joined, not
     looked up per row); a per-row EXISTS let the planner judge the links of every readable
     tenant."""
@@ -74,7 +83,7 @@ def _covered_items(program_ids: Sequence[uuid.UUID]) -> Subquery:
         .join(ControlledDocument, ControlledDocument.id == DocumentRequirement.document_id)
         .join(Organization, Organization.id == DocumentRequirement.tenant_id)
         .where(
-            DocumentRequirement.program_id.in_(program_ids),
+            DocumentRequirement.program_id.in_(asked_ids()),
             covers_sql(zoned_date_sql(func.now(), Organization.timezone), Organization.timezone),
         )
         .distinct()
@@ -105,8 +114,17 @@ async def operation_period_elapsed(db: TenantSession, programs: Programs) -> Ver
     """Records need time to accumulate: the period (an organization setting, 90 days unless
     changed) counts from the day, in the organization's calendar, the documentation step was
     completed."""
+    rows = await db.execute(_operation_statement(), asked(programs))
+    found: dict[uuid.UUID, Verdict] = {row[0]: _operation(*row[1:]) for row in rows}
+    return {program.id: found[program.id] for program in programs}
+
+
+@functools.cache
+def _operation_statement() -> Select[uuid.UUID, datetime | None, int, str, date]:
+    """Per program: when documentation was completed, the period and the tenant's today.
+    Built once, the asked programs bound at execution."""
     tenant = aliased(Organization)  # today_sql reads Organization in a subquery of its own
-    rows = await db.execute(
+    return (
         select(
             Program.id,
             ProgramStep.completed_at,
@@ -121,10 +139,8 @@ async def operation_period_elapsed(db: TenantSession, programs: Programs) -> Ver
             & (ProgramStep.key == StepKey.DOCUMENTATION.value)
             & (ProgramStep.status == StepStatus.COMPLETED.value),
         )
-        .where(Program.id.in_(ids_of(programs)))
+        .where(Program.id.in_(asked_ids()))
     )
-    found: dict[uuid.UUID, Verdict] = {row[0]: _operation(*row[1:]) for row in rows}
-    return {program.id: found[program.id] for program in programs}
 
 
 def _operation(completed_at: datetime | None, period: int, timezone: str, today: date) -> Verdict:

@@ -8,10 +8,11 @@ programs, whatever their size.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import Subquery, func, select, true
+from sqlalchemy import Select, Subquery, func, select, true
 
 from backend.assessments.models import Assessment, Conformity
 from backend.catalog.models import Clause
@@ -23,9 +24,10 @@ from backend.programs.criteria import (
     Programs,
     Verdict,
     Verdicts,
+    asked,
+    asked_ids,
     criterion,
     first_named,
-    ids_of,
     listed,
 )
 from backend.programs.models import StepKey
@@ -40,9 +42,18 @@ FRESH = (Freshness.CURRENT.value, Freshness.EXPIRING_SOON.value)
     "Every requirement that asks for documented information has fresh evidence.",
 )
 async def records_produced(db: TenantSession, programs: Programs) -> Verdicts:
-    fresh = _fresh_links(ids_of(programs))
+    rows = await db.execute(_records_statement(), asked(programs))
+    found = {row[0]: (int(row[1]), int(row[2]), list(row[3] or [])) for row in rows}
+    return {program.id: _verdict(*found.get(program.id, (0, 0, []))) for program in programs}
+
+
+@functools.cache
+def _records_statement() -> Select[uuid.UUID, int, int, list[str]]:
+    """Per program: requirements asking for records, those without fresh evidence, and the
+    first named. Built once, the asked programs bound at execution."""
+    fresh = _fresh_links()
     missing = fresh.c.program_id.is_(None)
-    rows = await db.execute(
+    return (
         select(
             Assessment.program_id,
             func.count(),
@@ -56,19 +67,17 @@ async def records_produced(db: TenantSession, programs: Programs) -> Verdicts:
             (fresh.c.program_id == Assessment.program_id) & (fresh.c.clause_id == Clause.id),
         )
         .where(
-            Assessment.program_id.in_(ids_of(programs)),
+            Assessment.program_id.in_(asked_ids()),
             Assessment.status != Conformity.NOT_APPLICABLE.value,
             Clause.assessable,
             Clause.documented_information,
         )
         .group_by(Assessment.program_id)
     )
-    found = {row[0]: (int(row[1]), int(row[2]), list(row[3] or [])) for row in rows}
-    return {program.id: _verdict(*found.get(program.id, (0, 0, []))) for program in programs}
 
 
-def _fresh_links(program_ids: Sequence[uuid.UUID]) -> Subquery:
-    """The (program, requirement) pairs of these programs that fresh evidence backs.
+def _fresh_links() -> Subquery:
+    """The (program, requirement) pairs of the asked programs that fresh evidence backs.
 
     Judged once per link, in the link's own tenant (joined, not looked up per row), with the
     item's last confirmation read once: a per-row EXISTS let the planner judge every link of
@@ -82,7 +91,7 @@ def _fresh_links(program_ids: Sequence[uuid.UUID]) -> Subquery:
         .join(Organization, Organization.id == EvidenceLink.tenant_id)
         .join(last, true())
         .where(
-            EvidenceLink.program_id.in_(program_ids),
+            EvidenceLink.program_id.in_(asked_ids()),
             EvidenceItem.deleted_at.is_(None),
             freshness_sql(
                 EvidenceItem.valid_until,

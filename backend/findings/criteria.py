@@ -7,10 +7,11 @@ statement for any number of programs and findings.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, select
 
 from backend.db.session import TenantSession
 from backend.findings.models import (
@@ -25,27 +26,37 @@ from backend.programs.criteria import (
     Programs,
     Verdict,
     Verdicts,
+    asked,
+    asked_ids,
     criterion,
     first_named,
-    ids_of,
     listed,
 )
 from backend.programs.models import StepKey
 
+OpenReferences = Select[uuid.UUID, int, list[str]]
+"""Per program: a count of open findings and the references of the first NAMED."""
+
 
 async def _open_references(
-    db: TenantSession, programs: Programs, kind: FindingType, *conditions: ColumnElement[bool]
+    db: TenantSession, programs: Programs, statement: OpenReferences
 ) -> dict[uuid.UUID, tuple[int, Sequence[str]]]:
-    """Per program: how many open findings of `kind` meet `conditions`, and the references
-    of the first NAMED in the order raised. A finding on several requirements of a program
-    counts once there."""
+    """Run a statement of `_open_statement`, built once per shape, for the asked programs."""
+    rows = await db.execute(statement, asked(programs))
+    return {program_id: (count, references) for program_id, count, references in rows}
+
+
+def _open_statement(kind: FindingType, *conditions: ColumnElement[bool]) -> OpenReferences:
+    """Per asked program: how many open findings of `kind` meet `conditions`, and the
+    references of the first NAMED in the order raised. A finding on several requirements of
+    a program counts once there."""
     of_program = (
         select(FindingRequirement.finding_id, FindingRequirement.program_id)
-        .where(FindingRequirement.program_id.in_(ids_of(programs)))
+        .where(FindingRequirement.program_id.in_(asked_ids()))
         .distinct()
         .subquery()
     )
-    rows = await db.execute(
+    return (
         select(
             of_program.c.program_id,
             func.count(),
@@ -59,7 +70,6 @@ async def _open_references(
         )
         .group_by(of_program.c.program_id)
     )
-    return {program_id: (count, references) for program_id, count, references in rows}
 
 
 @criterion(
@@ -68,8 +78,14 @@ async def _open_references(
     "No major nonconformity is open.",
 )
 async def no_major_nonconformity_open(db: TenantSession, programs: Programs) -> Verdicts:
-    found = await _open_references(db, programs, FindingType.MAJOR_NONCONFORMITY)
+    found = await _open_references(db, programs, _open_majors())
     return {program.id: _major_verdict(*found.get(program.id, (0, []))) for program in programs}
+
+
+@functools.cache
+def _open_majors() -> OpenReferences:
+    """Built once: every open major nonconformity counts."""
+    return _open_statement(FindingType.MAJOR_NONCONFORMITY)
 
 
 def _major_verdict(count: int, references: Sequence[str]) -> Verdict:
@@ -85,9 +101,15 @@ def _major_verdict(count: int, references: Sequence[str]) -> Verdict:
     "Every open minor nonconformity has a corrective action with an owner and a due date.",
 )
 async def minor_nonconformities_acted_on(db: TenantSession, programs: Programs) -> Verdicts:
-    """Acted on means an action of the finding's current round (a "not effective" review
-    starts a new round), not cancelled, with an owner and a due date. A minor nonconformity
-    verified effective needs nothing more."""
+    found = await _open_references(db, programs, _minors_not_acted_on())
+    return {program.id: _minor_verdict(*found.get(program.id, (0, []))) for program in programs}
+
+
+@functools.cache
+def _minors_not_acted_on() -> OpenReferences:
+    """Built once. Acted on means an action of the finding's current round (a "not
+    effective" review starts a new round), not cancelled, with an owner and a due date. A
+    minor nonconformity verified effective needs nothing more."""
     acted_on = exists().where(
         CorrectiveAction.finding_id == Finding.id,
         CorrectiveAction.round == Finding.round,
@@ -96,14 +118,11 @@ async def minor_nonconformities_acted_on(db: TenantSession, programs: Programs) 
         Action.owner_id.is_not(None),
         Action.due_date.is_not(None),
     )
-    found = await _open_references(
-        db,
-        programs,
+    return _open_statement(
         FindingType.MINOR_NONCONFORMITY,
         Finding.status != FindingStatus.VERIFIED.value,
         ~acted_on,
     )
-    return {program.id: _minor_verdict(*found.get(program.id, (0, []))) for program in programs}
 
 
 def _minor_verdict(count: int, references: Sequence[str]) -> Verdict:

@@ -10,15 +10,17 @@ results before it. One statement for any number of programs, audits and reviews.
 
 from __future__ import annotations
 
+import functools
+import uuid
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, Subquery, func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 
 from backend.audits.models import Audit, AuditProgramme, AuditStatus, ChecklistLine
 from backend.core.calendar import local_date_sql
 from backend.db.session import TenantSession
-from backend.programs.criteria import Programs, Verdict, Verdicts, criterion, ids_of
+from backend.programs.criteria import Programs, Verdict, Verdicts, asked, asked_ids, criterion
 from backend.programs.models import StepKey
 from backend.reviews.models import ManagementReview, ReviewProgram, ReviewStatus
 
@@ -35,10 +37,26 @@ NO_AUDIT = Verdict(
 )
 async def management_review_held(db: TenantSession, programs: Programs) -> Verdicts:
     """A review held on or after the day each program's last audit closed (module rule)."""
-    ids = ids_of(programs)
+    rows = await db.execute(_statement(), asked(programs))
+    found = {row[0]: _verdict(row[1], row[2], row[3]) for row in rows}
+    return {program.id: found.get(program.id, NO_AUDIT) for program in programs}
+
+
+@functools.cache
+def _statement() -> Select[uuid.UUID, str, date, date | None]:
+    """Per asked program: its last closed audit, the day it closed and the last review held.
+    Built once, the asked programs bound at execution."""
+    last, held = _last_closed_audits(), _last_held_reviews()
+    return select(last.c.program_id, last.c.reference, last.c.closed_on, held.c.held_on).outerjoin(
+        held, held.c.program_id == last.c.program_id
+    )
+
+
+def _last_closed_audits() -> Subquery:
+    """Each asked program's last closed audit in its programme's period (module rule)."""
     closed_on = local_date_sql(Audit.signed_at.expression, Audit.tenant_id)
     day = func.coalesce(Audit.actual_start, Audit.planned_start)
-    last = (
+    return (
         select(
             ChecklistLine.program_id.label("program_id"),
             Audit.reference.label("reference"),
@@ -47,7 +65,7 @@ async def management_review_held(db: TenantSession, programs: Programs) -> Verdi
         .join(Audit, Audit.id == ChecklistLine.audit_id)
         .join(AuditProgramme, AuditProgramme.id == Audit.programme_id)
         .where(
-            ChecklistLine.program_id.in_(ids),
+            ChecklistLine.program_id.in_(asked_ids()),
             Audit.status == AuditStatus.CLOSED.value,
             day.between(AuditProgramme.period_start, AuditProgramme.period_end),
         )
@@ -55,23 +73,20 @@ async def management_review_held(db: TenantSession, programs: Programs) -> Verdi
         .order_by(ChecklistLine.program_id, Audit.signed_at.desc(), Audit.reference.desc())
         .subquery()
     )
-    held = (
+
+
+def _last_held_reviews() -> Subquery:
+    """The day of the last review held (or held and signed) serving each asked program."""
+    return (
         select(ReviewProgram.program_id, func.max(ManagementReview.held_on).label("held_on"))
         .join(ManagementReview, ManagementReview.id == ReviewProgram.review_id)
         .where(
-            ReviewProgram.program_id.in_(ids),
+            ReviewProgram.program_id.in_(asked_ids()),
             ManagementReview.status.in_([ReviewStatus.HELD.value, ReviewStatus.SIGNED.value]),
         )
         .group_by(ReviewProgram.program_id)
         .subquery()
     )
-    rows = await db.execute(
-        select(last.c.program_id, last.c.reference, last.c.closed_on, held.c.held_on).outerjoin(
-            held, held.c.program_id == last.c.program_id
-        )
-    )
-    found = {row[0]: _verdict(row[1], row[2], row[3]) for row in rows}
-    return {program.id: found.get(program.id, NO_AUDIT) for program in programs}
 
 
 def _verdict(reference: str, closed_on: date, held_on: date | None) -> Verdict:
