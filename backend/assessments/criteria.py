@@ -5,9 +5,11 @@ Importing this module registers them with `programs.criteria`.
 
 from __future__ import annotations
 
+import functools
+import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from backend.assessments.models import Assessment, Conformity
 from backend.catalog.models import Clause
@@ -16,9 +18,10 @@ from backend.programs.criteria import (
     Programs,
     Verdict,
     Verdicts,
+    asked,
+    asked_ids,
     criterion,
     first_named,
-    ids_of,
     listed,
 )
 from backend.programs.models import StepKey
@@ -31,18 +34,25 @@ from backend.programs.models import StepKey
 )
 async def every_requirement_assessed(db: TenantSession, programs: Programs) -> Verdicts:
     """Met when no requirement of the program is still not assessed."""
-    rows = await db.execute(
+    rows = await db.execute(_not_assessed(), asked(programs))
+    remaining = {program_id: (count, named) for program_id, count, named in rows}
+    return {program.id: _verdict(*remaining.get(program.id, (0, []))) for program in programs}
+
+
+@functools.cache
+def _not_assessed() -> Select[uuid.UUID, int, list[str]]:
+    """Per asked program, its assessable requirements not yet assessed: built once, as a
+    dashboard asks it on every load."""
+    return (
         select(Assessment.program_id, func.count(), first_named(Clause.number, Clause.position))
         .join(Clause, Clause.id == Assessment.clause_id)
         .where(
-            Assessment.program_id.in_(ids_of(programs)),
+            Assessment.program_id.in_(asked_ids()),
             Assessment.status == Conformity.NOT_ASSESSED.value,
             Clause.assessable,
         )
         .group_by(Assessment.program_id)
     )
-    remaining = {program_id: (count, named) for program_id, count, named in rows}
-    return {program.id: _verdict(*remaining.get(program.id, (0, []))) for program in programs}
 
 
 def _verdict(remaining: int, numbers: Sequence[str]) -> Verdict:

@@ -3,6 +3,7 @@ and the cycle are judged on, each one statement for any number of programs or ce
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from backend.core.calendar import local_date_sql, today_sql
 from backend.db.batch import by_id, grouped
 from backend.db.session import TenantSession
 from backend.findings.models import EffectivenessReview, EffectivenessVerdict, Finding
+from backend.programs.criteria import ASKED, asked_ids
 from backend.programs.models import Program
 
 # --- lists -----------------------------------------------------------------------------------
@@ -229,14 +231,20 @@ async def current_certificates(
     db: TenantSession, program_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Certificate]:
     """Each program's latest certificate (of its last cycle), one statement."""
-    rows = await db.execute(
+    rows = await db.execute(_current_certificates(), {ASKED: list(program_ids)})
+    return dict(rows.all())
+
+
+@functools.cache
+def _current_certificates() -> Select[uuid.UUID, Certificate]:
+    """Built once: step 7's decision criterion asks it on every dashboard load."""
+    return (
         select(CertificateProgram.program_id, Certificate)
         .join(Certificate, Certificate.id == CertificateProgram.certificate_id)
-        .where(CertificateProgram.program_id.in_(program_ids))
+        .where(CertificateProgram.program_id.in_(asked_ids()))
         .ext(distinct_on(CertificateProgram.program_id))
         .order_by(CertificateProgram.program_id, Certificate.cycle_number.desc())
     )
-    return dict(rows.all())
 
 
 async def body_rules(
@@ -280,7 +288,24 @@ async def stage_facts(
 ) -> dict[uuid.UUID, StageFacts]:
     """Step 7's stage facts for every program in one statement: the latest held stage 1 and
     stage 2 with today, the body's numbers and each audit's findings."""
-    stages = await db.execute(
+    stages = await db.execute(_stages(), {ASKED: list(program_ids)})
+    facts: dict[uuid.UUID, StageFacts] = {}
+    for program_id, audit, today, overrides, found_json in stages:
+        found = facts.setdefault(program_id, StageFacts(today))
+        found.findings[audit.id] = [_finding_fact(item) for item in found_json]
+        if audit.kind == AuditKind.STAGE_1.value:
+            found.stage_1 = audit
+        else:
+            found.stage_2 = audit
+            found.body = rules.BodyRules.with_overrides(overrides or {})
+    return facts
+
+
+@functools.cache
+def _stages() -> Select[uuid.UUID, CertificationAudit, date, Any, Any]:
+    """The statement of `stage_facts`, built once: four of step 7's criteria run it on every
+    dashboard load, and its findings subquery makes it the costliest to build."""
+    return (
         select(
             CertificationAuditProgram.program_id,
             CertificationAudit,
@@ -297,7 +322,7 @@ async def stage_facts(
             ),
         )
         .where(
-            CertificationAuditProgram.program_id.in_(program_ids),
+            CertificationAuditProgram.program_id.in_(asked_ids()),
             CertificationAudit.status == AuditStatus.HELD.value,
             CertificationAudit.kind.in_([AuditKind.STAGE_1.value, AuditKind.STAGE_2.value]),
         )
@@ -309,16 +334,6 @@ async def stage_facts(
             CertificationAudit.id,
         )
     )
-    facts: dict[uuid.UUID, StageFacts] = {}
-    for program_id, audit, today, overrides, found_json in stages:
-        found = facts.setdefault(program_id, StageFacts(today))
-        found.findings[audit.id] = [_finding_fact(item) for item in found_json]
-        if audit.kind == AuditKind.STAGE_1.value:
-            found.stage_1 = audit
-        else:
-            found.stage_2 = audit
-            found.body = rules.BodyRules.with_overrides(overrides or {})
-    return facts
 
 
 def _findings_of_audit() -> ScalarSelect[Any]:

@@ -6,9 +6,11 @@ Each criterion is one SQL statement for any number of programs, whatever their s
 
 from __future__ import annotations
 
+import functools
+import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, exists, func, select
 
 from backend.assessments.models import Assessment, Conformity
 from backend.catalog.models import Clause
@@ -26,9 +28,10 @@ from backend.programs.criteria import (
     Programs,
     Verdict,
     Verdicts,
+    asked,
+    asked_ids,
     criterion,
     first_named,
-    ids_of,
     listed,
 )
 from backend.programs.models import StepKey
@@ -46,6 +49,15 @@ def _plural(count: int, one: str, many: str) -> str:
     "Every partial or nonconformant requirement has an action with an owner and a due date.",
 )
 async def every_gap_has_an_action(db: TenantSession, programs: Programs) -> Verdicts:
+    rows = await db.execute(_gaps(), asked(programs))
+    found = {row[0]: (int(row[1]), int(row[2]), list(row[3] or [])) for row in rows}
+    return {program.id: _gap_verdict(*found.get(program.id, (0, 0, []))) for program in programs}
+
+
+@functools.cache
+def _gaps() -> Select[uuid.UUID, int, int, list[str]]:
+    """Per asked program, its gaps and those no owned, dated action covers (named): built
+    once, as a dashboard asks it on every load."""
     covered = exists().where(
         ActionRequirement.clause_id == Assessment.clause_id,
         Action.id == ActionRequirement.action_id,
@@ -55,7 +67,7 @@ async def every_gap_has_an_action(db: TenantSession, programs: Programs) -> Verd
         Action.due_date.is_not(None),
     )
     uncovered = ~covered
-    rows = await db.execute(
+    return (
         select(
             Assessment.program_id,
             func.count(),
@@ -64,14 +76,12 @@ async def every_gap_has_an_action(db: TenantSession, programs: Programs) -> Verd
         )
         .join(Clause, Clause.id == Assessment.clause_id)
         .where(
-            Assessment.program_id.in_(ids_of(programs)),
+            Assessment.program_id.in_(asked_ids()),
             Assessment.status.in_(GAP_STATUSES),
             Clause.assessable,
         )
         .group_by(Assessment.program_id)
     )
-    found = {row[0]: (int(row[1]), int(row[2]), list(row[3] or [])) for row in rows}
-    return {program.id: _gap_verdict(*found.get(program.id, (0, 0, []))) for program in programs}
 
 
 def _gap_verdict(gaps: int, missing: int, named: Sequence[str]) -> Verdict:
@@ -94,18 +104,25 @@ def _gap_verdict(gaps: int, missing: int, named: Sequence[str]) -> Verdict:
     "At least one objective names an indicator and a target.",
 )
 async def measurable_objective_exists(db: TenantSession, programs: Programs) -> Verdicts:
-    rows = await db.execute(
+    rows = await db.execute(_measurable(), asked(programs))
+    counts = {program_id: int(count) for program_id, count in rows}
+    return {program.id: _objective_verdict(counts.get(program.id, 0)) for program in programs}
+
+
+@functools.cache
+def _measurable() -> Select[uuid.UUID, int]:
+    """Per asked program, its live objectives with an indicator and a target: built once, as
+    a dashboard asks it on every load."""
+    return (
         select(Objective.program_id, func.count())
         .where(
-            Objective.program_id.in_(ids_of(programs)),
+            Objective.program_id.in_(asked_ids()),
             Objective.status != ObjectiveStatus.CANCELLED.value,
             func.trim(Objective.indicator) != "",
             func.trim(Objective.target) != "",
         )
         .group_by(Objective.program_id)
     )
-    counts = {program_id: int(count) for program_id, count in rows}
-    return {program.id: _objective_verdict(counts.get(program.id, 0)) for program in programs}
 
 
 def _objective_verdict(count: int) -> Verdict:
@@ -122,19 +139,26 @@ def _objective_verdict(count: int) -> Verdict:
 async def plan_actions_finished(db: TenantSession, programs: Programs) -> Verdicts:
     """The plan is the program's actions less the corrective actions of findings: those answer
     the internal audit, and its own criteria judge them."""
+    rows = await db.execute(_unfinished(), asked(programs))
+    found = {program_id: (int(count), named) for program_id, count, named in rows}
+    return {program.id: _plan_verdict(*found.get(program.id, (0, []))) for program in programs}
+
+
+@functools.cache
+def _unfinished() -> Select[uuid.UUID, int, list[str]]:
+    """Per asked program, its plan's actions not yet finished (named, soonest due first):
+    built once, as a dashboard asks it on every load."""
     title = '"' + Action.title + '"'
     order = (Action.due_date.asc().nulls_last(), Action.created_at, Action.id)
-    rows = await db.execute(
+    return (
         select(Action.program_id, func.count(), first_named(title, *order))
         .where(
-            Action.program_id.in_(ids_of(programs)),
+            Action.program_id.in_(asked_ids()),
             Action.status.not_in(FINISHED_ACTION_STATUSES),
             ~exists().where(CorrectiveAction.action_id == Action.id),
         )
         .group_by(Action.program_id)
     )
-    found = {program_id: (int(count), named) for program_id, count, named in rows}
-    return {program.id: _plan_verdict(*found.get(program.id, (0, []))) for program in programs}
 
 
 def _plan_verdict(count: int, named: Sequence[str]) -> Verdict:

@@ -8,16 +8,22 @@ A check judges many programs at once, so a list of fifty programs costs what one
 
     @criterion(StepKey.TRAINING, "sessions-held", "Every planned session has been held.")
     async def sessions_held(db: TenantSession, programs: Programs) -> Verdicts:
-        rows = await db.execute(
-            select(TrainingSession.program_id, func.count(), first_named(TrainingSession.topic))
-            .where(TrainingSession.program_id.in_(ids_of(programs)), <unmet>)
-            .group_by(TrainingSession.program_id)
-        )
+        rows = await db.execute(_unheld(), asked(programs))
         found = {program_id: (count, named) for program_id, count, named in rows}
         return {p.id: _verdict(*found.get(p.id, (0, []))) for p in programs}
 
+    @functools.cache
+    def _unheld() -> Select[uuid.UUID, int, list[str]]:
+        return (
+            select(TrainingSession.program_id, func.count(), first_named(TrainingSession.topic))
+            .where(TrainingSession.program_id.in_(asked_ids()), <unmet>)
+            .group_by(TrainingSession.program_id)
+        )
+
 One statement for all the programs, grouped or correlated by program id, and a verdict for
-every program given (one the statement found no row for included). `evaluate` runs each
+every program given (one the statement found no row for included). The statement is built
+once and bound to the asked programs on each call; whatever else varies per call is a bind
+parameter too, never a Python value baked into the cached statement. `evaluate` runs each
 check once per request for every program whose steps are asked about, one check after
 another on the request's session.
 """

@@ -13,16 +13,18 @@ standard's code, and counts of their register rows filtered in the same statemen
 
 from __future__ import annotations
 
+import functools
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from backend.assessments.models import Assessment, Conformity
 from backend.catalog.models import Standard
 from backend.db.session import TenantSession
-from backend.programs.criteria import Programs, Verdict, Verdicts, criterion, ids_of
+from backend.programs.criteria import Programs, Verdict, Verdicts, asked, asked_ids, criterion
 from backend.programs.models import Program, StepKey
 from backend.registers.models import EntryKind, RegisterEntry, RiskControl
 from backend.registers.rules import standard_number
@@ -38,16 +40,17 @@ class Counts:
     other: int = 0  # a second count some criteria need (obligations, inconsistent controls)
 
 
-async def _counts(
-    db: TenantSession,
-    programs: Programs,
-    kind: EntryKind,
-    unmet: ColumnElement[bool],
-    other: ColumnElement[int] | None = None,
-) -> dict[str, tuple[str, Counts]]:
-    """Per program id (as text): its standard's code and the counts of its active rows."""
+Counting = Select[uuid.UUID, str, int, int, int]
+"""Per asked program: its id, its standard's code, and the counts `Counts` reads."""
+
+
+def _counting(
+    kind: EntryKind, unmet: ColumnElement[bool], other: ColumnElement[int] | None = None
+) -> Counting:
+    """The statement counting the asked programs' active rows of `kind`; each criterion
+    builds its own once (a dashboard asks them on every load)."""
     active = and_(RegisterEntry.kind == kind.value, RegisterEntry.archived_at.is_(None))
-    rows = await db.execute(
+    return (
         select(
             Program.id,
             Standard.code,
@@ -57,9 +60,16 @@ async def _counts(
         )
         .join(Standard, Standard.id == Program.standard_id)
         .outerjoin(RegisterEntry, RegisterEntry.program_id == Program.id)
-        .where(Program.id.in_(ids_of(programs)))
+        .where(Program.id.in_(asked_ids()))
         .group_by(Program.id, Standard.code)
     )
+
+
+async def _counts(
+    db: TenantSession, programs: Programs, counting: Counting
+) -> dict[str, tuple[str, Counts]]:
+    """Per program id (as text): its standard's code and the counts of its active rows."""
+    rows = await db.execute(counting, asked(programs))
     return {
         str(program_id): (code, Counts(int(listed), int(missing), int(extra or 0)))
         for program_id, code, listed, missing, extra in rows
@@ -90,6 +100,12 @@ def _unscored() -> ColumnElement[bool]:
     return RegisterEntry.likelihood.is_(None) | RegisterEntry.impact.is_(None)
 
 
+@functools.cache
+def _scored(kind: EntryKind) -> Counting:
+    """The rows of `kind` and those not yet scored (risks, hazards)."""
+    return _counting(kind, _unscored())
+
+
 def _assessed(counts: Counts, nouns: tuple[str, str], register: str) -> Verdict:
     if counts.listed == 0:
         return Verdict(False, f"The {register} lists no {nouns[1]} yet.")
@@ -108,7 +124,7 @@ RISK_NOUNS = ("risk or opportunity", "risks or opportunities")
     "ISO 9001: risks and opportunities are listed and each is assessed.",
 )
 async def risks_assessed(db: TenantSession, programs: Programs) -> Verdicts:
-    found = await _counts(db, programs, EntryKind.RISK, _unscored())
+    found = await _counts(db, programs, _scored(EntryKind.RISK))
     return _judged(programs, found, "9001", lambda c: _assessed(c, RISK_NOUNS, "risk register"))
 
 
@@ -119,6 +135,13 @@ async def risks_assessed(db: TenantSession, programs: Programs) -> Verdicts:
     " compliance obligations are listed.",
 )
 async def aspects_determined(db: TenantSession, programs: Programs) -> Verdicts:
+    found = await _counts(db, programs, _aspects_and_obligations())
+    return _judged(programs, found, "14001", _aspects_verdict)
+
+
+@functools.cache
+def _aspects_and_obligations() -> Counting:
+    """The aspects, those not yet scored, and the active compliance obligations."""
     obligations = (
         select(func.count(Obligation.id))
         .where(
@@ -128,8 +151,7 @@ async def aspects_determined(db: TenantSession, programs: Programs) -> Verdicts:
         )
         .scalar_subquery()
     )
-    found = await _counts(db, programs, EntryKind.ASPECT, _unscored(), obligations)
-    return _judged(programs, found, "14001", _aspects_verdict)
+    return _counting(EntryKind.ASPECT, _unscored(), obligations)
 
 
 def _aspects_verdict(counts: Counts) -> Verdict:
@@ -148,7 +170,7 @@ def _aspects_verdict(counts: Counts) -> Verdict:
     "ISO 45001: hazards are listed and each is assessed.",
 )
 async def hazards_assessed(db: TenantSession, programs: Programs) -> Verdicts:
-    found = await _counts(db, programs, EntryKind.HAZARD, _unscored())
+    found = await _counts(db, programs, _scored(EntryKind.HAZARD))
     return _judged(
         programs, found, "45001", lambda c: _assessed(c, ("hazard", "hazards"), "hazard register")
     )
@@ -161,6 +183,14 @@ async def hazards_assessed(db: TenantSession, programs: Programs) -> Verdicts:
     " Applicability excludes no control a treatment selects.",
 )
 async def risks_treated(db: TenantSession, programs: Programs) -> Verdicts:
+    found = await _counts(db, programs, _treatments())
+    return _judged(programs, found, "27001", _treated_verdict)
+
+
+@functools.cache
+def _treatments() -> Counting:
+    """The security risks, those not yet assessed and treated, and the controls a treatment
+    selects that the Statement of Applicability excludes."""
     untreated = _unscored() | RegisterEntry.treatment.is_(None)
     excluded = (
         select(func.count(func.distinct(RiskControl.clause_id)))
@@ -176,8 +206,7 @@ async def risks_treated(db: TenantSession, programs: Programs) -> Verdicts:
         )
         .scalar_subquery()
     )
-    found = await _counts(db, programs, EntryKind.SECURITY_RISK, untreated, excluded)
-    return _judged(programs, found, "27001", _treated_verdict)
+    return _counting(EntryKind.SECURITY_RISK, untreated, excluded)
 
 
 def _treated_verdict(counts: Counts) -> Verdict:

@@ -6,18 +6,21 @@ Importing this module registers them with `programs.criteria`.
 
 from __future__ import annotations
 
+import functools
+import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import Select, func, literal, select
 
 from backend.db.session import TenantSession
 from backend.programs.criteria import (
     Programs,
     Verdict,
     Verdicts,
+    asked,
+    asked_ids,
     criterion,
     first_named,
-    ids_of,
     listed,
 )
 from backend.programs.models import StepKey
@@ -31,9 +34,18 @@ from tenants.models import User
     "Every training session that is not cancelled has been held, and there is at least one.",
 )
 async def every_planned_session_held(db: TenantSession, programs: Programs) -> Verdicts:
+    rows = await db.execute(_sessions(), asked(programs))
+    found = {row[0]: (int(row[1]), int(row[2]), list(row[3] or [])) for row in rows}
+    return {program.id: _held(*found.get(program.id, (0, 0, []))) for program in programs}
+
+
+@functools.cache
+def _sessions() -> Select[uuid.UUID, int, int, list[str]]:
+    """Per asked program, its sessions not cancelled and those still planned (named): built
+    once, as a dashboard asks it on every load."""
     planned = TrainingSession.status == SessionStatus.PLANNED.value
     order = (TrainingSession.held_on, TrainingSession.topic)
-    rows = await db.execute(
+    return (
         select(
             TrainingSession.program_id,
             func.count(),
@@ -41,13 +53,11 @@ async def every_planned_session_held(db: TenantSession, programs: Programs) -> V
             first_named(TrainingSession.topic, *order, where=planned),
         )
         .where(
-            TrainingSession.program_id.in_(ids_of(programs)),
+            TrainingSession.program_id.in_(asked_ids()),
             TrainingSession.status != SessionStatus.CANCELLED.value,
         )
         .group_by(TrainingSession.program_id)
     )
-    found = {row[0]: (int(row[1]), int(row[2]), list(row[3] or [])) for row in rows}
-    return {program.id: _held(*found.get(program.id, (0, 0, []))) for program in programs}
 
 
 def _held(sessions: int, waiting: int, topics: Sequence[str]) -> Verdict:
@@ -67,10 +77,19 @@ def _held(sessions: int, waiting: int, topics: Sequence[str]) -> Verdict:
     "Everyone in scope of a held session attended it, and someone is in scope.",
 )
 async def everyone_in_scope_attended(db: TenantSession, programs: Programs) -> Verdicts:
+    rows = await db.execute(_attendance(), asked(programs))
+    found = {row[0]: (int(row[1]), int(row[2]), list(row[3] or [])) for row in rows}
+    return {program.id: _attended(*found.get(program.id, (0, 0, []))) for program in programs}
+
+
+@functools.cache
+def _attendance() -> Select[uuid.UUID, int, int, list[str]]:
+    """Per asked program, who was in scope of its held sessions and who was absent (named):
+    built once, as a dashboard asks it on every load."""
     absent = ~Attendance.attended
     who = func.coalesce(Attendance.person_name, User.name, literal("a member"))
     label = who + literal(" (") + TrainingSession.topic + literal(")")
-    rows = await db.execute(
+    return (
         select(
             TrainingSession.program_id,
             func.count(),
@@ -81,13 +100,11 @@ async def everyone_in_scope_attended(db: TenantSession, programs: Programs) -> V
         .join(TrainingSession, TrainingSession.id == Attendance.session_id)
         .outerjoin(User, User.id == Attendance.user_id)
         .where(
-            TrainingSession.program_id.in_(ids_of(programs)),
+            TrainingSession.program_id.in_(asked_ids()),
             TrainingSession.status == SessionStatus.HELD.value,
         )
         .group_by(TrainingSession.program_id)
     )
-    found = {row[0]: (int(row[1]), int(row[2]), list(row[3] or [])) for row in rows}
-    return {program.id: _attended(*found.get(program.id, (0, 0, []))) for program in programs}
 
 
 def _attended(in_scope: int, missing: int, named: Sequence[str]) -> Verdict:
