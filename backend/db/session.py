@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any, TypeVar
+import weakref
+from collections.abc import Coroutine, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from sqlalchemy import event, text
+from sqlalchemy import Executable, any_, bindparam, event, text
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -142,19 +144,37 @@ def _set_tenant_context(session: Session, _tx: SessionTransaction, connection: C
         connection.execute(_SET_CONTEXT, _bind_values(scope))
 
 
+READ_TENANTS = "orm_read_tenants"
+"""The parameter carrying the read set into the ORM's tenant filter. The filter's lambda
+spells it out: SQLAlchemy's lambda analysis would track a global name it reads as a value."""
+
+_UUIDS = ARRAY(UUID(as_uuid=True))
+# One option for every statement, its filter one array parameter. A filter written with the
+# read set inside (an IN list, or a lambda closing over it) gave each request's statement a
+# new cache key to compute and a new SQL text with one placeholder per tenant to render.
+_TENANT_FILTER = with_loader_criteria(
+    TenantOwned,
+    lambda cls: cls.tenant_id == any_(bindparam("orm_read_tenants", type_=_UUIDS)),
+    include_aliases=True,
+    track_closure_variables=False,  # the lambda reads only constants
+)
+# Each statement with the filter added, kept as long as the statement lives: statements
+# built once (criteria, loaders) then keep their memoized cache key from request to request.
+_FILTERED: weakref.WeakKeyDictionary[Executable, Executable] = weakref.WeakKeyDictionary()
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _filter_by_read_tenants(state: ORMExecuteState) -> None:
     if not state.is_select or state.execution_options.get(SKIP_TENANT_CRITERIA):
         return
     scope: TenantScope = state.session.info.get(SCOPE_KEY, NO_TENANT)
-    readable = tuple(scope.read_tenants)
-    state.statement = state.statement.options(
-        with_loader_criteria(
-            TenantOwned,
-            lambda cls: cls.tenant_id.in_(readable),
-            include_aliases=True,
-        )
-    )
+    statement = state.statement
+    filtered = _FILTERED.get(statement)
+    if filtered is None:
+        filtered = _FILTERED[statement] = statement.options(_TENANT_FILTER)
+    state.statement = filtered
+    parameters = cast("Mapping[str, Any]", state.parameters or {})  # a SELECT has one set
+    state.parameters = {**parameters, READ_TENANTS: list(scope.read_tenants)}
 
 
 def execution_options_skipping_criteria() -> dict[str, Any]:

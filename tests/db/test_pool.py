@@ -1,0 +1,37 @@
+"""The pool hands out no connection the server has closed, without asking the server first."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from backend.runtime import ApiRuntime
+
+APP_BACKENDS = (
+    "FROM pg_stat_activity WHERE application_name = 'certready' AND pid <> pg_backend_pid()"
+)
+
+
+async def _app_backends(owner: AsyncEngine) -> int:
+    async with owner.connect() as connection:
+        return int(await connection.scalar(text(f"SELECT count(*) {APP_BACKENDS}")) or 0)
+
+
+async def test_connections_the_server_ended_are_replaced(
+    runtime: ApiRuntime, owner_engine: AsyncEngine
+) -> None:
+    """A restart or a terminated backend leaves dead connections in the pool; the next request
+    still gets an answer, from a fresh connection."""
+    async with runtime.sessions() as session:
+        assert await session.scalar(text("SELECT 1")) == 1
+    assert await _app_backends(owner_engine) >= 1
+    async with owner_engine.connect() as connection:
+        await connection.execute(text(f"SELECT pg_terminate_backend(pid) {APP_BACKENDS}"))
+    for _ in range(100):  # until the server has let them go (and the client has read the EOF)
+        if await _app_backends(owner_engine) == 0:
+            break
+        await asyncio.sleep(0.05)
+    async with runtime.sessions() as session:
+        assert await session.scalar(text("SELECT 1")) == 1
