@@ -19,7 +19,7 @@ from backend.api.errors import ClientError
 from backend.api.pagination import Page, PageRequest, paginate_children
 from backend.core.calendar import TenantDay
 from backend.db.base import Identified
-from backend.db.batch import rows_by_id
+from backend.db.batch import among, rows_by_id
 from backend.db.session import TenantSession, execution_options_skipping_criteria
 from tenants.models import (
     AuditorGrant,
@@ -88,7 +88,7 @@ class Loaders:
     async def _memberships_of_users(self, user_ids: Sequence[uuid.UUID]) -> list[list[Membership]]:
         rows = await self.db.scalars(
             select(Membership)
-            .where(Membership.user_id.in_(user_ids))
+            .where(among(Membership.user_id, user_ids))
             .order_by(Membership.created_at, Membership.id)
         )
         grouped: dict[uuid.UUID, list[Membership]] = defaultdict(list)
@@ -100,7 +100,7 @@ class Loaders:
         """Certification bodies form a public directory for signed-in users, outside any tenant."""
         rows = await self.db.scalars(
             select(Organization).where(
-                Organization.id.in_(ids),
+                among(Organization.id, ids),
                 Organization.kind == OrganizationKind.CERTIFICATION_BODY.value,
             ),
             execution_options=execution_options_skipping_criteria(),

@@ -19,6 +19,7 @@ from strawberry.relay.types import NodeType
 
 from backend.api.control_characters import forbidden_character
 from backend.api.errors import ClientError
+from backend.db.batch import among
 from backend.db.session import TenantSession
 
 DEFAULT_PAGE = 20
@@ -172,11 +173,11 @@ async def _child_pages(
     size = _page_size(first)
     after_values = _decode(after, keys) if after is not None else None
     counts = await db.execute(
-        select(parent, func.count()).where(parent.in_(parent_ids)).group_by(parent)
+        select(parent, func.count()).where(among(parent, parent_ids)).group_by(parent)
     )
     totals: dict[uuid.UUID, int] = {row[0]: row[1] for row in counts}
     position = func.row_number().over(partition_by=parent, order_by=list(keys)).label("position")
-    ranked = select(model, position).where(parent.in_(parent_ids))
+    ranked = select(model, position).where(among(parent, parent_ids))
     if after_values is not None:
         ranked = ranked.where(tuple_(*keys) > tuple_(*after_values))
     ranked_rows = ranked.subquery()

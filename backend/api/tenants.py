@@ -26,6 +26,7 @@ from backend.api.nodes import LoadedNode, node_uuids
 from backend.api.pagination import Connection, PageRequest, paginate
 from backend.auth.models import Invitation as Invitation_
 from backend.core.access import Permission, role_may
+from backend.db.batch import among
 from tenants import models, service
 from tenants.models import OrganizationKind as OrganizationKindValue
 from tenants.roles import Role as RoleValue
@@ -60,7 +61,7 @@ class User(relay.Node):
         ids = [i for i in node_uuids(node_ids) if i is not None]
         visible = await info.context.db.scalars(
             select(models.User).where(
-                models.User.id.in_(ids),
+                among(models.User.id, ids),
                 (models.User.id == info.context.user_id)
                 | exists().where(models.Membership.user_id == models.User.id),
             )

@@ -18,8 +18,8 @@ from backend.programs.criteria import (
     Programs,
     Verdict,
     Verdicts,
+    among_asked,
     asked,
-    asked_ids,
     criterion,
     first_named,
     listed,
@@ -47,7 +47,7 @@ def _not_assessed() -> Select[uuid.UUID, int, list[str]]:
         select(Assessment.program_id, func.count(), first_named(Clause.number, Clause.position))
         .join(Clause, Clause.id == Assessment.clause_id)
         .where(
-            Assessment.program_id.in_(asked_ids()),
+            among_asked(Assessment.program_id),
             Assessment.status == Conformity.NOT_ASSESSED.value,
             Clause.assessable,
         )

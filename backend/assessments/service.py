@@ -31,7 +31,7 @@ from backend.assessments.models import (
 from backend.catalog.models import Clause, Standard
 from backend.core.access import Actor, require_writer
 from backend.core.errors import ServiceError, invalid, not_found
-from backend.db.batch import by_id
+from backend.db.batch import among, by_id
 from backend.db.session import TenantSession
 from backend.planning.models import Action, ActionRequirement, ActionStatus
 from backend.portfolio.models import RequirementAssignment
@@ -170,7 +170,7 @@ async def _named_programs(
     rows = await db.execute(
         select(Program.id, Program.tenant_id, Standard.code, Standard.edition)
         .join(Standard, Standard.id == Program.standard_id)
-        .where(Program.id.in_(program_ids))
+        .where(among(Program.id, program_ids))
     )
     return {row.id: (row.tenant_id, f"{row.code}:{row.edition}") for row in rows}
 
@@ -189,7 +189,7 @@ async def _equivalents(
     rows = await db.scalars(
         select(Assessment)
         .join(Clause, Clause.id == Assessment.clause_id)
-        .where(Assessment.program_id.in_(program_ids), Clause.assessable, of_the_clause)
+        .where(among(Assessment.program_id, program_ids), Clause.assessable, of_the_clause)
         .order_by(Clause.position)
         .with_for_update(of=Assessment)
     )
@@ -289,7 +289,7 @@ async def assessments_of_clauses(
 ) -> dict[uuid.UUID, Assessment]:
     rows = await db.scalars(
         select(Assessment).where(
-            Assessment.program_id == program_id, Assessment.clause_id.in_(clause_ids)
+            Assessment.program_id == program_id, among(Assessment.clause_id, clause_ids)
         )
     )
     return {row.clause_id: row for row in rows}
@@ -322,7 +322,7 @@ async def histories(
     """Each assessment's changes, oldest first."""
     rows = await db.scalars(
         select(AssessmentChange)
-        .where(AssessmentChange.assessment_id.in_(assessment_ids))
+        .where(among(AssessmentChange.assessment_id, assessment_ids))
         .order_by(AssessmentChange.changed_at, AssessmentChange.id)
     )
     grouped: dict[uuid.UUID, list[AssessmentChange]] = defaultdict(list)
@@ -342,8 +342,8 @@ async def action_counts(
         select(Action.program_id, ActionRequirement.clause_id, func.count(Action.id))
         .join(ActionRequirement, ActionRequirement.action_id == Action.id)
         .where(
-            Action.program_id.in_({program_id for program_id, _ in keys}),
-            ActionRequirement.clause_id.in_({clause_id for _, clause_id in keys}),
+            among(Action.program_id, {program_id for program_id, _ in keys}),
+            among(ActionRequirement.clause_id, {clause_id for _, clause_id in keys}),
             Action.status != ActionStatus.CANCELLED.value,
         )
         .group_by(Action.program_id, ActionRequirement.clause_id)

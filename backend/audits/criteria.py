@@ -31,17 +31,19 @@ from backend.programs.criteria import (
     Programs,
     Verdict,
     Verdicts,
+    among_asked,
     asked,
-    asked_ids,
     criterion,
     first_named,
     listed,
+    shared_facts,
 )
 from backend.programs.models import StepKey
 
 NO_PROGRAMME = Verdict(False, "No audit programme covers this program yet.")
 
 
+@shared_facts
 async def current_programmes(
     db: TenantSession, programs: Programs
 ) -> dict[uuid.UUID, AuditProgramme]:
@@ -58,7 +60,7 @@ def _current_statement() -> Select[uuid.UUID, AuditProgramme]:
     return (
         select(ProgrammeRequirement.program_id, AuditProgramme)
         .join(AuditProgramme, AuditProgramme.id == ProgrammeRequirement.programme_id)
-        .where(ProgrammeRequirement.program_id.in_(asked_ids()))
+        .where(among_asked(ProgrammeRequirement.program_id))
         .ext(distinct_on(ProgrammeRequirement.program_id))
         .order_by(
             ProgrammeRequirement.program_id,

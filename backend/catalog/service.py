@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.catalog.models import Clause, ClauseKind, Standard
 from backend.core.errors import invalid
-from backend.db.batch import by_id
+from backend.db.batch import among, by_id
 
 
 async def list_standards(db: AsyncSession) -> list[Standard]:
@@ -87,7 +87,7 @@ async def trees_by_standard(
     """The clause trees of several standards in one query."""
     rows = await db.scalars(
         select(Clause)
-        .where(Clause.standard_id.in_(standard_ids))
+        .where(among(Clause.standard_id, standard_ids))
         .order_by(Clause.standard_id, Clause.position)
     )
     grouped: dict[uuid.UUID, list[Clause]] = defaultdict(list)

@@ -4,19 +4,32 @@ per criterion for any number of programs."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 from backend.certification import step7
 from backend.certification.queries import StageFacts, current_certificates, stage_facts
 from backend.db.session import TenantSession
-from backend.programs.criteria import Programs, Verdict, Verdicts, criterion, ids_of
+from backend.programs.criteria import (
+    Programs,
+    Verdict,
+    Verdicts,
+    criterion,
+    ids_of,
+    shared_facts,
+)
 from backend.programs.models import StepKey
+
+
+@shared_facts
+async def _stage_facts(db: TenantSession, programs: Programs) -> dict[uuid.UUID, StageFacts]:
+    return await stage_facts(db, ids_of(programs))
 
 
 async def _judge(
     db: TenantSession, programs: Programs, judge: Callable[[StageFacts], Verdict]
 ) -> Verdicts:
-    facts = await stage_facts(db, ids_of(programs))
+    facts = await _stage_facts(db, programs)
     return {program.id: judge(facts.get(program.id, StageFacts())) for program in programs}
 
 

@@ -41,7 +41,7 @@ from backend.core.calendar import local_date_sql, today_sql
 from backend.db.batch import by_id, grouped
 from backend.db.session import TenantSession
 from backend.findings.models import EffectivenessReview, EffectivenessVerdict, Finding
-from backend.programs.criteria import ASKED, asked_ids
+from backend.programs.criteria import ASKED, among_asked
 from backend.programs.models import Program
 
 # --- lists -----------------------------------------------------------------------------------
@@ -241,7 +241,7 @@ def _current_certificates() -> Select[uuid.UUID, Certificate]:
     return (
         select(CertificateProgram.program_id, Certificate)
         .join(Certificate, Certificate.id == CertificateProgram.certificate_id)
-        .where(CertificateProgram.program_id.in_(asked_ids()))
+        .where(among_asked(CertificateProgram.program_id))
         .ext(distinct_on(CertificateProgram.program_id))
         .order_by(CertificateProgram.program_id, Certificate.cycle_number.desc())
     )
@@ -322,7 +322,7 @@ def _stages() -> Select[uuid.UUID, CertificationAudit, date, Any, Any]:
             ),
         )
         .where(
-            CertificationAuditProgram.program_id.in_(asked_ids()),
+            among_asked(CertificationAuditProgram.program_id),
             CertificationAudit.status == AuditStatus.HELD.value,
             CertificationAudit.kind.in_([AuditKind.STAGE_1.value, AuditKind.STAGE_2.value]),
         )

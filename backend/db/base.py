@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, Enum, ForeignKey, MetaData, func
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 # Stable constraint names keep migrations reviewable and reversible.
@@ -18,6 +19,9 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+# The type of a list of ids bound as one parameter (`= ANY(:ids)`).
+UUID_ARRAY = ARRAY(UUID(as_uuid=True))
 
 
 class Base(DeclarativeBase):

@@ -14,13 +14,12 @@ from collections.abc import Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import Executable, any_, bindparam, event, text
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
 
-from backend.db.base import TenantOwned
+from backend.db.base import UUID_ARRAY, TenantOwned
 from tenants.scope import NO_TENANT, TenantScope
 
 Result = TypeVar("Result")
@@ -148,13 +147,12 @@ READ_TENANTS = "orm_read_tenants"
 """The parameter carrying the read set into the ORM's tenant filter. The filter's lambda
 spells it out: SQLAlchemy's lambda analysis would track a global name it reads as a value."""
 
-_UUIDS = ARRAY(UUID(as_uuid=True))
 # One option for every statement, its filter one array parameter. A filter written with the
 # read set inside (an IN list, or a lambda closing over it) gave each request's statement a
 # new cache key to compute and a new SQL text with one placeholder per tenant to render.
 _TENANT_FILTER = with_loader_criteria(
     TenantOwned,
-    lambda cls: cls.tenant_id == any_(bindparam("orm_read_tenants", type_=_UUIDS)),
+    lambda cls: cls.tenant_id == any_(bindparam("orm_read_tenants", type_=UUID_ARRAY)),
     include_aliases=True,
     track_closure_variables=False,  # the lambda reads only constants
 )

@@ -25,8 +25,8 @@ from backend.programs.criteria import (
     Programs,
     Verdict,
     Verdicts,
+    among_asked,
     asked,
-    asked_ids,
     criterion,
     first_named,
     listed,
@@ -68,7 +68,7 @@ def _covered_statement() -> Select[uuid.UUID, int, int, list[str]]:
         .outerjoin(
             covered, (covered.c.program_id == Program.id) & (covered.c.clause_id == Clause.id)
         )
-        .where(Program.id.in_(asked_ids()), Clause.documented_information)
+        .where(among_asked(Program.id), Clause.documented_information)
         .group_by(Program.id)
     )
 
@@ -83,7 +83,7 @@ def _covered_items() -> Subquery:
         .join(ControlledDocument, ControlledDocument.id == DocumentRequirement.document_id)
         .join(Organization, Organization.id == DocumentRequirement.tenant_id)
         .where(
-            DocumentRequirement.program_id.in_(asked_ids()),
+            among_asked(DocumentRequirement.program_id),
             covers_sql(zoned_date_sql(func.now(), Organization.timezone), Organization.timezone),
         )
         .distinct()
@@ -139,7 +139,7 @@ def _operation_statement() -> Select[uuid.UUID, datetime | None, int, str, date]
             & (ProgramStep.key == StepKey.DOCUMENTATION.value)
             & (ProgramStep.status == StepStatus.COMPLETED.value),
         )
-        .where(Program.id.in_(asked_ids()))
+        .where(among_asked(Program.id))
     )
 
 

@@ -24,8 +24,8 @@ from backend.programs.criteria import (
     Programs,
     Verdict,
     Verdicts,
+    among_asked,
     asked,
-    asked_ids,
     criterion,
     first_named,
     listed,
@@ -67,7 +67,7 @@ def _records_statement() -> Select[uuid.UUID, int, int, list[str]]:
             (fresh.c.program_id == Assessment.program_id) & (fresh.c.clause_id == Clause.id),
         )
         .where(
-            Assessment.program_id.in_(asked_ids()),
+            among_asked(Assessment.program_id),
             Assessment.status != Conformity.NOT_APPLICABLE.value,
             Clause.assessable,
             Clause.documented_information,
@@ -91,7 +91,7 @@ def _fresh_links() -> Subquery:
         .join(Organization, Organization.id == EvidenceLink.tenant_id)
         .join(last, true())
         .where(
-            EvidenceLink.program_id.in_(asked_ids()),
+            among_asked(EvidenceLink.program_id),
             EvidenceItem.deleted_at.is_(None),
             freshness_sql(
                 EvidenceItem.valid_until,

@@ -26,8 +26,8 @@ from backend.programs.criteria import (
     Programs,
     Verdict,
     Verdicts,
+    among_asked,
     asked,
-    asked_ids,
     criterion,
     first_named,
     listed,
@@ -52,7 +52,7 @@ def _open_statement(kind: FindingType, *conditions: ColumnElement[bool]) -> Open
     a program counts once there."""
     of_program = (
         select(FindingRequirement.finding_id, FindingRequirement.program_id)
-        .where(FindingRequirement.program_id.in_(asked_ids()))
+        .where(among_asked(FindingRequirement.program_id))
         .distinct()
         .subquery()
     )

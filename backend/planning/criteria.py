@@ -28,8 +28,8 @@ from backend.programs.criteria import (
     Programs,
     Verdict,
     Verdicts,
+    among_asked,
     asked,
-    asked_ids,
     criterion,
     first_named,
     listed,
@@ -76,7 +76,7 @@ def _gaps() -> Select[uuid.UUID, int, int, list[str]]:
         )
         .join(Clause, Clause.id == Assessment.clause_id)
         .where(
-            Assessment.program_id.in_(asked_ids()),
+            among_asked(Assessment.program_id),
             Assessment.status.in_(GAP_STATUSES),
             Clause.assessable,
         )
@@ -116,7 +116,7 @@ def _measurable() -> Select[uuid.UUID, int]:
     return (
         select(Objective.program_id, func.count())
         .where(
-            Objective.program_id.in_(asked_ids()),
+            among_asked(Objective.program_id),
             Objective.status != ObjectiveStatus.CANCELLED.value,
             func.trim(Objective.indicator) != "",
             func.trim(Objective.target) != "",
@@ -153,7 +153,7 @@ def _unfinished() -> Select[uuid.UUID, int, list[str]]:
     return (
         select(Action.program_id, func.count(), first_named(title, *order))
         .where(
-            Action.program_id.in_(asked_ids()),
+            among_asked(Action.program_id),
             Action.status.not_in(FINISHED_ACTION_STATUSES),
             ~exists().where(CorrectiveAction.action_id == Action.id),
         )

@@ -16,7 +16,7 @@ A check judges many programs at once, so a list of fifty programs costs what one
     def _unheld() -> Select[uuid.UUID, int, list[str]]:
         return (
             select(TrainingSession.program_id, func.count(), first_named(TrainingSession.topic))
-            .where(TrainingSession.program_id.in_(asked_ids()), <unmet>)
+            .where(among_asked(TrainingSession.program_id), <unmet>)
             .group_by(TrainingSession.program_id)
         )
 
@@ -30,14 +30,18 @@ another on the request's session.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import BindParameter, ColumnElement, String, bindparam, func, type_coerce
+from sqlalchemy import ColumnElement, String, any_, bindparam, func, type_coerce
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
+from sqlalchemy.orm import QueryableAttribute
 
+from backend.db.base import UUID_ARRAY
 from backend.db.session import TenantSession
 from backend.programs.models import Program, StepKey
 
@@ -147,19 +151,50 @@ def ids_of(programs: Programs) -> list[uuid.UUID]:
 ASKED = "asked_program_ids"
 
 
-def asked_ids() -> BindParameter[Any]:
-    """The asked programs' ids as a parameter, bound at execution with `asked(programs)`.
+def among_asked(
+    program_id: ColumnElement[uuid.UUID] | QueryableAttribute[uuid.UUID],
+) -> ColumnElement[bool]:
+    """`program_id` is one of the asked programs', bound at execution with `asked(programs)`.
 
     A criterion's statement can then be built once (`functools.cache`) instead of on every
     call: building a statement of a subquery or two costs about half a millisecond of
-    Python, and a dashboard asks some twenty criteria.
+    Python, and a dashboard asks some twenty criteria. The ids travel as one array, so the
+    SQL text stays the same however many programs are asked.
     """
-    return bindparam(ASKED, expanding=True)
+    return program_id == any_(bindparam(ASKED, type_=UUID_ARRAY))
 
 
 def asked(programs: Programs) -> dict[str, list[uuid.UUID]]:
-    """The parameters of a statement built with `asked_ids`."""
+    """The parameters of a statement built with `among_asked`."""
     return {ASKED: ids_of(programs)}
+
+
+Facts = TypeVar("Facts")
+_FACTS_READ: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("facts_read", default=None)
+
+
+def shared_facts(
+    read: Callable[[TenantSession, Programs], Awaitable[Facts]],
+) -> Callable[[TenantSession, Programs], Awaitable[Facts]]:
+    """`read` gives facts that several criteria judge (step 7's four stage criteria judge one
+    statement's stage facts): within one `evaluate` it runs once for the same programs, and
+    the criteria after the first reuse its answer. Outside `evaluate` it simply runs.
+
+    Safe because `evaluate` only reads: nothing it runs changes what a fact says.
+    """
+
+    @functools.wraps(read)
+    async def once(db: TenantSession, programs: Programs) -> Facts:
+        read_before = _FACTS_READ.get()
+        if read_before is None:
+            return await read(db, programs)
+        key = (read, *ids_of(programs))
+        if key not in read_before:
+            read_before[key] = await read(db, programs)
+        facts: Facts = read_before[key]
+        return facts
+
+    return once
 
 
 def first_named(
@@ -187,7 +222,11 @@ async def evaluate(
     for program, step in asked:
         for item in criteria_of(step):
             programs.setdefault(item.check, {})[program.id] = program
-    verdicts = {check: await check(db, list(of.values())) for check, of in programs.items()}
+    reading = _FACTS_READ.set({})
+    try:
+        verdicts = {check: await check(db, list(of.values())) for check, of in programs.items()}
+    finally:
+        _FACTS_READ.reset(reading)
     return [
         [_result(item, verdicts[item.check][program.id]) for item in criteria_of(step)]
         for program, step in asked

@@ -24,6 +24,7 @@ from backend.assessments.models import (
 from backend.catalog.models import Clause, ClauseKind
 from backend.core.access import Actor, readable, require_writer
 from backend.core.errors import CombinedServiceError, ServiceError, invalid, not_found
+from backend.db.batch import among
 from backend.db.session import TenantSession
 from backend.programs.models import Program
 
@@ -196,7 +197,7 @@ async def locked_targets(
         .join(Clause, Clause.id == Assessment.clause_id)
         .where(
             Assessment.program_id == program_id,
-            Assessment.clause_id.in_(clause_ids),
+            among(Assessment.clause_id, clause_ids),
             Clause.assessable,  # a clause divided into sub-clauses is no longer assessed itself
         )
         .with_for_update(of=Assessment)

@@ -31,7 +31,7 @@ from backend.core.access import (
 from backend.core.changes import KEEP, Change
 from backend.core.errors import ErrorCode, ServiceError, conflict, invalid, not_found
 from backend.db.base import Identified
-from backend.db.batch import by_id
+from backend.db.batch import among, by_id
 from backend.db.session import TenantSession
 from backend.programs.criteria import CriterionResult, evaluate_step
 from backend.programs.lifecycle import allowed_transitions
@@ -450,7 +450,7 @@ async def steps_of_programs(
 ) -> list[list[ProgramStep]]:
     rows = await db.scalars(
         select(ProgramStep)
-        .where(ProgramStep.program_id.in_(program_ids))
+        .where(among(ProgramStep.program_id, program_ids))
         .order_by(ProgramStep.program_id, ProgramStep.number)
     )
     grouped: dict[uuid.UUID, list[ProgramStep]] = defaultdict(list)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 from backend.assessments.models import Assessment, Conformity
 from backend.catalog.models import Standard
 from backend.db.session import TenantSession
-from backend.programs.criteria import Programs, Verdict, Verdicts, asked, asked_ids, criterion
+from backend.programs.criteria import Programs, Verdict, Verdicts, among_asked, asked, criterion
 from backend.programs.models import Program, StepKey
 from backend.registers.models import EntryKind, RegisterEntry, RiskControl
 from backend.registers.rules import standard_number
@@ -60,7 +60,7 @@ def _counting(
         )
         .join(Standard, Standard.id == Program.standard_id)
         .outerjoin(RegisterEntry, RegisterEntry.program_id == Program.id)
-        .where(Program.id.in_(asked_ids()))
+        .where(among_asked(Program.id))
         .group_by(Program.id, Standard.code)
     )
 

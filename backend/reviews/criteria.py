@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from backend.audits.models import Audit, AuditProgramme, AuditStatus, ChecklistLine
 from backend.core.calendar import local_date_sql
 from backend.db.session import TenantSession
-from backend.programs.criteria import Programs, Verdict, Verdicts, asked, asked_ids, criterion
+from backend.programs.criteria import Programs, Verdict, Verdicts, among_asked, asked, criterion
 from backend.programs.models import StepKey
 from backend.reviews.models import ManagementReview, ReviewProgram, ReviewStatus
 
@@ -65,7 +65,7 @@ def _last_closed_audits() -> Subquery:
         .join(Audit, Audit.id == ChecklistLine.audit_id)
         .join(AuditProgramme, AuditProgramme.id == Audit.programme_id)
         .where(
-            ChecklistLine.program_id.in_(asked_ids()),
+            among_asked(ChecklistLine.program_id),
             Audit.status == AuditStatus.CLOSED.value,
             day.between(AuditProgramme.period_start, AuditProgramme.period_end),
         )
@@ -81,7 +81,7 @@ def _last_held_reviews() -> Subquery:
         select(ReviewProgram.program_id, func.max(ManagementReview.held_on).label("held_on"))
         .join(ManagementReview, ManagementReview.id == ReviewProgram.review_id)
         .where(
-            ReviewProgram.program_id.in_(asked_ids()),
+            among_asked(ReviewProgram.program_id),
             ManagementReview.status.in_([ReviewStatus.HELD.value, ReviewStatus.SIGNED.value]),
         )
         .group_by(ReviewProgram.program_id)

@@ -17,8 +17,8 @@ from backend.programs.criteria import (
     Programs,
     Verdict,
     Verdicts,
+    among_asked,
     asked,
-    asked_ids,
     criterion,
     first_named,
     listed,
@@ -53,7 +53,7 @@ def _sessions() -> Select[uuid.UUID, int, int, list[str]]:
             first_named(TrainingSession.topic, *order, where=planned),
         )
         .where(
-            TrainingSession.program_id.in_(asked_ids()),
+            among_asked(TrainingSession.program_id),
             TrainingSession.status != SessionStatus.CANCELLED.value,
         )
         .group_by(TrainingSession.program_id)
@@ -100,7 +100,7 @@ def _attendance() -> Select[uuid.UUID, int, int, list[str]]:
         .join(TrainingSession, TrainingSession.id == Attendance.session_id)
         .outerjoin(User, User.id == Attendance.user_id)
         .where(
-            TrainingSession.program_id.in_(asked_ids()),
+            among_asked(TrainingSession.program_id),
             TrainingSession.status == SessionStatus.HELD.value,
         )
         .group_by(TrainingSession.program_id)

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.db.session import TenantSession
-from backend.programs.criteria import Programs, Verdict, Verdicts, ids_of
-from backend.programs.models import ProgramStep, StepKey
+from backend.programs.criteria import Programs, Verdict, Verdicts, ids_of, shared_facts
+from backend.programs.models import Program, ProgramStep, StepKey
+from backend.runtime import ApiRuntime
 from tests.api.helpers import count_statements, messages, post
 from tests.bench import scenarios
 from tests.programs.conftest import Env, MakeStandard, StepCriteria
@@ -109,3 +110,43 @@ async def test_a_consultant_with_fifty_clients_costs_what_one_with_one_client_do
         assert response.json()["data"]["programs"]["totalCount"] == item.clients
         costs.append(len(statements))
     assert costs[0] == costs[1], f"{costs[0]} statements for 1 client, {costs[1]} for 50"
+
+
+async def test_criteria_judging_shared_facts_read_them_once(
+    env: Env, runtime: ApiRuntime, make_standard: MakeStandard, registry: StepCriteria
+) -> None:
+    """Two criteria on one `shared_facts` read send its statement once per request; called
+    outside criteria judging, the read runs each time."""
+    sent: list[int] = []
+
+    @shared_facts
+    async def step_counts(db: TenantSession, programs: Programs) -> dict[Any, int]:
+        sent.append(len(programs))
+        rows = await db.execute(
+            select(ProgramStep.program_id, func.count())
+            .where(ProgramStep.program_id.in_(ids_of(programs)))
+            .group_by(ProgramStep.program_id)
+        )
+        return dict(rows.all())
+
+    async def seven(db: TenantSession, programs: Programs) -> Verdicts:
+        counts = await step_counts(db, programs)
+        return {p.id: Verdict(counts[p.id] == 7, "seven") for p in programs}
+
+    async def some(db: TenantSession, programs: Programs) -> Verdicts:
+        counts = await step_counts(db, programs)
+        return {p.id: Verdict(counts[p.id] > 0, "some") for p in programs}
+
+    registry.add(StepKey.TRAINING, "seven-steps", seven)
+    registry.add(StepKey.TRAINING, "some-steps", some)
+    await start(env, make_standard, 2)
+    data = await env.read(WITH_CRITERIA)
+    training = [s for edge in data["programs"]["edges"] for s in edge["node"]["steps"]]
+    verdicts = [[c["met"] for c in s["criteria"]] for s in training if s["key"] == "TRAINING"]
+    assert verdicts == [[True, True], [True, True]]
+    assert sent == [2]  # one read, for both programs, shared by both criteria
+    async with runtime.acting_in(env.world.orgs["a"].id) as db:
+        programs = list((await db.scalars(select(Program))).all())
+        await step_counts(db, programs)
+        await step_counts(db, programs)
+    assert sent == [2, 2, 2]
