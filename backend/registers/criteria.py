@@ -7,16 +7,16 @@ ISO/IEC 27001: security risks are listed, each assessed and treated, and the Sta
 Applicability excludes no control a treatment selects. Archived rows do not count. A program
 of another standard meets the criterion ("not asked of ...").
 
-Each criterion is one statement for any number of programs: the programs with their
-standard's code, and counts of their register rows filtered in the same statement.
+The four criteria share one statement for any number of programs (`shared_facts`): the
+programs with their standard's code, and counts of their register rows filtered in it.
 """
 
 from __future__ import annotations
 
 import functools
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, select
 from sqlalchemy.orm import aliased
@@ -24,7 +24,15 @@ from sqlalchemy.orm import aliased
 from backend.assessments.models import Assessment, Conformity
 from backend.catalog.models import Standard
 from backend.db.session import TenantSession
-from backend.programs.criteria import Programs, Verdict, Verdicts, among_asked, asked, criterion
+from backend.programs.criteria import (
+    Programs,
+    Verdict,
+    Verdicts,
+    among_asked,
+    asked,
+    criterion,
+    shared_facts,
+)
 from backend.programs.models import Program, StepKey
 from backend.registers.models import EntryKind, RegisterEntry, RiskControl
 from backend.registers.rules import standard_number
@@ -40,24 +48,72 @@ class Counts:
     other: int = 0  # a second count some criteria need (obligations, inconsistent controls)
 
 
-Counting = Select[uuid.UUID, str, int, int, int]
-"""Per asked program: its id, its standard's code, and the counts `Counts` reads."""
+@dataclass(frozen=True)
+class Tally:
+    """What one standard's criterion counts: the active rows of `kind`, those `unmet`, and
+    `other` (a correlated count) when the criterion needs a second figure."""
+
+    kind: EntryKind
+    unmet: ColumnElement[bool]
+    other: ColumnElement[int] | None = None
 
 
-def _counting(
-    kind: EntryKind, unmet: ColumnElement[bool], other: ColumnElement[int] | None = None
-) -> Counting:
-    """The statement counting the asked programs' active rows of `kind`; each criterion
-    builds its own once (a dashboard asks them on every load)."""
-    active = and_(RegisterEntry.kind == kind.value, RegisterEntry.archived_at.is_(None))
-    return (
-        select(
-            Program.id,
-            Standard.code,
-            func.count(RegisterEntry.id).filter(active),
-            func.count(RegisterEntry.id).filter(active & unmet),
-            other if other is not None else literal(0),
+RegisterCounts = dict[str, tuple[str, dict[str, Counts]]]
+"""Per program id (as text): its standard's code and each standard number's counts."""
+
+
+@functools.cache
+def _tallies() -> dict[str, Tally]:
+    """Each standard's tally, by the standard's number; built once."""
+    unscored = RegisterEntry.likelihood.is_(None) | RegisterEntry.impact.is_(None)
+    obligations = (
+        select(func.count(Obligation.id))
+        .where(
+            Obligation.program_id == Program.id,
+            Obligation.kind == EntryKind.OBLIGATION.value,
+            Obligation.archived_at.is_(None),
         )
+        .scalar_subquery()
+    )
+    excluded = (
+        select(func.count(func.distinct(RiskControl.clause_id)))
+        .join(Selecting, Selecting.id == RiskControl.entry_id)
+        .where(
+            Selecting.program_id == Program.id,
+            Selecting.archived_at.is_(None),
+            exists().where(
+                Assessment.program_id == Program.id,
+                Assessment.clause_id == RiskControl.clause_id,
+                Assessment.status == Conformity.NOT_APPLICABLE.value,
+            ),
+        )
+        .scalar_subquery()
+    )
+    return {
+        "9001": Tally(EntryKind.RISK, unscored),
+        "14001": Tally(EntryKind.ASPECT, unscored, obligations),
+        "45001": Tally(EntryKind.HAZARD, unscored),
+        "27001": Tally(
+            EntryKind.SECURITY_RISK, unscored | RegisterEntry.treatment.is_(None), excluded
+        ),
+    }
+
+
+@functools.cache
+def _counting() -> Select[Any]:
+    """One statement for the four criteria: per asked program, its standard's code and three
+    counts per tally. A program is judged on its own standard's only, but reading them all
+    together costs one round trip where a statement per criterion cost four."""
+    columns: list[ColumnElement[Any]] = []
+    for tally in _tallies().values():
+        active = and_(RegisterEntry.kind == tally.kind.value, RegisterEntry.archived_at.is_(None))
+        columns += [
+            func.count(RegisterEntry.id).filter(active),
+            func.count(RegisterEntry.id).filter(active & tally.unmet),
+            tally.other if tally.other is not None else literal(0),
+        ]
+    return (
+        select(Program.id, Standard.code, *columns)
         .join(Standard, Standard.id == Program.standard_id)
         .outerjoin(RegisterEntry, RegisterEntry.program_id == Program.id)
         .where(among_asked(Program.id))
@@ -65,45 +121,35 @@ def _counting(
     )
 
 
-async def _counts(
-    db: TenantSession, programs: Programs, counting: Counting
-) -> dict[str, tuple[str, Counts]]:
-    """Per program id (as text): its standard's code and the counts of its active rows."""
-    rows = await db.execute(counting, asked(programs))
-    return {
-        str(program_id): (code, Counts(int(listed), int(missing), int(extra or 0)))
-        for program_id, code, listed, missing, extra in rows
-    }
+@shared_facts
+async def _counts(db: TenantSession, programs: Programs) -> RegisterCounts:
+    rows = await db.execute(_counting(), asked(programs))
+    found: RegisterCounts = {}
+    for program_id, code, *figures in rows:
+        counts = {
+            number: Counts(int(figures[at]), int(figures[at + 1]), int(figures[at + 2] or 0))
+            for number, at in zip(_tallies(), range(0, len(figures), 3), strict=True)
+        }
+        found[str(program_id)] = (code, counts)
+    return found
 
 
-def _judged(
-    programs: Programs,
-    found: dict[str, tuple[str, Counts]],
-    number: str,
-    judge: Callable[[Counts], Verdict],
+async def _judged(
+    db: TenantSession, programs: Programs, number: str, judge: Callable[[Counts], Verdict]
 ) -> Verdicts:
+    found = await _counts(db, programs)
     verdicts = {}
     for program in programs:
-        code, counts = found.get(str(program.id), ("", Counts(0, 0)))
+        code, counts = found.get(str(program.id), ("", {}))
         if standard_number(code) != number:
             verdicts[program.id] = Verdict(True, f"Not asked of {code or 'this'} programs.")
         else:
-            verdicts[program.id] = judge(counts)
+            verdicts[program.id] = judge(counts.get(number, Counts(0, 0)))
     return verdicts
 
 
 def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
-
-
-def _unscored() -> ColumnElement[bool]:
-    return RegisterEntry.likelihood.is_(None) | RegisterEntry.impact.is_(None)
-
-
-@functools.cache
-def _scored(kind: EntryKind) -> Counting:
-    """The rows of `kind` and those not yet scored (risks, hazards)."""
-    return _counting(kind, _unscored())
 
 
 def _assessed(counts: Counts, nouns: tuple[str, str], register: str) -> Verdict:
@@ -124,8 +170,7 @@ RISK_NOUNS = ("risk or opportunity", "risks or opportunities")
     "ISO 9001: risks and opportunities are listed and each is assessed.",
 )
 async def risks_assessed(db: TenantSession, programs: Programs) -> Verdicts:
-    found = await _counts(db, programs, _scored(EntryKind.RISK))
-    return _judged(programs, found, "9001", lambda c: _assessed(c, RISK_NOUNS, "risk register"))
+    return await _judged(db, programs, "9001", lambda c: _assessed(c, RISK_NOUNS, "risk register"))
 
 
 @criterion(
@@ -135,23 +180,7 @@ async def risks_assessed(db: TenantSession, programs: Programs) -> Verdicts:
     " compliance obligations are listed.",
 )
 async def aspects_determined(db: TenantSession, programs: Programs) -> Verdicts:
-    found = await _counts(db, programs, _aspects_and_obligations())
-    return _judged(programs, found, "14001", _aspects_verdict)
-
-
-@functools.cache
-def _aspects_and_obligations() -> Counting:
-    """The aspects, those not yet scored, and the active compliance obligations."""
-    obligations = (
-        select(func.count(Obligation.id))
-        .where(
-            Obligation.program_id == Program.id,
-            Obligation.kind == EntryKind.OBLIGATION.value,
-            Obligation.archived_at.is_(None),
-        )
-        .scalar_subquery()
-    )
-    return _counting(EntryKind.ASPECT, _unscored(), obligations)
+    return await _judged(db, programs, "14001", _aspects_verdict)
 
 
 def _aspects_verdict(counts: Counts) -> Verdict:
@@ -170,9 +199,8 @@ def _aspects_verdict(counts: Counts) -> Verdict:
     "ISO 45001: hazards are listed and each is assessed.",
 )
 async def hazards_assessed(db: TenantSession, programs: Programs) -> Verdicts:
-    found = await _counts(db, programs, _scored(EntryKind.HAZARD))
-    return _judged(
-        programs, found, "45001", lambda c: _assessed(c, ("hazard", "hazards"), "hazard register")
+    return await _judged(
+        db, programs, "45001", lambda c: _assessed(c, ("hazard", "hazards"), "hazard register")
     )
 
 
@@ -183,30 +211,7 @@ async def hazards_assessed(db: TenantSession, programs: Programs) -> Verdicts:
     " Applicability excludes no control a treatment selects.",
 )
 async def risks_treated(db: TenantSession, programs: Programs) -> Verdicts:
-    found = await _counts(db, programs, _treatments())
-    return _judged(programs, found, "27001", _treated_verdict)
-
-
-@functools.cache
-def _treatments() -> Counting:
-    """The security risks, those not yet assessed and treated, and the controls a treatment
-    selects that the Statement of Applicability excludes."""
-    untreated = _unscored() | RegisterEntry.treatment.is_(None)
-    excluded = (
-        select(func.count(func.distinct(RiskControl.clause_id)))
-        .join(Selecting, Selecting.id == RiskControl.entry_id)
-        .where(
-            Selecting.program_id == Program.id,
-            Selecting.archived_at.is_(None),
-            exists().where(
-                Assessment.program_id == Program.id,
-                Assessment.clause_id == RiskControl.clause_id,
-                Assessment.status == Conformity.NOT_APPLICABLE.value,
-            ),
-        )
-        .scalar_subquery()
-    )
-    return _counting(EntryKind.SECURITY_RISK, untreated, excluded)
+    return await _judged(db, programs, "27001", _treated_verdict)
 
 
 def _treated_verdict(counts: Counts) -> Verdict:
