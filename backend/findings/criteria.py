@@ -1,8 +1,8 @@
 """Exit criteria of the internal audit step that findings judge: no major nonconformity is
 left open, and every open minor one is being acted on.
 
-A finding belongs to a program through its requirements. Each criterion is one SQL
-statement for any number of programs and findings.
+A finding belongs to a program through its requirements. Both criteria share one SQL
+statement for any number of programs and findings (`shared_facts`).
 """
 
 from __future__ import annotations
@@ -31,44 +31,68 @@ from backend.programs.criteria import (
     criterion,
     first_named,
     listed,
+    shared_facts,
 )
 from backend.programs.models import StepKey
 
-OpenReferences = Select[uuid.UUID, int, list[str]]
-"""Per program: a count of open findings and the references of the first NAMED."""
+NONE_OPEN: tuple[int, Sequence[str], int, Sequence[str]] = (0, [], 0, [])
+
+Open = dict[uuid.UUID, tuple[int, Sequence[str], int, Sequence[str]]]
+"""Per program: open majors and their first NAMED references, then the same for the open
+minor nonconformities nobody acts on."""
 
 
-async def _open_references(
-    db: TenantSession, programs: Programs, statement: OpenReferences
-) -> dict[uuid.UUID, tuple[int, Sequence[str]]]:
-    """Run a statement of `_open_statement`, built once per shape, for the asked programs."""
-    rows = await db.execute(statement, asked(programs))
-    return {program_id: (count, references) for program_id, count, references in rows}
+@shared_facts
+async def _open_findings(db: TenantSession, programs: Programs) -> Open:
+    rows = await db.execute(_open_statement(), asked(programs))
+    return {
+        program: (majors, named or [], minors, unacted or [])  # no match: a NULL array
+        for program, majors, named, minors, unacted in rows
+    }
 
 
-def _open_statement(kind: FindingType, *conditions: ColumnElement[bool]) -> OpenReferences:
-    """Per asked program: how many open findings of `kind` meet `conditions`, and the
-    references of the first NAMED in the order raised. A finding on several requirements of
-    a program counts once there."""
+@functools.cache
+def _open_statement() -> Select[uuid.UUID, int, list[str], int, list[str]]:
+    """Built once: per asked program, the open findings each criterion counts, in the order
+    raised. A finding on several requirements of a program counts once there."""
     of_program = (
         select(FindingRequirement.finding_id, FindingRequirement.program_id)
         .where(among_asked(FindingRequirement.program_id))
         .distinct()
         .subquery()
     )
+    major = Finding.type == FindingType.MAJOR_NONCONFORMITY.value
+    unacted = _minor_not_acted_on()
     return (
         select(
             of_program.c.program_id,
-            func.count(),
-            first_named(Finding.reference, Finding.created_at, Finding.id),
+            func.count().filter(major),
+            first_named(Finding.reference, Finding.created_at, Finding.id, where=major),
+            func.count().filter(unacted),
+            first_named(Finding.reference, Finding.created_at, Finding.id, where=unacted),
         )
         .join(of_program, of_program.c.finding_id == Finding.id)
-        .where(
-            Finding.type == kind.value,
-            Finding.status != FindingStatus.CLOSED.value,
-            *conditions,
-        )
+        .where(Finding.status != FindingStatus.CLOSED.value)
         .group_by(of_program.c.program_id)
+    )
+
+
+def _minor_not_acted_on() -> ColumnElement[bool]:
+    """Acted on means an action of the finding's current round (a "not effective" review
+    starts a new round), not cancelled, with an owner and a due date. A minor nonconformity
+    verified effective needs nothing more."""
+    acted_on = exists().where(
+        CorrectiveAction.finding_id == Finding.id,
+        CorrectiveAction.round == Finding.round,
+        Action.id == CorrectiveAction.action_id,
+        Action.status != ActionStatus.CANCELLED.value,
+        Action.owner_id.is_not(None),
+        Action.due_date.is_not(None),
+    )
+    return (
+        (Finding.type == FindingType.MINOR_NONCONFORMITY.value)
+        & (Finding.status != FindingStatus.VERIFIED.value)
+        & ~acted_on
     )
 
 
@@ -78,14 +102,10 @@ def _open_statement(kind: FindingType, *conditions: ColumnElement[bool]) -> Open
     "No major nonconformity is open.",
 )
 async def no_major_nonconformity_open(db: TenantSession, programs: Programs) -> Verdicts:
-    found = await _open_references(db, programs, _open_majors())
-    return {program.id: _major_verdict(*found.get(program.id, (0, []))) for program in programs}
-
-
-@functools.cache
-def _open_majors() -> OpenReferences:
-    """Built once: every open major nonconformity counts."""
-    return _open_statement(FindingType.MAJOR_NONCONFORMITY)
+    found = await _open_findings(db, programs)
+    return {
+        program.id: _major_verdict(*found.get(program.id, NONE_OPEN)[:2]) for program in programs
+    }
 
 
 def _major_verdict(count: int, references: Sequence[str]) -> Verdict:
@@ -101,28 +121,10 @@ def _major_verdict(count: int, references: Sequence[str]) -> Verdict:
     "Every open minor nonconformity has a corrective action with an owner and a due date.",
 )
 async def minor_nonconformities_acted_on(db: TenantSession, programs: Programs) -> Verdicts:
-    found = await _open_references(db, programs, _minors_not_acted_on())
-    return {program.id: _minor_verdict(*found.get(program.id, (0, []))) for program in programs}
-
-
-@functools.cache
-def _minors_not_acted_on() -> OpenReferences:
-    """Built once. Acted on means an action of the finding's current round (a "not
-    effective" review starts a new round), not cancelled, with an owner and a due date. A
-    minor nonconformity verified effective needs nothing more."""
-    acted_on = exists().where(
-        CorrectiveAction.finding_id == Finding.id,
-        CorrectiveAction.round == Finding.round,
-        Action.id == CorrectiveAction.action_id,
-        Action.status != ActionStatus.CANCELLED.value,
-        Action.owner_id.is_not(None),
-        Action.due_date.is_not(None),
-    )
-    return _open_statement(
-        FindingType.MINOR_NONCONFORMITY,
-        Finding.status != FindingStatus.VERIFIED.value,
-        ~acted_on,
-    )
+    found = await _open_findings(db, programs)
+    return {
+        program.id: _minor_verdict(*found.get(program.id, NONE_OPEN)[2:]) for program in programs
+    }
 
 
 def _minor_verdict(count: int, references: Sequence[str]) -> Verdict:
