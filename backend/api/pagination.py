@@ -105,7 +105,7 @@ async def paginate(
     if after is not None:
         position, cursor = tuple_(*keys), tuple_(*_decode(after, keys))
         page = page.where(position < cursor if descending else position > cursor)
-    rows = list((await db.scalars(page.limit(size + 1))).all())
+    rows: list[Row] = list(await _rows(db, page.limit(size + 1)))
     return Page(
         rows=rows[:size],
         cursors=[_encode([_value(row, key) for key in keys]) for row in rows[:size]],
@@ -113,6 +113,16 @@ async def paginate(
         has_previous_page=after is not None,
         total_count=total or 0,
     )
+
+
+async def _rows(db: TenantSession, statement: Select[Any]) -> Sequence[Any]:
+    """Entities for a statement of one entity (or one column); rows for a statement of
+    several columns, such as a hot list's `fields_of` a model."""
+    result = await db.execute(statement)
+    rows: Sequence[Any] = (
+        result.all() if len(statement.column_descriptions) > 1 else result.scalars().all()
+    )
+    return rows
 
 
 def _page_size(first: int | None, limit: int = MAX_PAGE) -> int:

@@ -9,6 +9,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar
 
 import strawberry
+from sqlalchemy import Row
 from strawberry import relay
 
 from backend.api import slices
@@ -145,11 +146,12 @@ class Assessment(LoadedNode, relay.Node):
     clause_id: strawberry.Private[uuid.UUID]
     assessed_by_id: strawberry.Private[uuid.UUID | None]
     # Known when a list built the node (see backend/api/eager.py).
-    clause: strawberry.Private[Clause | None] = None
+    clause: strawberry.Private[Clause | Row[Any] | None] = None
     known_action_count: strawberry.Private[int | None] = None
 
     @classmethod
-    def from_model(cls, assessment: models.Assessment) -> Assessment:
+    def from_model(cls, assessment: models.Assessment | Row[Any]) -> Assessment:
+        """From the entity, or from a row of its fields (`fields_of`) a hot list reads."""
         return cls(
             id=str(assessment.id),
             status=Conformity(assessment.status),
@@ -207,7 +209,9 @@ class Assessment(LoadedNode, relay.Node):
         )
 
 
-async def _answer(info: Info, rows: Sequence[tuple[models.Assessment, Clause]]) -> list[Assessment]:
+async def _answer(
+    info: Info, rows: Sequence[tuple[models.Assessment | Row[Any], Clause | Row[Any]]]
+) -> list[Assessment]:
     """Assessments as nodes that know their requirement, and their action count when the
     query asks for it (one statement for the list), so their rows complete synchronously."""
     nodes = [Assessment.from_model(assessment) for assessment, _ in rows]

@@ -16,8 +16,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Select, case, cast, exists, func, select
+from sqlalchemy import Row, Select, case, cast, exists, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import aliased
 
@@ -31,7 +32,7 @@ from backend.assessments.models import (
 from backend.catalog.models import Clause, Standard
 from backend.core.access import Actor, require_writer
 from backend.core.errors import ServiceError, invalid, not_found
-from backend.db.batch import among, by_id
+from backend.db.batch import among, by_id, fields_of
 from backend.db.session import TenantSession
 from backend.planning.models import Action, ActionRequirement, ActionStatus
 from backend.portfolio.models import RequirementAssignment
@@ -248,15 +249,16 @@ class Filters:
     assignee_id: uuid.UUID | None = None  # only the requirements this person answers for
 
 
-def requirements_of(program_id: uuid.UUID, filters: Filters) -> Select[Clause]:
-    """The program's assessed requirements matching `filters`; order them by catalog position.
+def requirements_of(program_id: uuid.UUID, filters: Filters) -> Select[Any]:
+    """The program's assessed requirements matching `filters`, as rows of the clauses'
+    fields; order them by catalog position.
 
     Listing clauses (not assessments) keeps the catalog's order keys on the rows themselves,
     which is what keyset pagination needs; `assessments_of_clauses` then fetches their
     assessments in one statement.
     """
     statement = (
-        select(Clause)
+        select(*fields_of(Clause))
         .join(Assessment, Assessment.clause_id == Clause.id)
         .where(Assessment.program_id == program_id, Clause.assessable)
     )
@@ -286,9 +288,10 @@ def requirements_of(program_id: uuid.UUID, filters: Filters) -> Select[Clause]:
 
 async def assessments_of_clauses(
     db: TenantSession, program_id: uuid.UUID, clause_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, Assessment]:
-    rows = await db.scalars(
-        select(Assessment).where(
+) -> dict[uuid.UUID, Row[Any]]:
+    """The program's assessments of these clauses, as rows (a dashboard reads 123 of them)."""
+    rows = await db.execute(
+        select(*fields_of(Assessment)).where(
             Assessment.program_id == program_id, among(Assessment.clause_id, clause_ids)
         )
     )

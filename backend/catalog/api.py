@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import strawberry
+from sqlalchemy import Row
 from strawberry import relay
 
 from backend.api.context import Info
@@ -86,7 +87,8 @@ class Requirement(CatalogNode, relay.Node):
     standard_uuid: strawberry.Private[uuid.UUID]
 
     @classmethod
-    def from_model(cls, clause: models.Clause) -> Requirement:
+    def from_model(cls, clause: models.Clause | Row[Any]) -> Requirement:
+        """From the entity, or from a row of its fields (`fields_of`) a hot list reads."""
         return cls(
             id=str(clause.id),
             number=clause.number,

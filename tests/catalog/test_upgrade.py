@@ -357,7 +357,7 @@ async def _the_gap_analysis_counts_only_leaves(
         )
         gaps = await assessments.gaps(db, running.program)
         assert [clause.number for _, clause in gaps] == ["9.2.1", "9.2.2"]
-        listed = await db.scalars(
+        listed = await db.execute(
             assessments.requirements_of(
                 running.program, assessments.Filters(clause="9.2")
             ).order_by(Clause.position)
