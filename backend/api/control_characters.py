@@ -11,10 +11,9 @@ Tab, line feed and carriage return are ordinary in free text and stay allowed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLError, ValidationRule, get_operation_ast
+from graphql import GraphQLError, ValidationRule, get_operation_ast
 from graphql.language import (
     ArgumentNode,
     ListValueNode,
@@ -24,7 +23,6 @@ from graphql.language import (
     VariableDefinitionNode,
 )
 from graphql.pyutils import print_path_list
-from strawberry.extensions import SchemaExtension
 
 # C0 controls but tab, line feed and carriage return; DEL and the C1 controls; surrogates.
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -119,23 +117,3 @@ def variable_errors(
             message = f"Variable '${name}' has invalid value{print_path_list(path)}"
             errors.append(GraphQLError(f"{message}: {complaint(character)}", definition))
     return errors
-
-
-class RefuseControlCharacters(SchemaExtension):
-    """Answers an operation whose text inputs hold control characters with a clear error,
-    before execution: literals at validation, variables before they are coerced."""
-
-    def on_operation(self) -> Iterator[None]:
-        context = self.execution_context
-        context.validation_rules = (*context.validation_rules, ControlCharactersInLiterals)
-        yield
-
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        errors = variable_errors(
-            context.graphql_document, context.operation_name, context.variables
-        )
-        if errors:
-            # A result set before execution makes strawberry skip executing the operation.
-            context.result = ExecutionResult(data=None, errors=errors)
-        yield

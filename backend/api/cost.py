@@ -16,13 +16,12 @@ variables' values (`CostLimit.extension`), so cached operations pay nothing per 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from graphql import (
     ASTValidationRule,
     DocumentNode,
-    ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -44,7 +43,6 @@ from graphql import (
 )
 from graphql.pyutils import Undefined
 from graphql.utilities import get_operation_ast
-from strawberry.extensions import SchemaExtension
 
 from backend.api.pagination import DEFAULT_PAGE, MAX_PAGE
 
@@ -281,28 +279,6 @@ class CostLimit:
                     self.report_error(refused)
 
         return QueryCostRule
-
-    def extension(self) -> SchemaExtension:
-        """A fresh execution-time check (strawberry builds extensions per request)."""
-        return _CostCheck(self)
-
-
-class _CostCheck(SchemaExtension):
-    def __init__(self, limit: CostLimit) -> None:
-        self.limit = limit
-
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        if context.graphql_document is not None:
-            refused = self.limit.check(
-                context.schema._schema,
-                context.graphql_document,
-                context.operation_name,
-                context.variables or {},
-            )
-            if refused is not None:
-                context.result = ExecutionResult(None, [refused])
-        yield
 
 
 def fragments_of(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:

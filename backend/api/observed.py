@@ -2,7 +2,7 @@
 
 The name is the executed operation's: the request's `operationName`, or the name of the
 document's only operation when the client sent none (strawberry resolves it after parsing,
-which `OperationName` records in the context).
+which the schema's `ExecutionGate` records in the context).
 
 The span is a child of the request's server span (when tracing is on) and carries the
 operation's label, never the query text; the server span is renamed to it too, so a trace
@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from opentelemetry import trace
-from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
 from backend.api.context import Context
@@ -24,14 +23,6 @@ from backend.core.metrics import GRAPHQL_REQUESTS, GRAPHQL_SECONDS, INVALID, ope
 from backend.core.telemetry import tracer
 
 Observe = Callable[[ExecutionResult], None]
-
-
-class OperationName(SchemaExtension):
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context.context
-        if isinstance(context, Context):
-            context.operation_name = self.execution_context.operation_name
-        yield
 
 
 @contextmanager

@@ -6,11 +6,11 @@ running server needs on top: limits, error masking, caches and the production sw
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
+from graphql import ASTValidationRule, ExecutionResult, GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry import relay
 from strawberry.extensions import (
@@ -27,11 +27,10 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from backend import features
-from backend.api.context import Info
-from backend.api.control_characters import RefuseControlCharacters
+from backend.api.context import Context, Info
+from backend.api.control_characters import ControlCharactersInLiterals, variable_errors
 from backend.api.cost import CostLimit
 from backend.api.errors import error_code, should_mask
-from backend.api.observed import OperationName
 from backend.core.metrics import ERRORS
 from backend.settings import Settings
 
@@ -73,6 +72,33 @@ class _Schema(strawberry.Schema):
         super().process_errors([e for e in errors if should_mask(e)], execution_context)
 
 
+class ExecutionGate(SchemaExtension):
+    """What is checked once an operation is parsed and validated, before it runs: its name
+    for the metrics and traces (`api.observed`), control characters in its variables, and
+    its cost with the variables' values. One extension for all three: strawberry makes every
+    extension and its hooks again for every request."""
+
+    def __init__(self, cost: CostLimit) -> None:
+        self.cost = cost
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        if isinstance(context.context, Context):
+            context.context.operation_name = context.operation_name
+        document, variables = context.graphql_document, context.variables
+        if document is not None:
+            errors = variable_errors(document, context.operation_name, variables)
+            if not errors:
+                refused = self.cost.check(
+                    context.schema._schema, document, context.operation_name, variables or {}
+                )
+                errors = [] if refused is None else [refused]
+            if errors:
+                # A result set before execution makes strawberry skip executing the operation.
+                context.result = ExecutionResult(None, errors)
+        yield
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     # Factories, not instances: strawberry builds fresh extensions for every request. The
     # limit rules are built once here, though: QueryDepthLimiter and MaxAliasesLimiter would
@@ -82,6 +108,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         depth_rule(settings.graphql_max_depth, None, None),
         alias_rule(settings.graphql_max_aliases),
         cost.rule(),
+        ControlCharactersInLiterals,
     ]
     if not settings.introspection_enabled:
         rules.append(NoSchemaIntrospectionCustomRule)
@@ -90,10 +117,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         partial(MaxTokensLimiter, max_token_count=settings.graphql_max_tokens),
         partial(ParserCache, maxsize=CACHE_SIZE),
         partial(ValidationCache, maxsize=CACHE_SIZE),
-        cost.extension,
-        RefuseControlCharacters,
         partial(MaskErrors, should_mask_error=should_mask),
-        OperationName,
+        partial(ExecutionGate, cost),
     ]
     return _Schema(
         query=Query,
