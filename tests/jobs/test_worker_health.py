@@ -84,8 +84,20 @@ def test_certready_worker_serves_its_probe(migrated: Settings) -> None:
     try:
         assert _ready(f"http://127.0.0.1:{port}/health/ready", within=60) == 200
     finally:
-        worker.terminate()
+        _stop(worker)
+
+
+def _stop(worker: subprocess.Popen[bytes]) -> None:
+    """Stop the worker, killing it if it does not stop within 30 s on SIGTERM: a worker left
+    running would keep consuming the shared test queue and dead-letter other tests' jobs,
+    whose actors it does not know."""
+    worker.terminate()
+    try:
         worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+        raise
 
 
 def _ready(url: str, within: float) -> int:
