@@ -79,10 +79,14 @@ class Executor:
     async def _record_failure(
         self, outbox_id: uuid.UUID, tenant_id: uuid.UUID, error: Exception
     ) -> bool:
-        """Count the failure; True when the job is now dead and must not be retried."""
+        """Count the failure; True when the job is now dead and must not be retried.
+
+        A job already finished counts nothing more: a second delivery of it (the relay
+        publishes again a job its visibility timeout lost sight of) may fail after the first
+        delivery dead-lettered it."""
         async with self.runtime().acting_in(tenant_id) as db:
             row = await db.get(OutboxMessage, outbox_id, with_for_update=True)
-            if row is None:
+            if row is None or row.status in {JobStatus.DONE.value, JobStatus.DEAD.value}:
                 return True
             job = self.jobs.get(row.job)
             row.failures += 1
