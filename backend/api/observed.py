@@ -2,7 +2,7 @@
 
 The name is the executed operation's: the request's `operationName`, or the name of the
 document's only operation when the client sent none (strawberry resolves it after parsing,
-which the schema's `ExecutionGate` records in the context).
+which the schema's `OperationGuard` records in the context).
 
 The span is a child of the request's server span (when tracing is on) and carries the
 operation's label, never the query text; the server span is renamed to it too, so a trace

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from functools import _lru_cache_wrapper
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from strawberry.extensions.validation_cache import _get_validate_cache
 
-from backend.api.schema import CACHE_SIZE
+from backend.api.schema import cached_validate
 from backend.runtime import Runtime
 from tests.api.helpers import (
     add_managed_clients,
@@ -214,7 +212,7 @@ async def test_me_memberships_cost_does_not_grow_with_memberships(
 
 async def test_repeated_operations_hit_the_validation_cache(client: Client, world: World) -> None:
     """Validation is the largest fixed cost of a small query; a repeat must not pay it again."""
-    cache = cast("_lru_cache_wrapper[Any]", _get_validate_cache(CACHE_SIZE))
+    cache = cached_validate
     token = await login(client, "a_owner")
     query = "{ me { user { email } } }"
     await gql(client, query, token=token)
