@@ -16,9 +16,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Select, case, cast, exists, func, select
+from sqlalchemy import Row, Select, Uuid, any_, bindparam, case, cast, exists, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import aliased
 
@@ -32,7 +33,7 @@ from backend.assessments.models import (
 from backend.catalog.models import Clause, Standard
 from backend.core.access import Actor, require_writer
 from backend.core.errors import ServiceError, invalid, not_found
-from backend.db.batch import among, by_id, fields_of
+from backend.db.batch import among, by_id, fields_of, ids_parameter
 from backend.db.session import TenantSession
 from backend.planning.models import Action, ActionRequirement, ActionStatus
 from backend.portfolio.models import RequirementAssignment
@@ -290,12 +291,17 @@ async def assessments_of_clauses(
     db: TenantSession, program_id: uuid.UUID, clause_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Row[Any]]:
     """The program's assessments of these clauses, as rows (a dashboard reads 123 of them)."""
-    rows = await db.execute(
-        select(*fields_of(Assessment)).where(
-            Assessment.program_id == program_id, among(Assessment.clause_id, clause_ids)
-        )
-    )
+    parameters = {"program_id": program_id, "clause_ids": list(clause_ids)}
+    rows = await db.execute(_assessments_of_clauses(), parameters)
     return {row.clause_id: row for row in rows}
+
+
+@cache
+def _assessments_of_clauses() -> Select[Any]:
+    return select(*fields_of(Assessment)).where(
+        Assessment.program_id == bindparam("program_id", type_=Uuid),
+        Assessment.clause_id == any_(ids_parameter("clause_ids")),
+    )
 
 
 async def gaps(db: TenantSession, program_id: uuid.UUID) -> list[tuple[Assessment, Clause]]:
@@ -341,15 +347,24 @@ async def action_counts(
 
     Filtered by the programs and the clauses apart, two array parameters: a list of 123 pairs
     as a tuple IN would build and bind 246 parameters on every request."""
-    rows = await db.execute(
+    parameters = {
+        "program_ids": list({program_id for program_id, _ in keys}),
+        "clause_ids": list({clause_id for _, clause_id in keys}),
+    }
+    rows = await db.execute(_action_counts(), parameters)
+    counts = {(program_id, clause_id): count for program_id, clause_id, count in rows}
+    return [counts.get(key, 0) for key in keys]
+
+
+@cache
+def _action_counts() -> Select[uuid.UUID, uuid.UUID, int]:
+    return (
         select(Action.program_id, ActionRequirement.clause_id, func.count(Action.id))
         .join(ActionRequirement, ActionRequirement.action_id == Action.id)
         .where(
-            among(Action.program_id, {program_id for program_id, _ in keys}),
-            among(ActionRequirement.clause_id, {clause_id for _, clause_id in keys}),
+            Action.program_id == any_(ids_parameter("program_ids")),
+            ActionRequirement.clause_id == any_(ids_parameter("clause_ids")),
             Action.status != ActionStatus.CANCELLED.value,
         )
         .group_by(Action.program_id, ActionRequirement.clause_id)
     )
-    counts = {(program_id, clause_id): count for program_id, clause_id, count in rows}
-    return [counts.get(key, 0) for key in keys]

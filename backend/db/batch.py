@@ -8,7 +8,16 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, any_, inspect, literal, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    any_,
+    bindparam,
+    inspect,
+    literal,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, QueryableAttribute
 
@@ -41,11 +50,27 @@ def fields_of(model: type[Any]) -> list[InstrumentedAttribute[Any]]:
     return [attribute.class_attribute for attribute in inspect(model).column_attrs]
 
 
+def ids_parameter(name: str) -> BindParameter[Any]:
+    """A uuid[] parameter bound at execution, for statements built once: such a statement
+    keeps its cache key from request to request instead of computing it on every call."""
+    return bindparam(name, type_=UUID_ARRAY)
+
+
+_WITH_IDS: dict[type[Identified], Select[Any]] = {}
+
+
+def _rows_with_ids(model: type[Identified]) -> Select[Any]:
+    statement = _WITH_IDS.get(model)
+    if statement is None:
+        statement = _WITH_IDS[model] = select(model).where(model.id == any_(ids_parameter("ids")))
+    return statement
+
+
 async def rows_by_id(
     model: type[Row], db: AsyncSession, ids: Sequence[uuid.UUID]
 ) -> list[Row | None]:
     """The rows of `model` with these ids, None where the session cannot see one."""
-    rows = await db.scalars(select(model).where(among(model.id, ids)))
+    rows = await db.scalars(_rows_with_ids(model), {"ids": list(ids)})
     found = {row.id: row for row in rows}
     return [found.get(i) for i in ids]
 
