@@ -14,6 +14,7 @@ from joserfc.jwk import ECKey, OctKey, OKPKey, RSAKey
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend.auth import tokens
 from backend.auth.keys import (
     KeyConfigurationError,
     SigningKeys,
@@ -277,6 +278,38 @@ async def test_key_rotation_keeps_old_tokens_valid_until_the_old_key_is_dropped(
     with pytest.raises(InvalidAccessTokenError):
         dropped.verify(old_token)
     assert [key["kid"] for key in dropped.keys.public_jwks()["keys"]] == ["2026-new"]
+
+
+async def test_a_remembered_token_is_still_refused_once_it_expires(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issuer = _issuer(settings, [new_key("k-1")])
+    user = TokenSubject(uuid.uuid4(), uuid.uuid4())
+    token = issuer.issue(user.user_id, user.session_id)
+    assert issuer.verify(token.token) == user  # checked, then remembered
+    assert issuer.verify(token.token) == user
+    later = token.expires_at.timestamp() + tokens.LEEWAY_SECONDS + 1
+    monkeypatch.setattr(time, "time", lambda: later)
+    with pytest.raises(InvalidAccessTokenError):
+        issuer.verify(token.token)
+    with pytest.raises(InvalidAccessTokenError):  # and forgotten: the full check refuses it too
+        issuer.verify(token.token)
+
+
+async def test_remembered_tokens_are_bounded_and_refused_ones_never_remembered(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tokens, "REMEMBERED_TOKENS", 3)
+    issuer = _issuer(settings, [new_key("k-1")])
+    issued = [issuer.issue(uuid.uuid4(), uuid.uuid4()).token for _ in range(5)]
+    for token in issued:
+        issuer.verify(token)
+    assert list(issuer._verified) == issued[2:]  # the oldest went first
+    header, payload, signature = issued[0].split(".")
+    with pytest.raises(InvalidAccessTokenError):
+        issuer.verify(f"{header}.{payload}.{signature[:-4]}AAAA")
+    assert len(issuer._verified) == 3
+    assert issuer.verify(issued[0])  # checked in full again
 
 
 @pytest.mark.filterwarnings("ignore:EdDSA is deprecated:joserfc.errors.SecurityWarning")
