@@ -44,6 +44,7 @@ class Context(BaseContext, kw_only=True):
     """The operation being executed, by name (set once it validated; see api.observed)."""
     _session: TenantSession | None = None
     _loaders: Loaders | None = None
+    _asked: dict[tuple[tuple[str, ...], str], bool] | None = None
 
     @property
     def db(self) -> TenantSession:
@@ -56,6 +57,13 @@ class Context(BaseContext, kw_only=True):
         if self._loaders is None:
             self._loaders = Loaders(self.db)
         return self._loaders
+
+    @property
+    def asked(self) -> dict[tuple[tuple[str, ...], str], bool]:
+        """What resolvers found their selection asks for (`api.eager.asks_for`)."""
+        if self._asked is None:
+            self._asked = {}
+        return self._asked
 
     async def close(self) -> None:
         if self._session is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
+from graphql.pyutils import Path
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from backend.api.context import Info
@@ -26,8 +27,30 @@ def now_or_later(
 
 
 def asks_for(info: Info, name: str) -> bool:
-    """Whether the field being resolved selects `name` anywhere below it (fragments too)."""
-    return _selects(info.selected_fields, name)
+    """Whether the field being resolved selects `name` anywhere below it (fragments too).
+
+    Remembered per request for each place in the answer (the path without list indices):
+    a list asks it once for every row, and strawberry builds the selection afresh for every
+    asking. A place is one selection of the document, so one answer holds for all its rows.
+    """
+    key = (_place(info), name)
+    asked = info.context.asked
+    found = asked.get(key)
+    if found is None:
+        found = asked[key] = _selects(info.selected_fields, name)
+    return found
+
+
+def _place(info: Info) -> tuple[str, ...]:
+    """The response keys from the root, and the type the field is on (rows of a union may
+    select differently at one key)."""
+    keys = [info.path.typename or ""]
+    path: Path | None = info.path
+    while path is not None:
+        if isinstance(path.key, str):
+            keys.append(path.key)
+        path = path.prev
+    return tuple(keys)
 
 
 def _selects(

@@ -92,10 +92,10 @@ class Registry:
 
     def __init__(self) -> None:
         self._steps: dict[StepKey, list[Criterion]] = {key: [] for key in StepKey}
-        self._sealed = False
+        self._sealed: dict[StepKey, tuple[Criterion, ...]] | None = None
 
     def add(self, item: Criterion) -> None:
-        if self._sealed:
+        if self._sealed is not None:
             raise ValueError(f"criterion {item.key!r} arrived after the registry was sealed")
         listed = self._steps[item.step]
         if any(existing.key == item.key for existing in listed):
@@ -113,14 +113,14 @@ class Registry:
             if strays:
                 raise ValueError(f"{step.value} has criteria from unregistered {strays}")
             listed.sort(key=lambda item: rank[item.check.__module__])
-        self._sealed = True
+        self._sealed = {step: tuple(listed) for step, listed in self._steps.items()}
 
     def of(self, step: StepKey) -> tuple[Criterion, ...]:
-        if not self._sealed:
+        if self._sealed is None:
             raise CriteriaNotLoadedError(
                 "exit criteria are not loaded: import backend.features before judging steps"
             )
-        return tuple(self._steps[step])
+        return self._sealed[step]
 
 
 _REGISTRY = Registry()

@@ -150,3 +150,32 @@ async def test_criteria_judging_shared_facts_read_them_once(
         await step_counts(db, programs)
         await step_counts(db, programs)
     assert sent == [2, 2, 2]
+
+
+ALIASED = """
+query {
+  programs(first: 50) { edges { node {
+    plain: steps { key }
+    judged: steps { key criteria { key met reason } canComplete }
+  } } }
+}
+"""
+
+
+async def test_two_selections_of_steps_each_answer_what_they_ask(
+    env: Env, app: Litestar, make_standard: MakeStandard
+) -> None:
+    """What a list's rows ask for is remembered per place in the answer, so one selection
+    without criteria and one with them, on the same field, each get their own."""
+    await start(env, make_standard, 2)
+    _, data = await statements_for(env, app, ALIASED)
+    _, reference = await statements_for(env, app, WITH_CRITERIA)
+    nodes = [edge["node"] for edge in data["programs"]["edges"]]
+    expected = [edge["node"]["steps"] for edge in reference["programs"]["edges"]]
+    assert len(nodes) == 2
+    for node, steps in zip(nodes, expected, strict=True):
+        assert node["plain"] == [{"key": step["key"]} for step in steps]
+        assert node["judged"] == [
+            {"key": s["key"], "criteria": s["criteria"], "canComplete": s["canComplete"]}
+            for s in steps
+        ]
