@@ -27,7 +27,7 @@ from backend.catalog import service as catalog_service
 from backend.catalog.api import Standard
 from backend.core.changes import KEEP, Change
 from backend.programs import models, service
-from backend.programs.criteria import MAX_CRITERIA, CriterionResult, evaluate
+from backend.programs.criteria import MAX_CRITERIA, CriterionResult, evaluate, evaluate_programs
 from backend.programs.models import ProgramStatus as ProgramStatusValue
 from backend.programs.models import StepKey as StepKeyValue
 from backend.programs.models import StepStatus as StepStatusValue
@@ -229,11 +229,9 @@ class Program(LoadedNode, relay.Node):
         steps = [ProgramStep.from_model(row) for row in await loader.load(program_id)]
         if steps and (asks_for(info, "criteria") or asks_for(info, "canComplete")):
             program = await info.context.loaders.of(service.programs_by_id).load(program_id)
-            judged = await info.context.loaders.of(evaluate).load_many(
-                [(program, step.key) for step in steps]
-            )
-            for step, results in zip(steps, judged, strict=True):
-                step.known_criteria = results
+            judged = await info.context.loaders.of(evaluate_programs).load(program)
+            for step in steps:
+                step.known_criteria = judged[StepKeyValue(step.key)]
         return steps
 
 
