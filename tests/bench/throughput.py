@@ -7,6 +7,9 @@ own uvicorn process. Every scenario compares two sides: certready with a baselin
 certready with itself on a smaller input. The sides run one after the other, interleaved
 (certready, baseline, certready, ...: BENCH_PAIRS pairs of BENCH_SECONDS each), so a drift
 of the machine hits both; the table gives the median ratio of the pairs and their spread.
+Beside the rate ratio it gives the CPU ratio: each server's CPU time per request (from
+/proc), the baseline's over certready's. On a host whose cores are shared the rate moves with
+whatever else runs (PostgreSQL is not pinned), while CPU per request mostly does not.
 With two cores or more the servers share core 0 and the load generator runs on core 1
 (PostgreSQL is not pinned). Figures compare runs on one machine; they are not capacity.
 
@@ -94,6 +97,12 @@ class Cores:
         return f"servers on core {self.server}, load generator on core {self.load}"
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -173,26 +182,47 @@ class Scenario:
     heavy: bool  # slow requests: the Python generator (which waits for them) and fewer clients
 
 
+@dataclass(frozen=True)
+class Run:
+    rate: float  # requests per second
+    cpu_ms: float  # the server's CPU time per request: steadier than the rate on a shared host
+
+
 @dataclass
 class Outcome:
     scenario: Scenario
-    certready: list[float] = field(default_factory=list)
-    baseline: list[float] = field(default_factory=list)
+    certready: list[Run] = field(default_factory=list)
+    baseline: list[Run] = field(default_factory=list)
 
     @property
     def ratios(self) -> list[float]:
-        return [mine / theirs for mine, theirs in zip(self.certready, self.baseline, strict=True)]
+        pairs = zip(self.certready, self.baseline, strict=True)
+        return [mine.rate / theirs.rate for mine, theirs in pairs]
+
+    @property
+    def cpu_ratios(self) -> list[float]:
+        """The baseline's CPU per request over certready's: the rate ratio, had each server
+        had the core to itself."""
+        pairs = zip(self.certready, self.baseline, strict=True)
+        return [theirs.cpu_ms / mine.cpu_ms for mine, theirs in pairs]
 
 
 @dataclass(frozen=True)
 class Bench:
     cores: Cores
     use_wrk: bool
+    servers: dict[int, int]  # the process id serving each port
 
     def generator(self, heavy: bool) -> str:
         return "wrk" if self.use_wrk and not heavy else "python"
 
-    def run(self, side: Side, heavy: bool, seconds: float) -> Load:
+    def run(self, side: Side, heavy: bool, seconds: float) -> Run:
+        server = self.servers[side.request.port]
+        before = cpu_seconds(server)
+        load = self._load(side, heavy, seconds)
+        return Run(load.rate, (cpu_seconds(server) - before) * 1000 / load.requests)
+
+    def _load(self, side: Side, heavy: bool, seconds: float) -> Load:
         concurrency = HEAVY_CONCURRENCY if heavy else CONCURRENCY
         if self.generator(heavy) == "wrk":
             load = run_wrk(side.request, seconds, concurrency, self.cores.load)
@@ -210,34 +240,38 @@ class Bench:
         for side in (scenario.certready, scenario.baseline):
             self.run(side, scenario.heavy, WARM_UP_SECONDS)
         for pair in range(PAIRS):
-            mine = self.run(scenario.certready, scenario.heavy, SECONDS).rate
-            theirs = self.run(scenario.baseline, scenario.heavy, SECONDS).rate
+            mine = self.run(scenario.certready, scenario.heavy, SECONDS)
+            theirs = self.run(scenario.baseline, scenario.heavy, SECONDS)
             outcome.certready.append(mine)
             outcome.baseline.append(theirs)
             progress(
-                f"  {scenario.name}: pair {pair + 1}/{PAIRS}: {mine:.1f} vs {theirs:.1f} req/s"
-                f" = {mine / theirs:.3f}"
+                f"  {scenario.name}: pair {pair + 1}/{PAIRS}: {mine.rate:.1f} vs"
+                f" {theirs.rate:.1f} req/s = {mine.rate / theirs.rate:.3f};"
+                f" CPU {mine.cpu_ms:.2f} vs {theirs.cpu_ms:.2f} ms per request"
             )
         return outcome
 
 
+def _spread(ratios: list[float]) -> str:
+    return f"{statistics.median(ratios):>6.3f}  {f'{min(ratios):.3f}-{max(ratios):.3f}':<12}"
+
+
 def _row(outcome: Outcome) -> str:
-    ratios = outcome.ratios
-    spread = f"{min(ratios):.3f}-{max(ratios):.3f}"
     goal = f">={outcome.scenario.goal:.2f}" if outcome.scenario.goal is not None else "-"
+    rates = [run.rate for run in outcome.certready], [run.rate for run in outcome.baseline]
     return (
-        f"{outcome.scenario.name:<44} {statistics.median(outcome.certready):>10.1f}"
-        f" {statistics.median(outcome.baseline):>10.1f}  {outcome.scenario.baseline.label:<22}"
-        f" {statistics.median(ratios):>6.3f}  {spread:<12} {goal}"
+        f"{outcome.scenario.name:<44} {statistics.median(rates[0]):>10.1f}"
+        f" {statistics.median(rates[1]):>10.1f}  {outcome.scenario.baseline.label:<22}"
+        f" {_spread(outcome.ratios)} {_spread(outcome.cpu_ratios)} {goal}"
     )
 
 
 def table(outcomes: list[Outcome]) -> str:
     header = (
         f"{'scenario':<44} {'certready':>10} {'baseline':>10}  {'baseline is':<22}"
-        f" {'ratio':>6}  {'min-max':<12} goal"
+        f" {'ratio':>6}  {'min-max':<12} {'CPU':>6}  {'min-max':<12} goal"
     )
-    units = f"{'':<44} {'req/s':>10} {'req/s':>10}"
+    units = f"{'':<44} {'req/s':>10} {'req/s':>10}  {'':<22} {'':>6}  {'':<12} {'ratio':>6}"
     return "\n".join([header, units, *(_row(outcome) for outcome in outcomes)])
 
 
@@ -404,7 +438,6 @@ def _baseline(
 
 def _measure_all(env: dict[str, str], settings: Settings, prepared: Prepared) -> None:
     cores = Cores.detect()
-    bench = Bench(cores, wrk_available())
     plain_port, dashboard_port = BASELINE_PORT, BASELINE_PORT + 1
     certready = [str(Path(sys.executable).with_name("certready")), "serve"]
     certready += ["--host", HOST, "--port", str(PORT)]
@@ -412,9 +445,11 @@ def _measure_all(env: dict[str, str], settings: Settings, prepared: Prepared) ->
     with served("certready", certready, env, cpu=cores.server, probe=ready, status=200) as server:
         started = rss_mib(server.pid)
         with (
-            _baseline("plain", plain_port, env, cores.server),
-            _baseline("dashboard", dashboard_port, env, cores.server),
+            _baseline("plain", plain_port, env, cores.server) as plain,
+            _baseline("dashboard", dashboard_port, env, cores.server) as by_hand,
         ):
+            servers = {PORT: server.pid, plain_port: plain.pid, dashboard_port: by_hand.pid}
+            bench = Bench(cores, wrk_available(), servers)
             demo_password = settings.demo_password.get_secret_value()
             requests = asyncio.run(_requests(prepared, demo_password))
             sizes = _check(requests, plain_port, dashboard_port)
