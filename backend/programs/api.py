@@ -231,7 +231,7 @@ class Program(LoadedNode, relay.Node):
             program = await info.context.loaders.of(service.programs_by_id).load(program_id)
             judged = await info.context.loaders.of(evaluate_programs).load(program)
             for step in steps:
-                step.known_criteria = judged[StepKeyValue(step.key)]
+                step.known_criteria = judged[step.key]
         return steps
 
 
