@@ -8,37 +8,24 @@ auditor grant to a certification body it belongs to (`auditor` in the client, re
 Validity is judged by the database clock at every request, so an expired or revoked grant
 stops working at once. The same statement checks that the request's login (the access token's
 refresh-token family) has not been ended, so logging out ends its access tokens at once too,
-at no extra round trip.
+at no extra round trip. The rules are a database function (tenants/entitlements_sql.py).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    CompoundSelect,
-    Select,
-    String,
-    Uuid,
-    bindparam,
-    case,
-    cast,
-    exists,
-    func,
-    literal,
-    or_,
-    select,
-    union_all,
-)
+from sqlalchemy import Row, Uuid, bindparam, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import make_transient_to_detached
 
-from backend.auth.models import RefreshToken
 from backend.core.access import Permission, role_may
-from backend.db.session import TenantSession, execution_options_skipping_criteria
-from tenants.models import AuditorGrant, ConsultancyEngagement, Membership, User
+from backend.db.session import TenantSession
+from tenants.entitlements_sql import USER_COLUMNS
+from tenants.models import User
 from tenants.roles import Role
 from tenants.scope import TenantScope
 
@@ -60,85 +47,21 @@ class Entitlements:
         return TenantScope(self.user_id, frozenset(self.roles), write)
 
 
-def _entitlement_routes() -> CompoundSelect[uuid.UUID, str]:
-    """The three routes as one statement, built once: `:user_id` is bound per request."""
-    user_id = bindparam("user_id", type_=Uuid)
-    now = func.now()
-    memberships = select(Membership.tenant_id, cast(Membership.role, String)).where(
-        Membership.user_id == user_id
-    )
-    consulting = (
-        select(ConsultancyEngagement.tenant_id, _consultant_role())
-        .join(Membership, Membership.tenant_id == ConsultancyEngagement.consultancy_id)
-        .where(
-            Membership.user_id == user_id,
-            ConsultancyEngagement.started_at <= now,
-            or_(ConsultancyEngagement.ended_at.is_(None), ConsultancyEngagement.ended_at > now),
-        )
-    )
-    auditing = select(AuditorGrant.tenant_id, literal(Role.AUDITOR.value, String)).where(
-        AuditorGrant.certification_body_id.in_(
-            select(Membership.tenant_id).where(Membership.user_id == user_id)
-        ),
-        AuditorGrant.valid_from <= now,
-        AuditorGrant.valid_until > now,
-        AuditorGrant.revoked_at.is_(None),
-    )
-    return union_all(memberships, consulting, auditing)
-
-
-def _consultant_role() -> ColumnElement[str]:
-    """A consultancy's viewers follow its clients read-only, and so does everyone of it where
-    the client limited the engagement to reading; its other members consult there."""
-    return case(
-        (
-            (Membership.role == Role.VIEWER.value)
-            | (ConsultancyEngagement.role == Role.VIEWER.value),
-            literal(Role.VIEWER.value, String),
-        ),
-        else_=literal(Role.CONSULTANT.value, String),
-    )
-
-
-def _routes_of_live_session() -> Select[tuple[User, bool, uuid.UUID | None, str | None]]:
-    """The user, whether login `:session_id` is live, and the routes when it is: one row at
-    least while the user exists.
-
-    A family is live while any of its tokens is unrevoked (revoking sets every one). The user
-    rides along so that a request reads who is calling in the same round trip.
-    """
-    user_id = bindparam("user_id", type_=Uuid)
-    live = select(
-        exists()
-        .where(
-            RefreshToken.family_id == bindparam("session_id", type_=Uuid),
-            RefreshToken.user_id == user_id,
-            RefreshToken.revoked_at.is_(None),
-        )
-        .label("live")
-    ).subquery("session")
-    routes = _entitlement_routes().subquery("routes")
-    return (
-        select(User, live.c.live, routes.c.tenant_id, routes.c.role)
-        .select_from(live.outerjoin(routes, live.c.live))
-        .join(User, User.id == user_id)
-    )
-
-
-_ROUTES = _entitlement_routes()
-_ROUTES_OF_LIVE_SESSION = _routes_of_live_session()
+_LOGIN_ENTITLEMENTS = text("SELECT * FROM login_entitlements(:caller, :login)").bindparams(
+    bindparam("caller", type_=Uuid), bindparam("login", type_=Uuid)
+)
+"""The rules live in the database (tenants/entitlements_sql.py): the function sets the
+caller's scope for its own statement, so it needs no transaction around it. One row per
+route, and one row with a null route when there is none or the login was ended; no row once
+the user is gone."""
 
 
 async def load_entitlements(session: TenantSession, user_id: uuid.UUID) -> Entitlements:
-    """One statement over the three routes; row-level security admits just the user's own rows.
-
-    For work that acts as a user outside any login; requests use `load_session_entitlements`.
-    """
-    await session.set_scope(TenantScope(user_id=user_id))
-    rows = await session.execute(
-        _ROUTES, {"user_id": user_id}, execution_options=execution_options_skipping_criteria()
-    )
-    return Entitlements(user_id, _best_roles(rows))
+    """What `user_id` may read and do, for work that acts as a user outside any login (a
+    calendar feed); requests use `load_session_entitlements`. The session's scope is
+    left as it was."""
+    rows = await session.execute(_LOGIN_ENTITLEMENTS, {"caller": user_id, "login": None})
+    return Entitlements(user_id, _best_roles(rows.all()))
 
 
 @dataclass(frozen=True)
@@ -150,29 +73,36 @@ class Login:
 
 
 async def load_session_entitlements(
-    session: TenantSession, user_id: uuid.UUID, session_id: uuid.UUID
+    engine: AsyncEngine, user_id: uuid.UUID, session_id: uuid.UUID
 ) -> Login | None:
-    """The user and the entitlements of a request's login in one statement, or None once
-    the login was ended (or the user is gone)."""
-    await session.set_scope(TenantScope(user_id=user_id))
-    rows: Sequence[Any] = (
-        await session.execute(
-            _ROUTES_OF_LIVE_SESSION,
-            {"user_id": user_id, "session_id": session_id},
-            execution_options=execution_options_skipping_criteria(),
-        )
-    ).all()
+    """The user and the entitlements of a request's login, or None once the login was ended
+    (or the user is gone): one statement on a pooled connection in autocommit, before the
+    request's session opens a transaction (a request that reads nothing else opens none)."""
+    async with engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        rows = (
+            await connection.execute(_LOGIN_ENTITLEMENTS, {"caller": user_id, "login": session_id})
+        ).all()
     if not rows or not rows[0].live:
         return None
-    routes = _best_roles((row[2], row[3]) for row in rows if row[2])
-    return Login(rows[0][0], Entitlements(user_id, routes))
+    return Login(_detached_user(user_id, rows[0]), Entitlements(user_id, _best_roles(rows)))
 
 
-def _best_roles(rows: Iterable[Any]) -> dict[uuid.UUID, Role]:
+def _detached_user(user_id: uuid.UUID, row: Row[Any]) -> User:
+    """The caller as an ORM instance that belongs to no session yet, as if a session that
+    loaded it had closed: adding it to one attaches the row rather than inserting it."""
+    user = User(id=user_id, **{name: getattr(row, name) for name in USER_COLUMNS})
+    make_transient_to_detached(user)
+    return user
+
+
+def _best_roles(rows: Iterable[Row[Any]]) -> dict[uuid.UUID, Role]:
     """Per tenant, the strongest role any route gives."""
     roles: dict[uuid.UUID, Role] = {}
-    for tenant_id, role_name in rows:
-        role = Role(role_name)
-        if tenant_id not in roles or role.rank < roles[tenant_id].rank:
-            roles[tenant_id] = role
+    for row in rows:
+        if row.tenant_id is None:
+            continue
+        role = Role(row.role)
+        if row.tenant_id not in roles or role.rank < roles[row.tenant_id].rank:
+            roles[row.tenant_id] = role
     return roles

@@ -9,8 +9,8 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.db.migrate import head_revision
-from tests.api.helpers import ALLOWED_ORIGIN
-from tests.support import Client
+from tests.api.helpers import ALLOWED_ORIGIN, count_statements, messages, post
+from tests.support import Client, World, login
 
 GENERATED_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -159,3 +159,29 @@ async def test_a_query_that_reads_nothing_takes_no_connection(
     assert [answer.status_code for answer in answers] == [200, 200]
     assert answers[0].json() == {"data": {"__typename": "Query"}}
     assert checkouts == []
+
+
+async def test_me_costs_one_statement_and_no_transaction(
+    app: Litestar, client: Client, world: World
+) -> None:
+    """The login check reads the caller too, outside any transaction: a request that needs
+    nothing else takes one connection for one statement, and its session opens none."""
+    token = await login(client, "a_owner")
+    await post(client, "{ me { user { email } } }", token=token)  # the connection is set up
+    checkouts: list[object] = []
+
+    def checked_out(*args: object) -> None:
+        checkouts.append(args)
+
+    engine = app.state.runtime.engine
+    event.listen(engine.sync_engine.pool, "checkout", checked_out)
+    try:
+        with count_statements(engine) as statements:
+            answer = await post(client, "{ me { user { email } } }", token=token)
+    finally:
+        event.remove(engine.sync_engine.pool, "checkout", checked_out)
+    assert messages(answer) == []
+    assert answer.json()["data"]["me"]["user"]["email"] == "a_owner@example.test"
+    assert len(statements) == 1
+    assert "login_entitlements" in statements[0]
+    assert len(checkouts) == 1
