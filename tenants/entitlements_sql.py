@@ -1,11 +1,11 @@
 """The entitlement rules as one database function, so a request learns who calls in one
-round trip and outside any transaction.
+round trip with no scope set before it.
 
 Every request with a token asks whether its login is live, reads the caller's user row and
 collects the three routes of entitlement (see tenants.entitlements). Under the tables'
-row-level security that needs `app.user_id` set first, which used to take a transaction of
-its own: BEGIN, the setting, the statement, ROLLBACK. `login_entitlements` sets the user's
-scope itself and runs the statement, all in one call:
+row-level security that needs `app.user_id` set first, which took a statement of its own
+before the entitlements, and the read scope they give then took another. `login_entitlements`
+sets the user's scope itself and runs the statement, all in one call:
 
 - it is SECURITY INVOKER: it runs as the app role and meets the same policies as any other
   statement; it is no way past isolation, only the scope and the statement travelling together;

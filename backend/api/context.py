@@ -1,8 +1,8 @@
 """What every resolver gets: the database session, who is calling, and where it acts.
 
 Built once per HTTP request. The caller's access token is checked here, its entitlements
-loaded in one statement, and the session's tenant scope set before any resolver runs; the
-session opens no transaction until a resolver asks for the database.
+loaded in one statement, and the session's tenant scope set before any resolver runs; a
+request without a token opens no session until a resolver asks for the database.
 """
 
 from __future__ import annotations
@@ -133,13 +133,10 @@ async def _authenticate(request: Request[Any, Any, Any], context: Context) -> En
         subject = context.runtime.auth.issuer.verify(token.strip())
     except InvalidAccessTokenError:
         raise _invalid_token() from None
-    # One statement outside the request's transaction tells whether the token's login was
-    # ended (logout, a replayed refresh token), reads the caller's user row and the
-    # entitlements; the session then opens its transaction, if a resolver needs one, already
-    # in the scope they give.
-    login = await load_session_entitlements(
-        context.runtime.engine, subject.user_id, subject.session_id
-    )
+    # The transaction's first statement tells whether the token's login was ended (logout,
+    # a replayed refresh token), reads the caller's user row and the entitlements; the
+    # scope they give then applies to the rest of the transaction.
+    login = await load_session_entitlements(context.db, subject.user_id, subject.session_id)
     if login is None:
         raise _invalid_token()
     if not login.user.is_active:

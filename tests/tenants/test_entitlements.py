@@ -97,5 +97,6 @@ async def test_entitlements_read_in_a_transaction_leave_its_scope_as_it_was(
 
 async def test_a_login_ended_or_unknown_has_no_entitlements(runtime: Runtime, world: World) -> None:
     user_id = world.users["a_owner"].id
-    assert await load_session_entitlements(runtime.engine, user_id, uuid.uuid4()) is None
-    assert await load_session_entitlements(runtime.engine, uuid.uuid4(), uuid.uuid4()) is None
+    async with runtime.sessions() as db:
+        assert await load_session_entitlements(db, user_id, uuid.uuid4()) is None
+        assert await load_session_entitlements(db, uuid.uuid4(), uuid.uuid4()) is None
