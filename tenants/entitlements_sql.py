@@ -33,9 +33,42 @@ USER_COLUMNS = {
 }
 
 
+def routes_of_login(caller: str, login: str, user_columns: dict[str, str] = USER_COLUMNS) -> str:
+    """The function's statement, with `caller` and `login` as the SQL that names them: the
+    function's arguments, or placeholders where a test EXPLAINs it (tests/scale)."""
+    selected = ", ".join(f"u.{name}" for name in user_columns)
+    return f"""
+        SELECT s.live, r.tenant_id, r.role, {selected}
+        FROM (
+            SELECT {login} IS NULL OR EXISTS (
+                SELECT FROM public.refresh_tokens t
+                WHERE t.family_id = {login} AND t.user_id = {caller} AND t.revoked_at IS NULL
+            ) AS live
+        ) s
+        LEFT JOIN (
+            SELECT m.tenant_id, m.role::text AS role
+            FROM public.memberships m
+            WHERE m.user_id = {caller}
+            UNION ALL
+            SELECT e.tenant_id,
+                   CASE WHEN m.role = 'viewer' OR e.role = 'viewer'
+                        THEN 'viewer' ELSE 'consultant' END
+            FROM public.consultancy_engagements e
+            JOIN public.memberships m ON m.tenant_id = e.consultancy_id
+            WHERE m.user_id = {caller}
+              AND e.started_at <= now() AND (e.ended_at IS NULL OR e.ended_at > now())
+            UNION ALL
+            SELECT g.tenant_id, 'auditor'
+            FROM public.auditor_grants g
+            WHERE g.certification_body_id IN (
+                    SELECT m.tenant_id FROM public.memberships m WHERE m.user_id = {caller})
+              AND g.valid_from <= now() AND g.valid_until > now() AND g.revoked_at IS NULL
+        ) r ON s.live
+        JOIN public.users u ON u.id = {caller}"""
+
+
 def _create(user_columns: dict[str, str]) -> str:
     returned = ", ".join(f"{name} {kind}" for name, kind in user_columns.items())
-    selected = ", ".join(f"u.{name}" for name in user_columns)
     return f"""
     CREATE FUNCTION login_entitlements(caller uuid, login uuid)
     RETURNS TABLE (live boolean, tenant_id uuid, role text, {returned})
@@ -46,34 +79,7 @@ def _create(user_columns: dict[str, str]) -> str:
     #variable_conflict use_column
     BEGIN
         PERFORM set_config('app.user_id', caller::text, true);
-        RETURN QUERY
-        SELECT s.live, r.tenant_id, r.role, {selected}
-        FROM (
-            SELECT login IS NULL OR EXISTS (
-                SELECT FROM public.refresh_tokens t
-                WHERE t.family_id = login AND t.user_id = caller AND t.revoked_at IS NULL
-            ) AS live
-        ) s
-        LEFT JOIN (
-            SELECT m.tenant_id, m.role::text AS role
-            FROM public.memberships m
-            WHERE m.user_id = caller
-            UNION ALL
-            SELECT e.tenant_id,
-                   CASE WHEN m.role = 'viewer' OR e.role = 'viewer'
-                        THEN 'viewer' ELSE 'consultant' END
-            FROM public.consultancy_engagements e
-            JOIN public.memberships m ON m.tenant_id = e.consultancy_id
-            WHERE m.user_id = caller
-              AND e.started_at <= now() AND (e.ended_at IS NULL OR e.ended_at > now())
-            UNION ALL
-            SELECT g.tenant_id, 'auditor'
-            FROM public.auditor_grants g
-            WHERE g.certification_body_id IN (
-                    SELECT m.tenant_id FROM public.memberships m WHERE m.user_id = caller)
-              AND g.valid_from <= now() AND g.valid_until > now() AND g.revoked_at IS NULL
-        ) r ON s.live
-        JOIN public.users u ON u.id = caller;
+        RETURN QUERY {routes_of_login("caller", "login", user_columns)};
     END
     $$
     """

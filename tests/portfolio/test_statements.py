@@ -10,7 +10,7 @@ from tests.api.helpers import count_statements
 from tests.portfolio.helpers import PORTFOLIO, WORK_QUEUE, add_client, seed_program
 from tests.support import Client, World, gql, login
 
-REQUEST = 3  # scope, the login's entitlements with the caller, the scope they give
+REQUEST = 2  # the login's entitlements with the caller, the scope they give
 LOADERS = 2  # the organizations and the programs the answer names
 PORTFOLIO_STATEMENTS = REQUEST + 9 + LOADERS  # programs, one per figure, expected audits
 WORK_QUEUE_STATEMENTS = REQUEST + 4 + LOADERS  # actions, findings, requirements, lines
