@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from backend.app import create_app
 from backend.runtime import ApiRuntime
 from backend.settings import Settings
+from tenants.entitlements_sql import routes_of_login
 from tests.bench.scale import CONSULTANT, OWNER, populate
 from tests.bench.scenarios import BENCH_PASSWORD, DASHBOARD, PROGRAMS, global_id
-from tenants.entitlements_sql import routes_of_login
 from tests.support import tenant_tables
 
 TENANTS, CLIENTS = 2000, 20
