@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import Coroutine, Mapping
+from collections.abc import Awaitable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import Executable, any_, bindparam, event, text
@@ -43,7 +43,8 @@ class TenantSession(AsyncSession):
     but two that both find no connection would race to open one and fail. So the first
     database call opens the connection (concurrent first calls wait for that one opening),
     and the session holds it until its close: ending a transaction opens the next. A session
-    nobody uses never takes a connection.
+    nobody uses never takes a connection. A scope switched inside a transaction is written
+    the same way: by the next call, which every call after it waits for.
 
     GraphQL also cancels work half-way: when a field fails, graphql-core cancels its siblings,
     and a DataLoader cancels its batch once nobody waits for it. A statement cancelled inside
@@ -55,17 +56,27 @@ class TenantSession(AsyncSession):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._running: set[asyncio.Task[Any]] = set()
-        self._opening: asyncio.Task[Any] | None = None
+        self._ready: asyncio.Task[Any] | None = None
+        self._scope_due = False
 
     async def _to_the_end(self, call: Coroutine[Any, Any, Result]) -> Result:
-        if self._opening is None:
-            self._opening = self._spawn(super().connection())
+        if self._ready is None:
+            self._ready = self._spawn(super().connection())
+        if self._scope_due:
+            self._scope_due = False
+            self._ready = self._spawn(_after(self._ready, self._write_scope()))
         try:
-            await asyncio.shield(self._opening)
+            await asyncio.shield(self._ready)
         except BaseException:
             call.close()  # never started: no "was never awaited" warning
             raise
         return await asyncio.shield(self._spawn(call))
+
+    async def _write_scope(self) -> None:
+        """On the connection, not through the session: a session statement would first flush
+        what was added since the switch, under the scope it replaces."""
+        connection = await super().connection()
+        await connection.execute(_SET_CONTEXT, _bind_values(self.scope))
 
     def _spawn(self, call: Coroutine[Any, Any, Result]) -> asyncio.Task[Result]:
         task = asyncio.ensure_future(call)
@@ -83,6 +94,9 @@ class TenantSession(AsyncSession):
 
         async def get(self, *args: Any, **kwargs: Any) -> Any:
             return await self._to_the_end(super().get(*args, **kwargs))
+
+        async def get_one(self, *args: Any, **kwargs: Any) -> Any:
+            return await self._to_the_end(super().get_one(*args, **kwargs))
 
         async def refresh(self, *args: Any, **kwargs: Any) -> None:
             await self._to_the_end(super().refresh(*args, **kwargs))
@@ -120,10 +134,21 @@ class TenantSession(AsyncSession):
         return scope
 
     async def set_scope(self, scope: TenantScope) -> None:
-        """Switch scope; it applies at once inside an open transaction and to every later one."""
+        """Switch scope: for every later transaction, and inside an open one from its next
+        statement on, which the scope's settings go just before. A transaction that runs
+        nothing more (`me` after the login check) spends no round trip on them."""
         self.info[SCOPE_KEY] = scope
-        if self.in_transaction():
-            await self.execute(_SET_CONTEXT, _bind_values(scope))
+        self._scope_due = self.in_transaction()
+
+
+async def _after(first: Awaitable[Any], then: Coroutine[Any, Any, Result]) -> Result:
+    """`then` once `first` has ended well: the statements of a session go in order."""
+    try:
+        await first
+    except BaseException:
+        then.close()
+        raise
+    return await then
 
 
 def _bind_values(scope: TenantScope) -> dict[str, str]:
