@@ -224,6 +224,22 @@ async def test_scope_change_inside_a_transaction_applies_at_once(
     assert (first, second, raw) == ({a}, {b}, {b})
 
 
+async def test_rows_added_after_a_scope_switch_are_written_in_the_new_scope(
+    session: TenantSession, world: World
+) -> None:
+    """The switched scope is written before the next statement, and a flush is one: rows
+    added after the switch go under it, not under the scope they would replace."""
+    a, b = world.orgs["a"].id, world.orgs["b"].id
+    user_id = world.users["a_owner"].id
+    await session.set_scope(TenantScope(user_id, frozenset({a}), a))
+    assert await session.scalar(select(Organization.id).where(Organization.id == a)) == a
+    await session.set_scope(TenantScope(user_id, frozenset({a, b}), b))
+    session.add(Membership(tenant_id=b, user_id=world.users["a_viewer"].id, role="viewer"))
+    await session.flush()
+    written = await session.scalar(text("SELECT current_setting('app.write_tenant', true)"))
+    assert written == str(b)
+
+
 # --- transaction-local context ------------------------------------------------------------
 
 
