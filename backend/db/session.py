@@ -201,5 +201,5 @@ def _filter_by_read_tenants(state: ORMExecuteState) -> None:
 
 
 def execution_options_skipping_criteria() -> dict[str, Any]:
-    """For lookups outside the read set (entitlements, the directory); RLS still applies."""
+    """For lookups outside the read set (sign-in, invitations, the directory); RLS still applies."""
     return {SKIP_TENANT_CRITERIA: True}

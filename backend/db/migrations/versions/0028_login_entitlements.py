@@ -4,8 +4,8 @@ Revision ID: 0028
 Revises: 0027
 
 The entitlement rules as one SECURITY INVOKER function that sets the caller's scope itself,
-so a request checks its login and collects its routes in one round trip, outside any
-transaction (tenants/entitlements_sql.py).
+so a request checks its login and collects its routes in one round trip, with no scope set
+before it (tenants/entitlements_sql.py).
 Create Date: 2026-12-07 15:00:00
 """
 
