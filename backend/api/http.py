@@ -8,6 +8,12 @@ always-200 answers.
 The controller's handlers take the request alone and build the context themselves:
 strawberry's own handlers take five dependencies, which Litestar resolves in a task group,
 and make the sub-response in a worker thread, on every request.
+
+A POST of one well-formed JSON operation, nearly every request, goes straight to execution:
+strawberry's view would check the method, the IDE, the transports and the content type, and
+adapt the request, again for each one. Whatever is not plain (another content type, a batch,
+a stream, a body that does not parse or has members of the wrong type) takes strawberry's
+whole way, so its answers to those stay strawberry's.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter
 from cross_web import HTTPException as GraphQLHTTPException  # what strawberry's views raise
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.background_tasks import BackgroundTasks
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
@@ -53,7 +59,10 @@ def graphql_controller(settings: Settings) -> type[Controller]:
 
         @post(status_code=HTTP_200_OK)
         async def handle_http_post(self, request: Request[Any, Any, Any]) -> Response[Any]:
-            return await self._answer(request)
+            operation = await self._plain_operation(request)
+            if operation is None:
+                return await self._answer(request)
+            return await self._answer_plain(request, operation)
 
         async def _answer(self, request: Request[Any, Any, Any]) -> Response[Any]:
             async with request_context(request, request.app.state.runtime) as context:
@@ -61,6 +70,42 @@ def graphql_controller(settings: Settings) -> type[Controller]:
                 context.response = request.state[SUB_RESPONSE] = _sub_response()
                 answer: Response[Any] = await self.execute_request(request, context, None)
                 return answer
+
+        async def _plain_operation(
+            self, request: Request[Any, Any, Any]
+        ) -> GraphQLRequestData | None:
+            """The operation of a plain POST, None for anything strawberry should judge."""
+            if request.content_type[0] != "application/json" or _asks_for_a_stream(request):
+                return None
+            try:
+                data = self.parse_json(await request.body())
+            except (ValueError, GraphQLHTTPException):  # JSONDecodeError is a ValueError
+                return None
+            return _operation(data)
+
+        async def _answer_plain(
+            self, request: Request[Any, Any, Any], operation: GraphQLRequestData
+        ) -> Response[Any]:
+            async with request_context(request, request.app.state.runtime) as context:
+                context.request = request
+                context.response = request.state[SUB_RESPONSE] = sub_response = _sub_response()
+                try:
+                    result = await self.execute_single(
+                        request=request,
+                        request_adapter=self.request_adapter_class(request),
+                        sub_response=sub_response,
+                        context=context,
+                        root_value=None,
+                        request_data=operation,
+                    )
+                except GraphQLHTTPException as refusal:
+                    return Response(
+                        refusal.reason, status_code=refusal.status_code, media_type=MediaType.TEXT
+                    )
+                answer = self.create_response(
+                    await self.process_result(request, result), sub_response
+                )
+            return _as_graphql_response(answer) if _accepts_graphql_response(request) else answer
 
         async def get_sub_response(self, request: Request[Any, Any, Any]) -> Response[Any]:
             # Kept per request: strawberry keeps it on the controller, which requests share.
@@ -117,6 +162,26 @@ def graphql_controller(settings: Settings) -> type[Controller]:
 def _sub_response() -> Response[Any]:
     """Where resolvers put headers and cookies (a refresh-token cookie) for the answer."""
     return Response({}, background=BackgroundTasks([]))
+
+
+def _operation(data: object) -> GraphQLRequestData | None:
+    """One operation whose members all have their JSON types, else None."""
+    if not isinstance(data, dict):
+        return None
+    query, variables = data.get("query"), data.get("variables")
+    name, extensions = data.get("operationName"), data.get("extensions")
+    if not isinstance(query, str) or not query or not _is_name(name):
+        return None
+    if not isinstance(variables, dict | None) or not isinstance(extensions, dict | None):
+        return None
+    return GraphQLRequestData(
+        query=query, variables=variables, operation_name=name, extensions=extensions
+    )
+
+
+def _asks_for_a_stream(request: Request[Any, Any, Any]) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/event-stream" in accept or "multipart/mixed" in accept
 
 
 def _is_name(operation_name: object) -> bool:

@@ -204,3 +204,16 @@ async def test_any_cursor_a_client_makes_up_is_answered_clearly(
     # A made-up cursor may by chance be valid (["", "<a uuid>"]); it is never a fault.
     assert errors in ([], [CURSOR]), (list_name, cursor, errors)
     assert _faults(caplog) == []
+
+
+async def test_an_operation_name_that_names_no_operation_is_400(client: Client) -> None:
+    body = {"query": "query A { __typename }", "operationName": "B"}
+    response = await client.post("/graphql", json=body)
+    assert (response.status_code, response.text) == (400, 'Unknown operation named "B".')
+
+
+async def test_a_json_body_with_a_charset_is_served(client: Client) -> None:
+    content = b'{"query": "{ __typename }"}'
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    response = await client.post("/graphql", content=content, headers=headers)
+    assert response.json() == {"data": {"__typename": "Query"}}
