@@ -10,7 +10,14 @@ from collections.abc import Iterator
 from functools import lru_cache, partial
 
 import strawberry
-from graphql import ASTValidationRule, ExecutionResult, GraphQLError, parse
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    OperationDefinitionNode,
+    parse,
+)
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry import relay
 from strawberry.extensions import MaskErrors
@@ -115,7 +122,9 @@ class OperationGuard(MaskErrors):
             context.context.operation_name = context.operation_name
         document, variables = context.graphql_document, context.variables
         if document is not None:
-            errors = variable_errors(document, context.operation_name, variables)
+            errors = _unchosen_operation(context, document) or variable_errors(
+                document, context.operation_name, variables
+            )
             if not errors:
                 refused = self.cost.check(
                     context.schema._schema, document, context.operation_name, variables or {}
@@ -125,6 +134,18 @@ class OperationGuard(MaskErrors):
                 # A result set before execution makes strawberry skip executing the operation.
                 context.result = ExecutionResult(None, errors)
         yield
+
+
+def _unchosen_operation(context: ExecutionContext, document: DocumentNode) -> list[GraphQLError]:
+    """A document of several operations must name the one to run, as the GraphQL spec
+    says; strawberry would run the first. `_provided_operation_name` is what the request
+    sent: the public `operation_name` falls back to the first operation's name."""
+    if context._provided_operation_name is not None:
+        return []
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) < 2:
+        return []
+    return [GraphQLError("Must provide operation name if query contains multiple operations.")]
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

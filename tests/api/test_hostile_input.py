@@ -217,3 +217,16 @@ async def test_a_json_body_with_a_charset_is_served(client: Client) -> None:
     headers = {"Content-Type": "application/json; charset=utf-8"}
     response = await client.post("/graphql", content=content, headers=headers)
     assert response.json() == {"data": {"__typename": "Query"}}
+
+
+async def test_several_operations_without_a_name_are_refused_not_guessed(client: Client) -> None:
+    query = "query A { a: __typename } query B { b: __typename }"
+    response = await client.post(
+        "/graphql", json={"query": query}, headers={"Accept": "application/graphql-response+json"}
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": [
+            {"message": "Must provide operation name if query contains multiple operations."}
+        ]
+    }
