@@ -20,7 +20,7 @@ from graphql import (
 )
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry import relay
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
@@ -77,7 +77,7 @@ cached_parse = lru_cache(maxsize=CACHE_SIZE)(parse)
 cached_validate = lru_cache(maxsize=CACHE_SIZE)(validate_document)
 
 
-class OperationGuard(MaskErrors):
+class OperationGuard(SchemaExtension):
     """Every check and cache on an operation's way to its resolvers, as one extension:
     strawberry makes each extension and a context manager per hook of it again for every
     request, and six extensions (the token limit, the parse and validation caches, the
@@ -87,20 +87,25 @@ class OperationGuard(MaskErrors):
     remembered per document (the rules are built once, so the validation cache can hit);
     before execution, the operation's name is kept for the metrics and traces
     (`api.observed`), and its variables are checked for control characters and its cost with
-    their values. Errors meant for nobody are masked on the way back (`MaskErrors`).
+    their values. Errors meant for nobody are masked on the way back: here rather than by
+    strawberry's MaskErrors, which tests every result against a runtime-checkable protocol,
+    13 microseconds a request. No result streams (the schema has no subscriptions and no
+    incremental delivery), so the one result is all there is to mask.
     """
 
     def __init__(
         self, rules: tuple[type[ASTValidationRule], ...], max_tokens: int, cost: CostLimit
     ) -> None:
-        super().__init__(should_mask_error=should_mask)
         self.rules, self.max_tokens, self.cost = rules, max_tokens, cost
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
         context.parse_options["max_tokens"] = self.max_tokens
         context.validation_rules = (*context.validation_rules, *self.rules)
-        yield from super().on_operation()
+        yield
+        result = context.result
+        if result is not None and result.errors:
+            result.errors = [_masked(e) if should_mask(e) else e for e in result.errors]
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
@@ -134,6 +139,17 @@ class OperationGuard(MaskErrors):
                 # A result set before execution makes strawberry skip executing the operation.
                 context.result = ExecutionResult(None, errors)
         yield
+
+
+def _masked(error: GraphQLError) -> GraphQLError:
+    """The error with its place kept and its cause and message hidden."""
+    return GraphQLError(
+        "Unexpected error.",
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+    )
 
 
 def _unchosen_operation(context: ExecutionContext, document: DocumentNode) -> list[GraphQLError]:
