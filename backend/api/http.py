@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter
@@ -34,7 +36,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from backend.api.budget import within_size_cap, within_time_budget
-from backend.api.context import request_context
+from backend.api.context import Context, request_context
 from backend.api.observed import observed_operation
 from backend.api.schema import build_schema
 from backend.settings import Settings
@@ -65,9 +67,7 @@ def graphql_controller(settings: Settings) -> type[Controller]:
             return await self._answer_plain(request, operation)
 
         async def _answer(self, request: Request[Any, Any, Any]) -> Response[Any]:
-            async with request_context(request, request.app.state.runtime) as context:
-                context.request = request
-                context.response = request.state[SUB_RESPONSE] = _sub_response()
+            async with _graphql_context(request) as context:
                 answer: Response[Any] = await self.execute_request(request, context, None)
                 return answer
 
@@ -86,14 +86,12 @@ def graphql_controller(settings: Settings) -> type[Controller]:
         async def _answer_plain(
             self, request: Request[Any, Any, Any], operation: GraphQLRequestData
         ) -> Response[Any]:
-            async with request_context(request, request.app.state.runtime) as context:
-                context.request = request
-                context.response = request.state[SUB_RESPONSE] = sub_response = _sub_response()
+            async with _graphql_context(request) as context:
                 try:
                     result = await self.execute_single(
                         request=request,
                         request_adapter=self.request_adapter_class(request),
-                        sub_response=sub_response,
+                        sub_response=context.response,
                         context=context,
                         root_value=None,
                         request_data=operation,
@@ -103,7 +101,7 @@ def graphql_controller(settings: Settings) -> type[Controller]:
                         refusal.reason, status_code=refusal.status_code, media_type=MediaType.TEXT
                     )
                 answer = self.create_response(
-                    await self.process_result(request, result), sub_response
+                    await self.process_result(request, result), context.response
                 )
             return _as_graphql_response(answer) if _accepts_graphql_response(request) else answer
 
@@ -157,6 +155,15 @@ def graphql_controller(settings: Settings) -> type[Controller]:
             return response
 
     return GraphQLController
+
+
+@asynccontextmanager
+async def _graphql_context(request: Request[Any, Any, Any]) -> AsyncIterator[Context]:
+    """The request's context, with the request and a sub-response of its own."""
+    async with request_context(request, request.app.state.runtime) as context:
+        context.request = request
+        context.response = request.state[SUB_RESPONSE] = _sub_response()
+        yield context
 
 
 def _sub_response() -> Response[Any]:
