@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Uuid, bindparam, text
+from sqlalchemy import Boolean, Row, String, Uuid, bindparam, column, text
 from sqlalchemy.orm import make_transient_to_detached
 
 from backend.core.access import Permission, role_may
@@ -46,14 +46,22 @@ class Entitlements:
         return TenantScope(self.user_id, frozenset(self.roles), write)
 
 
-_LOGIN_ENTITLEMENTS = text("SELECT * FROM login_entitlements(:caller, :login)").bindparams(
-    bindparam("caller", type_=Uuid), bindparam("login", type_=Uuid)
+_LOGIN_ENTITLEMENTS = (
+    text("SELECT * FROM login_entitlements(:caller, :login)")
+    .bindparams(bindparam("caller", type_=Uuid), bindparam("login", type_=Uuid))
+    .columns(
+        column("live", Boolean),
+        column("tenant_id", Uuid),
+        column("role", String),
+        *(column(name, User.__table__.c[name].type) for name in USER_COLUMNS),
+    )
 )
 """The rules live in the database (tenants/entitlements_sql.py): the function sets the
 caller's scope for its own statement, so no scope needs setting before it. One row per
 route, and one row with a null route when there is none or the login was ended; no row once
 the user is gone. Read as plain rows: building ORM entities for the union cost more than
-the statement's round trip."""
+the statement's round trip. Its columns are named so the result's description is worked
+out once, not at every request."""
 
 
 async def load_entitlements(session: TenantSession, user_id: uuid.UUID) -> Entitlements:
