@@ -84,10 +84,11 @@ async def load_session_entitlements(
     session: TenantSession, user_id: uuid.UUID, session_id: uuid.UUID
 ) -> Login | None:
     """The user and the entitlements of a request's login, or None once the login was ended
-    (or the user is gone): a request's first statement, which sets its own scope and so
-    runs before, and outside, the request's transaction."""
-    parameters = {"caller": user_id, "login": session_id}
-    rows = await session.rows_on_their_own(_LOGIN_ENTITLEMENTS, parameters)
+    (or the user is gone): the first statement of the request's transaction, which needs no
+    scope of its own to run."""
+    rows = (
+        await session.execute(_LOGIN_ENTITLEMENTS, {"caller": user_id, "login": session_id})
+    ).all()
     if not rows or not rows[0].live:
         return None
     return Login(_detached_user(user_id, rows[0]), Entitlements(user_id, _best_roles(rows)))

@@ -133,9 +133,9 @@ async def _authenticate(request: Request[Any, Any, Any], context: Context) -> En
         subject = context.runtime.auth.issuer.verify(token.strip())
     except InvalidAccessTokenError:
         raise _invalid_token() from None
-    # The request's first statement tells whether the token's login was ended (logout, a
-    # replayed refresh token), reads the caller's user row and the entitlements; the scope
-    # they give then applies to the transaction the request's later statements open.
+    # The transaction's first statement tells whether the token's login was ended (logout,
+    # a replayed refresh token), reads the caller's user row and the entitlements; the
+    # scope they give then applies to the rest of the transaction.
     login = await load_session_entitlements(context.db, subject.user_id, subject.session_id)
     if login is None:
         raise _invalid_token()

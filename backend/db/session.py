@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import Awaitable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from sqlalchemy import Executable, Row, any_, bindparam, event, text
+from sqlalchemy import Executable, any_, bindparam, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
 
 from backend.db.base import UUID_ARRAY, TenantOwned
@@ -109,27 +109,6 @@ class TenantSession(AsyncSession):
 
         async def connection(self, *args: Any, **kwargs: Any) -> Any:
             return await self._to_the_end(super().connection(*args, **kwargs))
-
-    async def rows_on_their_own(
-        self, statement: Executable, parameters: Mapping[str, Any]
-    ) -> Sequence[Row[Any]]:
-        """The rows of a statement that needs no transaction around it, such as one that sets
-        its own scope. Before the session holds a connection, the statement runs alone on a
-        pool connection in autocommit: a request that reads nothing else (`me`) then spends
-        one round trip on the database rather than three (begin, the statement, rollback),
-        and one that reads more opens its transaction with its first later statement, as
-        always. Once the session holds a connection, the statement runs in its transaction."""
-        if self._ready is not None:
-            return (await self.execute(statement, parameters)).all()
-        return await asyncio.shield(self._spawn(self._autocommit_rows(statement, parameters)))
-
-    async def _autocommit_rows(
-        self, statement: Executable, parameters: Mapping[str, Any]
-    ) -> Sequence[Row[Any]]:
-        engine = cast("AsyncEngine", self.bind)
-        async with engine.connect() as connection:
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
-            return (await connection.execute(statement, parameters)).all()
 
     async def commit(self) -> None:
         await self._to_the_end(super().commit())

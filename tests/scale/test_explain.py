@@ -75,13 +75,12 @@ class Explainer:
 
     def _explain_login(self, cursor: Any, parameters: Any) -> None:
         """EXPLAIN hides what a function runs: explain its statement instead, in the scope it
-        sets. A request runs the function alone, in autocommit: a transaction of the
-        explainer's own holds that scope and is rolled back."""
+        sets, undone with a savepoint."""
         caller, login = parameters
-        cursor.execute("BEGIN")
+        cursor.execute("SAVEPOINT explain_login")
         cursor.execute("SELECT set_config('app.user_id', $1, true)", (str(caller),))
         self._explain(cursor, routes_of_login("$1::uuid", "$2::uuid"), (caller, login))
-        cursor.execute("ROLLBACK")
+        cursor.execute("ROLLBACK TO SAVEPOINT explain_login")
 
 
 def _hot(statement: str) -> str | None:
