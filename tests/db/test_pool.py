@@ -29,8 +29,11 @@ async def test_connections_the_server_ended_are_replaced(
         pooled = (await (await session.connection()).get_raw_connection()).driver_connection
     assert pooled is not None
     assert await _app_backends(owner_engine) >= 1
+    # Only this connection's backend: another pooled one, ended too, could still be reading
+    # the server's goodbye when the next checkout takes it.
     async with owner_engine.connect() as connection:
-        await connection.execute(text(f"SELECT pg_terminate_backend(pid) {APP_BACKENDS}"))
+        ended = text("SELECT pg_terminate_backend(:pid)")
+        await connection.execute(ended, {"pid": pooled.get_server_pid()})
     # The server forgets a backend before its socket closes: wait until the client has read
     # the end of the stream, which is what a pool checkout can see.
     for _ in range(200):
