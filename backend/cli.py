@@ -18,7 +18,8 @@ import sys
 import threading
 import uuid
 import zipfile
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -340,10 +341,12 @@ def _run_jobs(settings: Settings, **parts: bool) -> int:
     from backend import features  # noqa: PLC0415 - only job processes need every area
 
     process = JobProcess(settings, features.jobs(), features.periodic(), **parts)
-    health = _health_server(settings, parts)
-    process.start()
-    logger.info("running %s", ", ".join(name for name, on in parts.items() if on))
+    health: HealthServer | None = None
     try:
+        with stop_signals_held():
+            health = _health_server(settings, parts)
+            process.start()
+        logger.info("running %s", ", ".join(name for name, on in parts.items() if on))
         threading.Event().wait()
     except (KeyboardInterrupt, SystemExit):
         pass
@@ -352,6 +355,28 @@ def _run_jobs(settings: Settings, **parts: bool) -> int:
             health.stop()
         process.stop()
     return 0
+
+
+@contextmanager
+def stop_signals_held() -> Iterator[None]:
+    """Hold SIGTERM and Ctrl-C while job processes start, and act on them once started.
+
+    One arriving midway would skip the stop: dramatiq's event loop thread, already running
+    and not a daemon, would then keep the process from ever exiting. Python runs signal
+    handlers on the main thread, so holding them there holds them for the whole process.
+    """
+    held: list[int] = []
+    previous = {
+        signum: signal.signal(signum, lambda signum, _frame: held.append(signum))
+        for signum in (signal.SIGTERM, signal.SIGINT)
+    }
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if held:
+        signal.raise_signal(held[0])
 
 
 def _health_server(settings: Settings, parts: dict[str, bool]) -> HealthServer | None:

@@ -5,6 +5,7 @@ itself when WORKER_HEALTH_PORT is set."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from backend.cli import stop_signals_held
 from backend.jobs.health import HealthServer
 from backend.settings import Settings
 from tests.jobs.conftest import BROKERS
@@ -113,3 +115,17 @@ def _ready(url: str, within: float) -> int:
             break
         time.sleep(0.3)
     return status
+
+
+def test_a_stop_signal_during_start_waits_until_started() -> None:
+    """A SIGTERM that lands while the worker starts is acted on after, not lost midway."""
+    received: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, _frame: received.append(signum))
+    try:
+        with stop_signals_held():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)
+            assert received == []
+        assert received == [signal.SIGTERM]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
