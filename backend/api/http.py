@@ -100,10 +100,11 @@ def graphql_controller(settings: Settings) -> type[Controller]:
                     return Response(
                         refusal.reason, status_code=refusal.status_code, media_type=MediaType.TEXT
                     )
-                answer = self.create_response(
-                    await self.process_result(request, result), context.response
-                )
-            return _as_graphql_response(answer) if _accepts_graphql_response(request) else answer
+                body = await self.process_result(request, result)
+                answer = self.create_response(body, context.response)
+            return (
+                _as_graphql_response(answer, body) if _accepts_graphql_response(request) else answer
+            )
 
         async def get_sub_response(self, request: Request[Any, Any, Any]) -> Response[Any]:
             # Kept per request: strawberry keeps it on the controller, which requests share.
@@ -150,9 +151,11 @@ def graphql_controller(settings: Settings) -> type[Controller]:
             self, request: Request[Any, Any, Any], context: Any = UNSET, root_value: Any = UNSET
         ) -> Any:
             response = await super().run(request, context, root_value)
-            if isinstance(response, Response) and _accepts_graphql_response(request):
-                return _as_graphql_response(response)
-            return response
+            if not isinstance(response, Response) or not _accepts_graphql_response(request):
+                return response
+            if not isinstance(response.content, bytes):  # the IDE's page
+                return response
+            return _as_graphql_response(response, json.loads(response.content))
 
     return GraphQLController
 
@@ -201,10 +204,10 @@ def _accepts_graphql_response(request: Request[Any, Any, Any]) -> bool:
     return GRAPHQL_RESPONSE_JSON in request.headers.get("accept", "")
 
 
-def _as_graphql_response(response: Response[Any]) -> Response[Any]:
-    if not isinstance(response.content, bytes):
-        return response
-    body = json.loads(response.content)
+def _as_graphql_response(response: Response[Any], body: object) -> Response[Any]:
+    """The answer, whose content encodes `body`, in the GraphQL-over-HTTP media type: a
+    request that failed before execution gets HTTP 400 and no `data`. `body` is what was
+    encoded, so the answer is decoded again only where strawberry encoded it."""
     if isinstance(body, dict) and _is_request_error(body):
         body.pop("data", None)
         response.content = json.dumps(body).encode()
