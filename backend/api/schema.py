@@ -34,6 +34,7 @@ from backend.api.context import Context, Info
 from backend.api.control_characters import ControlCharactersInLiterals, variable_errors
 from backend.api.cost import CostLimit
 from backend.api.errors import error_code, should_mask
+from backend.api.execution import Execution
 from backend.core.metrics import ERRORS
 from backend.settings import Settings
 
@@ -239,5 +240,6 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         extensions=[guard],
+        execution_context_class=Execution,
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
     )
