@@ -158,7 +158,7 @@ class _Step:
 
     __slots__ = ("after", "before")
 
-    def __init__(self, before: Callable[[], None], after: Callable[[], None] | None = None):
+    def __init__(self, before: Callable[[], None], after: Callable[[], None] | None = None) -> None:
         self.before, self.after = before, after
 
     def __enter__(self) -> None:
