@@ -108,6 +108,7 @@ class Settings(BaseSettings):
     job_visibility_seconds: int = Field(default=600, ge=1)
     job_poll_seconds: float = Field(default=5.0, gt=0)
     job_worker_threads: int = Field(default=4, ge=1)
+    job_shutdown_seconds: float = Field(default=20.0, gt=0)
     worker_health_port: int | None = Field(default=None, ge=0, le=65_535)
 
     smtp_url: SecretStr | None = None  # smtp://user:pass@host:port, smtps:// for TLS

@@ -43,6 +43,7 @@ class JobProcess:
         self.broker = make_broker(settings)
         self.executor = Executor(settings, {job.name: job for job in jobs})
         declare(self.broker, self.executor)
+        self.broker.add_middleware(_ClosesExecutor(self.executor))
         self.periodic = periodic
         self.parts = {"relay": relay, "work": work, "schedule": schedule}
         self._worker: dramatiq.Worker | None = None
@@ -65,15 +66,16 @@ class JobProcess:
             ready.wait(timeout=30)
 
     def stop(self) -> None:
+        """Stop publishing, then stop taking jobs and give running ones JOB_SHUTDOWN_SECONDS.
+
+        One still running after that is left to the outbox: its transaction never commits,
+        and the relay publishes it again once its visibility time is up."""
         if self._loop is not None and self._stop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
         if self._thread is not None:
             self._thread.join(timeout=30)
         if self._worker is not None:
-            loop_thread = get_event_loop_thread()
-            if loop_thread is not None:
-                loop_thread.run_coroutine(self.executor.close())
-            self._worker.stop()
+            self._worker.stop(timeout=round(self.settings.job_shutdown_seconds * 1000))
         self.broker.close()
 
     async def _serve(self, ready: threading.Event) -> None:
@@ -90,3 +92,19 @@ class JobProcess:
             await asyncio.gather(*tasks)
         finally:
             await runtime.close()
+
+
+class _ClosesExecutor(dramatiq.Middleware):
+    """Closes the executor's runtime once the worker's threads are done with their jobs, on
+    the event loop those jobs ran on. dramatiq runs after-hooks in reverse order, so this
+    one, added after the AsyncIO middleware, runs before that middleware stops the loop.
+    (Closing it before the worker stopped let a job that started meanwhile make a runtime
+    that nobody closed.)"""
+
+    def __init__(self, executor: Executor) -> None:
+        self.executor = executor
+
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        loop_thread = get_event_loop_thread()
+        if loop_thread is not None:
+            loop_thread.run_coroutine(self.executor.close())

@@ -8,6 +8,7 @@ import random
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -24,6 +25,7 @@ from tests.support import World
 
 UNREACHABLE = {"redis": "redis://127.0.0.1:9/0", "amqp": "amqp://guest:guest@127.0.0.1:9/"}
 KILLS = 20
+JOB_SECONDS = 12  # a job that outlasts a stopping worker's grace of 1 s
 
 
 @pytest.fixture(params=["redis", "rabbitmq"])
@@ -73,7 +75,9 @@ async def test_jobs_wait_out_a_broker_that_is_away(
     assert await period_of(owner_engine, a) == before + 3
 
 
-def _start_worker(settings: Settings, broker: str) -> subprocess.Popen[str]:
+def _start_worker(
+    settings: Settings, broker: str, shutdown_seconds: float = 20
+) -> subprocess.Popen[str]:
     env = dict(os.environ) | {
         "DATABASE_URL": settings.owner_url.render_as_string(hide_password=False),
         "DATABASE_APP_PASSWORD": settings.database_app_password.get_secret_value(),
@@ -83,6 +87,7 @@ def _start_worker(settings: Settings, broker: str) -> subprocess.Popen[str]:
         "JOB_POLL_SECONDS": "0.2",
         "JOB_VISIBILITY_SECONDS": "2",
         "JOB_WORKER_THREADS": "2",
+        "JOB_SHUTDOWN_SECONDS": str(shutdown_seconds),
         "LOG_LEVEL": "WARNING",
     }
     env.pop("REDIS_URL", None)
@@ -126,3 +131,30 @@ async def test_workers_killed_mid_job_lose_nothing_and_repeat_nothing(
         survivor.wait(timeout=30)
     assert set(statuses.values()) == {"done"}
     assert await period_of(owner_engine, a) == before + 40
+
+
+async def test_a_stopped_worker_gives_running_jobs_their_grace_then_leaves_them_to_others(
+    migrated: Settings,
+    running: JobProcess,
+    runtime: ApiRuntime,
+    world: World,
+    owner_engine: AsyncEngine,
+) -> None:
+    """SIGTERM during a job longer than JOB_SHUTDOWN_SECONDS: the worker exits after the
+    grace, not after the job, and the job is still done exactly once, by another worker."""
+    a = world.orgs["a"].id
+    before = await period_of(owner_engine, a)
+    async with runtime.acting_in(a) as db:
+        row = await enqueue(db, BUMP.name, a, {"tenant": str(a), "seconds": JOB_SECONDS})
+        await db.commit()
+    broker = str(running.settings.broker_url)
+    worker = await asyncio.to_thread(_start_worker, migrated, broker, shutdown_seconds=1)
+    await asyncio.sleep(2)  # published within the relay's 0.2 s poll, and under way
+    stopped_at = time.monotonic()
+    worker.terminate()
+    assert await asyncio.to_thread(worker.wait, JOB_SECONDS * 2) == 0
+    assert time.monotonic() - stopped_at < JOB_SECONDS - 4  # not waiting for the job
+    running.start()
+    statuses = await wait_finished(owner_engine, [row.id], within=60)
+    assert statuses == {row.id: "done"}
+    assert await period_of(owner_engine, a) == before + 1
