@@ -6,9 +6,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from functools import partial
-from typing import Annotated, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 import strawberry
+from sqlalchemy import Row
 from strawberry import relay
 from strawberry.relay.types import GlobalIDValueError
 from strawberry.types.unset import UNSET
@@ -86,7 +87,8 @@ class ProgramStep(LoadedNode, relay.Node):
     known_criteria: strawberry.Private[list[CriterionResult] | None] = None
 
     @classmethod
-    def from_model(cls, step: models.ProgramStep) -> ProgramStep:
+    def from_model(cls, step: models.ProgramStep | Row[Any]) -> ProgramStep:
+        """From the entity, or from a row of its fields (`fields_of`) a program's steps are."""
         definition = BY_KEY[StepKeyValue(step.key)]
         return cls(
             id=str(step.id),

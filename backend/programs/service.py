@@ -12,9 +12,10 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Insert, Select, cast, func, insert, literal, or_, select
+from sqlalchemy.engine import Row as ResultRow
 
 from backend.assessments.models import Assessment, Conformity
 from backend.catalog.models import Clause, Standard
@@ -31,7 +32,7 @@ from backend.core.access import (
 from backend.core.changes import KEEP, Change
 from backend.core.errors import ErrorCode, ServiceError, conflict, invalid, not_found
 from backend.db.base import Identified
-from backend.db.batch import among, by_id
+from backend.db.batch import among, by_id, fields_of
 from backend.db.session import TenantSession
 from backend.programs.criteria import CriterionResult, evaluate_step
 from backend.programs.lifecycle import allowed_transitions
@@ -447,13 +448,15 @@ steps_by_id = by_id(ProgramStep)
 
 async def steps_of_programs(
     db: TenantSession, program_ids: Sequence[uuid.UUID]
-) -> list[list[ProgramStep]]:
-    rows = await db.scalars(
-        select(ProgramStep)
+) -> list[list[ResultRow[Any]]]:
+    """Each program's steps as rows of their fields (`fields_of`): a consultant's list of
+    fifty programs reads 350 of them, and entities were most of that list's ORM work."""
+    rows = await db.execute(
+        select(*fields_of(ProgramStep))
         .where(among(ProgramStep.program_id, program_ids))
         .order_by(ProgramStep.program_id, ProgramStep.number)
     )
-    grouped: dict[uuid.UUID, list[ProgramStep]] = defaultdict(list)
+    grouped: dict[uuid.UUID, list[ResultRow[Any]]] = defaultdict(list)
     for row in rows:
         grouped[row.program_id].append(row)
     return [grouped[i] for i in program_ids]
