@@ -262,6 +262,9 @@ class ProgramQuery:
         statement = service.programs_statement(standard, status, organization_id(organization))
         keys = (models.Program.created_at, models.Program.id)
         page = await paginate(info.context.db, statement, keys, first, after)
+        # The steps' criteria judge each program: they find it here rather than read it again.
+        by_id = info.context.loaders.of(service.programs_by_id)
+        by_id.prime_many({program.id: program for program in page.rows})
         return Connection[Program].from_page(page, Program.from_model)
 
     @strawberry.field(description="One program you may read; null when it is not yours.")
