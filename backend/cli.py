@@ -367,7 +367,7 @@ def stop_signals_held() -> Iterator[None]:
     """
     held: list[int] = []
     previous = {
-        signum: signal.signal(signum, lambda signum, _frame: held.append(signum))
+        signum: signal.signal(signum, lambda received, _frame: held.append(received))
         for signum in (signal.SIGTERM, signal.SIGINT)
     }
     try:
